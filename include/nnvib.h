@@ -1,0 +1,12 @@
+/* nnvib: exact analytic Hessians and vibrational spectra of Behler–Parrinello
+ * neural-network potentials. Umbrella header: include this one. */
+#ifndef NNVIB_H
+#define NNVIB_H
+
+#include <nnvib/core.h>
+#include <nnvib/structure.h>
+#include <nnvib/potential.h>
+#include <nnvib/model.h>
+#include <nnvib/vib.h>
+
+#endif

@@ -1,0 +1,64 @@
+/* nnvib model evaluation: energy, forces, analytic Hessian, charges and dipole
+ * derivatives of a Behler–Parrinello potential for one finite structure. */
+#ifndef NNVIB_MODEL_H
+#define NNVIB_MODEL_H
+
+#include <nnvib/core.h>
+#include <nnvib/potential.h>
+#include <nnvib/structure.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What to compute (energy and SF values are always computed). */
+enum nnv_want {
+    NNV_WANT_FORCES = 1u,
+    NNV_WANT_HESSIAN = 2u,
+    NNV_WANT_CHARGES = 4u,       /**< charges and dipole (needs charge networks) */
+    NNV_WANT_DIPOLE_DERIV = 8u   /**< d mu / d x, 3 x 3N (needs charge networks) */
+};
+
+/** One symmetry function outside its training range [gmin, gmax]. */
+typedef struct nnv_extrapolation {
+    int atom;  /**< 0-based */
+    int sf;    /**< 0-based index in the element's SF list */
+    double value, gmin, gmax;
+} nnv_extrapolation;
+
+/** Results of one evaluation. Arrays not asked for are NULL. */
+typedef struct nnv_result {
+    int n_atoms;
+    double energy;            /**< eV */
+    double *atomic_energies;  /**< n_atoms, E0 + N(s(G)), eV */
+    double *forces;           /**< 3N, eV/Å */
+    double *hessian;          /**< 3N x 3N, eV/Å², symmetric */
+    int *sf_offset;           /**< n_atoms + 1: atom i's SF values are sf_values[sf_offset[i] ..] */
+    double *sf_values;        /**< unscaled G of every atom, in file order */
+    int n_extrapolations;
+    nnv_extrapolation *extrapolations;
+    int has_charges;
+    double total_charge;      /**< Q used for the neutrality correction, e */
+    double *raw_charges;      /**< n_atoms, e */
+    double *charges;          /**< n_atoms, e */
+    double dipole[3];         /**< e Å, about the centre of mass */
+    double *dipole_deriv;     /**< 3 x 3N, d mu_alpha / d x_b, e */
+} nnv_result;
+
+/** Evaluate the potential. Fails (naming the atom) when the structure has an
+ *  element the potential has no block for. total_charge is used only with
+ *  charge networks. */
+int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s,
+                double total_charge, unsigned want, nnv_error *err);
+
+/** Hessian by central differences of the analytic forces (a cross-check, not
+ *  the default): step in Å; hessian is 3N x 3N, caller-allocated, symmetrised. */
+int nnv_hessian_fd(double *hessian, const nnv_potential *p, const nnv_structure *s,
+                   double step, nnv_error *err);
+
+void nnv_result_free(nnv_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

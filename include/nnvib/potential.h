@@ -1,0 +1,112 @@
+/* nnvib potentials: the Behler–Parrinello model parameters and the weights.bin
+ * format, version 1 (docs/nnp-format.md is the byte-exact contract). */
+#ifndef NNVIB_POTENTIAL_H
+#define NNVIB_POTENTIAL_H
+
+#include <stdint.h>
+#include <nnvib/core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Symmetry-function types (n2p2 numbering). */
+enum nnv_sf_type { NNV_SF_RADIAL = 2, NNV_SF_ANGULAR_NARROW = 3, NNV_SF_ANGULAR_WIDE = 9 };
+
+/** Cutoff codes of this format (not n2p2's numbers). */
+enum nnv_cutoff { NNV_CUTOFF_COS = 0, NNV_CUTOFF_POLY2 = 1, NNV_CUTOFF_TANHU = 2 };
+
+/** Activation codes. */
+enum nnv_activation {
+    NNV_ACT_IDENTITY = 0,
+    NNV_ACT_RELU = 1,
+    NNV_ACT_SOFTPLUS = 2,
+    NNV_ACT_TANH = 3,
+    NNV_ACT_SILU = 4,
+    NNV_ACT_GELU = 5,
+    NNV_ACT_SSP = 6, /**< shifted softplus */
+    NNV_ACT_CELU = 7,
+    NNV_ACT_COUNT = 8
+};
+
+/** Smoothness classes, ordered so that the weakest is the smallest. */
+enum nnv_smoothness { NNV_C0 = 0, NNV_C1 = 1, NNV_C2 = 2, NNV_CINF = 99 };
+
+/** One symmetry function. */
+typedef struct nnv_sf {
+    int type;      /**< 2, 3 or 9 */
+    int Zj, Zk;    /**< neighbour elements (Zk = 0 for type 2) */
+    int cutoff;    /**< enum nnv_cutoff */
+    double rc, cutoff_alpha, eta, rs, zeta, lambda;
+    double shift, scale; /**< s = (G - shift) * scale */
+    double gmin, gmax;   /**< range of unscaled G in the training set */
+} nnv_sf;
+
+/** One dense layer: y = a(W x + b), W row-major n_out x n_in. */
+typedef struct nnv_layer {
+    int activation;
+    double param; /**< celu alpha; 0 for the others */
+    int n_in, n_out;
+    double *W;
+    double *b;
+} nnv_layer;
+
+/** Feed-forward network with one output. n_layers == 0 means "absent". */
+typedef struct nnv_network {
+    int n_layers;
+    nnv_layer *layers;
+} nnv_network;
+
+/** Parameters of one element. */
+typedef struct nnv_element_model {
+    int Z;
+    double E0;
+    int n_sf;
+    nnv_sf *sf;
+    nnv_network energy;
+    nnv_network charge; /**< n_layers == 0 unless the potential has charge networks */
+} nnv_element_model;
+
+#define NNV_FLAG_CHARGES 1u
+
+typedef struct nnv_potential {
+    uint32_t flags;       /**< bit 0: charge networks present */
+    char *description;    /**< NUL-terminated copy of the UTF-8 description */
+    int n_elements;
+    nnv_element_model *elements; /**< ascending Z */
+    nnv_warnings warnings;       /**< non-fatal findings of the reader */
+} nnv_potential;
+
+/** Read and validate a weights.bin file. Every rejection names the file, the
+ *  byte offset and the field. Non-fatal findings go to (*out)->warnings. */
+int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err);
+
+/** As nnv_potential_read, from a memory buffer; `name` is used in messages. */
+int nnv_potential_parse(nnv_potential **out, const unsigned char *buf, size_t len,
+                        const char *name, nnv_error *err);
+
+/** Serialise to a newly allocated buffer (free() it), validated as the reader does. */
+int nnv_potential_serialize(const nnv_potential *p, unsigned char **buf, size_t *len,
+                            nnv_error *err);
+
+/** Write a weights.bin file: to a temporary name, then renamed when complete. */
+int nnv_potential_write(const nnv_potential *p, const char *path, nnv_error *err);
+
+/** The parameters of element Z, or NULL when the file has no block for it. */
+const nnv_element_model *nnv_potential_element(const nnv_potential *p, int Z);
+
+/** Weakest smoothness of all activations and cutoffs (enum nnv_smoothness). */
+int nnv_potential_smoothness(const nnv_potential *p);
+
+/** "C0", "C1", "C2" or "C-infinity". */
+const char *nnv_smoothness_name(int smoothness);
+
+/** CRC-32 (zlib/PNG polynomial) of a buffer. */
+uint32_t nnv_crc32(const unsigned char *buf, size_t len);
+
+void nnv_potential_free(nnv_potential *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

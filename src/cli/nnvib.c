@@ -1,0 +1,3 @@
+/* nnvib CLI (stub). */
+#include "cli.h"
+int main(void) { return 0; }

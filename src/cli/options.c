@@ -1,0 +1,3 @@
+/* options.c: stub */
+#include "cli.h"
+typedef int cli_stub_options_;

@@ -1,0 +1,3 @@
+/* elements.c: stub, to be written. */
+#include "internal.h"
+typedef int nnv_stub_elements_;

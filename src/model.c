@@ -1,0 +1,3 @@
+/* model.c: stub, to be written. */
+#include "internal.h"
+typedef int nnv_stub_model_;

@@ -1,0 +1,3 @@
+/* neighbours.c: stub, to be written. */
+#include "internal.h"
+typedef int nnv_stub_neighbours_;

@@ -1,0 +1,3 @@
+/* optimize.c: stub, to be written. */
+#include "internal.h"
+typedef int nnv_stub_optimize_;

@@ -1,0 +1,3 @@
+/* symfunc.c: stub, to be written. */
+#include "internal.h"
+typedef int nnv_stub_symfunc_;

@@ -1,0 +1,3 @@
+/* vib.c: stub, to be written. */
+#include "internal.h"
+typedef int nnv_stub_vib_;

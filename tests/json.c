@@ -1,0 +1,2 @@
+#include "json.h"
+typedef int json_stub_;

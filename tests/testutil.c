@@ -1,0 +1,3 @@
+/* Test helpers. */
+#include "testutil.h"
+typedef int testutil_stub_;
