@@ -13,8 +13,4 @@ void sf_cutoff(int type, double rc, double alpha, double r, double *f, double *d
  * a(x), a'(x), a''(x) for activation code `act` with parameter `param`. */
 void net_activation(int act, double param, double x, double *a, double *da, double *d2a);
 
-/* Smoothness class of one activation / one cutoff (enum nnv_smoothness). */
-int net_activation_smoothness(int act);
-int sf_cutoff_smoothness(int type);
-
 #endif

@@ -1,3 +1,55 @@
-/* Test helpers. */
+/* Helpers shared by the unit tests: one comparison metric, paths to data. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include "testutil.h"
-typedef int testutil_stub_;
+
+int tu_close(double x, double ref, double abs_tol, double rel_tol)
+{
+    double d = fabs(x - ref);
+    if (!(d == d)) return 0;
+    return d <= abs_tol || d <= rel_tol * fabs(ref);
+}
+
+double tu_scaled_err(double x, double y)
+{
+    double m = fmax(fabs(x), fabs(y));
+    return fabs(x - y) / (1.0 + m);
+}
+
+const char *tu_shared_dir(void)
+{
+    const char *s = getenv("NNVIB_SHARED");
+    return (s && *s) ? s : "../shared";
+}
+
+const char *tu_srcdir(void)
+{
+    const char *s = getenv("NNVIB_SRCDIR");
+    return (s && *s) ? s : ".";
+}
+
+int tu_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) goto done;
+    buf = malloc((size_t)n + 1);
+    if (!buf) goto done;
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; goto done; }
+    buf[n] = '\0';
+    if (len) *len = (size_t)n;
+done:
+    fclose(f);
+    return buf;
+}

@@ -1,4 +1,24 @@
-/* Test helpers. */
+/* Helpers shared by the unit tests: one comparison metric, paths to data. */
 #ifndef NNVIB_TESTUTIL_H
 #define NNVIB_TESTUTIL_H
+
+#include <stddef.h>
+
+/* 1 when |x - ref| <= abs_tol or |x - ref| <= rel_tol * |ref|, else 0 (NaN never passes). */
+int tu_close(double x, double ref, double abs_tol, double rel_tol);
+
+/* Scaled error |x - y| / (1 + max(|x|, |y|)) (libxc style). */
+double tu_scaled_err(double x, double y);
+
+/* The shared data folder (env NNVIB_SHARED, default ../shared from the source
+ * tree) and the source tree (env NNVIB_SRCDIR, default "."). Never NULL. */
+const char *tu_shared_dir(void);
+const char *tu_srcdir(void);
+
+/* 1 when path exists and is a directory. */
+int tu_is_dir(const char *path);
+
+/* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
+char *tu_read_file(const char *path, size_t *len);
+
 #endif
