@@ -13,4 +13,77 @@ void sf_cutoff(int type, double rc, double alpha, double r, double *f, double *d
  * a(x), a'(x), a''(x) for activation code `act` with parameter `param`. */
 void net_activation(int act, double param, double x, double *a, double *da, double *d2a);
 
+/* ---- symmetry functions (symfunc.c) --------------------------------------
+ * The environment of one central atom: its m neighbours within the largest
+ * cutoff of its element. Local atom 0 is the central atom, local atom n (1..m)
+ * is neighbour n-1; local coordinate vectors have D = 3(m+1) components. */
+typedef struct sf_env {
+    int m;
+    const int *Z;      /* m neighbour atomic numbers */
+    const double *rel; /* m x 3, x_j - x_i, Å */
+    const double *r;   /* m distances, Å */
+} sf_env;
+
+/* Unscaled G of every SF of the element, in file order. */
+void sf_values(const nnv_element_model *em, const sf_env *env, double *G);
+
+/* Jacobian J (n_sf x D, row-major, overwritten) of G with respect to the local
+ * coordinates, and, when H is not NULL, H += sum_k w[k] d2G_k/dx dx (D x D). */
+void sf_derivatives(const nnv_element_model *em, const sf_env *env, const double *w,
+                    double *J, double *H);
+
+/* ---- networks (network.c) -------------------------------------------------- */
+typedef struct net_workspace {
+    int cap_units;  /* largest layer width seen */
+    int cap_in;     /* largest input width seen */
+    double *buf;
+    size_t buf_len;
+} net_workspace;
+
+/* Output of the network at x; its gradient (n_in) and Hessian (n_in x n_in)
+ * with respect to x when grad / hess are not NULL. Returns NNV_ENOMEM only. */
+int net_eval(const nnv_network *net, const double *x, double *out, double *grad, double *hess,
+             net_workspace *ws);
+void net_workspace_free(net_workspace *ws);
+
+/* ---- neighbours (neighbours.c) ---------------------------------------------
+ * For every atom i, the atoms j != i with |x_j - x_i| < cutoff[i], found with
+ * a cell list (sorted cells, so memory stays O(N) however sparse the molecule). */
+typedef struct nb_list {
+    int n_atoms;
+    int *offset; /* n_atoms + 1 */
+    int *index;  /* neighbours of i: index[offset[i] .. offset[i+1]) */
+} nb_list;
+
+int nb_build(nb_list *out, int n_atoms, const double *xyz, const double *cutoff, nnv_error *err);
+void nb_free(nb_list *nb);
+
+/* ---- optimiser (optimize.c) -------------------------------------------------
+ * Generic L-BFGS minimiser with an Armijo backtracking line search, used by
+ * nnv_optimize and testable on analytic functions. The callback returns NNV_OK
+ * or a negative status (filling err) and writes f(x) and its gradient. */
+typedef int (*opt_fn)(void *ctx, const double *x, double *f, double *grad, nnv_error *err);
+
+typedef struct opt_lbfgs_options {
+    int max_steps;   /* accepted steps at most (> 0) */
+    double gtol;     /* converged when max |grad component| <= gtol */
+    double max_step; /* largest Euclidean length of one block of `block` components per step */
+    int block;       /* components per block (3 for atoms, 1 for plain vectors) */
+    int memory;      /* number of stored (s, y) pairs, >= 1 */
+} opt_lbfgs_options;
+
+typedef struct opt_lbfgs_report {
+    int steps;       /* accepted steps */
+    int converged;   /* 1 when max |grad| <= gtol at the returned x */
+    int n_evals;     /* calls of fn */
+    double f;        /* f at the returned x */
+    double gmax;     /* max |grad component| at the returned x */
+} opt_lbfgs_report;
+
+/* Minimise fn from x (length n, overwritten with the best point found).
+ * Returns NNV_OK (also when not converged: see rep->converged), NNV_ENUMERIC
+ * for a non-finite f or gradient, or the callback's status. */
+int opt_lbfgs(int n, double *x, opt_fn fn, void *ctx, const opt_lbfgs_options *o,
+              opt_lbfgs_report *rep, nnv_error *err);
+
 #endif
