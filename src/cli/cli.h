@@ -1,5 +1,88 @@
-/* CLI internals (stub). */
+/* The nnvib program's own interfaces: parsed options, exit statuses and the
+ * bundle of finished results that the table and JSON writers print. */
 #ifndef NNVIB_CLI_H
 #define NNVIB_CLI_H
+
+#include <stdio.h>
 #include <nnvib.h>
+
+/** Exit statuses (docs/exit-status.md; repeated in --help). */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_INTERNAL = 1, /**< internal error, out of memory */
+    CLI_EXIT_USAGE = 2,    /**< bad option or argument */
+    CLI_EXIT_INPUT = 3,    /**< bad XYZ, weights file, missing element, bad mass index */
+    CLI_EXIT_NUMERIC = 4,  /**< LAPACK failure, non-finite energy or Hessian */
+    CLI_EXIT_OUTPUT = 5,   /**< cannot write the output */
+    CLI_EXIT_NOCONV = 6    /**< --opt did not converge (results still printed) */
+};
+
+/** Debye per e·Å (1 e·Å = 4.80320471 D). */
+#define CLI_DEBYE_PER_EA 4.80320471
+
+/** A --mass INDEX=VALUE override; index counted from 1 as in the XYZ file. */
+typedef struct cli_mass {
+    int index;
+    double mass; /**< u */
+} cli_mass;
+
+typedef struct cli_options {
+    const char *xyz_path;
+    const char *weights_path;
+    const char *output_path; /**< NULL: stdout */
+    int frame;               /**< 1-based */
+    cli_mass *masses;
+    int n_masses;
+    int have_charge;
+    double charge;           /**< e */
+    int linear;              /**< enum nnv_linear */
+    int hessian_fd;          /**< 1: analyse the finite-difference Hessian */
+    double fd_step;          /**< Å */
+    int check;
+    int opt;
+    double opt_fmax;         /**< eV/Å */
+    int opt_steps;
+    int json, json_hessian, modes, quiet, help, version;
+} cli_options;
+
+/** Parse argv into o (defaults filled in). On a usage error returns
+ *  CLI_EXIT_USAGE with a one-line message (without "nnvib: ") in msg. */
+int cli_parse_options(cli_options *o, int argc, char **argv, char *msg, size_t msglen);
+void cli_options_free(cli_options *o);
+/** The --help text (usage, options, exit statuses). */
+void cli_print_help(FILE *f);
+
+/** Finite-difference cross-check figures (--check). */
+typedef struct cli_fd_check {
+    double step;          /**< Å */
+    double max_abs_diff;  /**< eV/Å² */
+    double max_rel_diff;  /**< max_abs_diff / max |H_analytic| */
+    double max_freq_diff; /**< cm⁻¹ */
+} cli_fd_check;
+
+/** Everything the writers print. The writers only format these numbers. */
+typedef struct cli_run {
+    const cli_options *opt;
+    const nnv_structure *s;       /**< final geometry (after --opt) */
+    const nnv_potential *p;
+    const nnv_result *r;
+    const nnv_vib *v;
+    const double *hessian;        /**< the Hessian analysed, 3N x 3N, eV/Å² */
+    double max_force;             /**< max |force component|, eV/Å */
+    int smoothness;               /**< enum nnv_smoothness */
+    const nnv_opt_report *opt_report; /**< NULL without --opt */
+    const cli_fd_check *fd_check;     /**< NULL without --check */
+    nnv_warnings warnings;        /**< every warning, in order */
+    int extrap_index;             /**< index in warnings of the extrapolation summary, or -1 */
+    nnv_warnings extrap_details;  /**< the lines listed under that summary */
+} cli_run;
+
+/** Write the text report; 0 or -1 on a write error (errno set). */
+int cli_write_table(FILE *f, const cli_run *run);
+/** Write the JSON object; 0 or -1 on a write error (errno set). */
+int cli_write_json(FILE *f, const cli_run *run);
+
+/** The program version (PACKAGE_VERSION). */
+const char *cli_version(void);
+
 #endif

@@ -1,3 +1,226 @@
-/* out_json.c: stub */
+/* The --json report: one object with stable keys (docs/json-schema.md).
+ * Doubles as %.17g so they round-trip; non-finite numbers become null;
+ * strings escaped, invalid UTF-8 replaced by U+FFFD so the output always parses. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <math.h>
+#include <string.h>
+
 #include "cli.h"
-typedef int cli_stub_out_json_;
+
+#define SCHEMA_VERSION 1
+
+static void put_num(FILE *f, double x)
+{
+    if (isfinite(x)) fprintf(f, "%.17g", x);
+    else fputs("null", f);
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len;
+    unsigned cp;
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) { len = 2; cp = s[0] & 0x1fu; }
+    else if (s[0] >= 0xe0 && s[0] <= 0xef) { len = 3; cp = s[0] & 0x0fu; }
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4) { len = 4; cp = s[0] & 0x07u; }
+    else return 0;
+    if (len > n) return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    /* overlong forms, surrogates and code points beyond U+10FFFF */
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+static void put_str(FILE *f, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    size_t n = strlen((const char *)s);
+    fputc('"', f);
+    while (n > 0) {
+        size_t len = utf8_len(s, n);
+        if (len == 0) {
+            fputs("\\ufffd", f);
+            len = 1;
+        } else if (len > 1) {
+            fwrite(s, 1, len, f);
+        } else if (*s == '"' || *s == '\\') {
+            fputc('\\', f);
+            fputc(*s, f);
+        } else if (*s == '\n') fputs("\\n", f);
+        else if (*s == '\r') fputs("\\r", f);
+        else if (*s == '\t') fputs("\\t", f);
+        else if (*s < 0x20 || *s == 0x7f) fprintf(f, "\\u%04x", *s);
+        else fputc(*s, f);
+        s += len;
+        n -= len;
+    }
+    fputc('"', f);
+}
+
+static void key(FILE *f, const char *k)
+{
+    fputs(",\n  ", f);
+    put_str(f, k);
+    fputs(": ", f);
+}
+
+static void put_vec(FILE *f, const double *x, int n)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        put_num(f, x[i]);
+    }
+    fputc(']', f);
+}
+
+/* rows x cols, one row a line. */
+static void put_mat(FILE *f, const double *x, int rows, int cols, const char *indent)
+{
+    fputc('[', f);
+    for (int i = 0; i < rows; i++) {
+        fprintf(f, "%s\n%s  ", i ? "," : "", indent);
+        put_vec(f, x + (size_t)i * (size_t)cols, cols);
+    }
+    if (rows) fprintf(f, "\n%s", indent);
+    fputc(']', f);
+}
+
+static void put_key_num(FILE *f, const char *k, double x)
+{
+    key(f, k);
+    put_num(f, x);
+}
+
+int cli_write_json(FILE *f, const cli_run *run)
+{
+    const nnv_structure *s = run->s;
+    const nnv_result *r = run->r;
+    const nnv_vib *v = run->v;
+    const cli_options *o = run->opt;
+    int n = s->n_atoms, n3 = 3 * n;
+
+    fputs("{\n  \"program\": \"nnvib\"", f);
+    key(f, "version"); put_str(f, cli_version());
+    key(f, "schema_version"); fprintf(f, "%d", SCHEMA_VERSION);
+    key(f, "molecule_file"); put_str(f, o->xyz_path);
+    key(f, "frame"); fprintf(f, "%d", o->frame);
+    key(f, "molecule_comment"); put_str(f, s->comment);
+    key(f, "potential_file"); put_str(f, o->weights_path);
+    key(f, "potential_description"); put_str(f, run->p->description);
+    key(f, "n_atoms"); fprintf(f, "%d", n);
+    key(f, "symbols"); fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        put_str(f, nnv_element_symbol(s->Z[i]));
+    }
+    fputc(']', f);
+    key(f, "Z"); fputc('[', f);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", s->Z[i]);
+    fputc(']', f);
+    key(f, "masses_u"); put_vec(f, s->masses, n);
+    key(f, "positions_A"); put_mat(f, s->xyz, n, 3, "  ");
+    put_key_num(f, "energy_eV", r->energy);
+    key(f, "forces_eV_A"); put_mat(f, r->forces, n, 3, "  ");
+    put_key_num(f, "max_force_eV_A", run->max_force);
+    key(f, "linear"); fputs(v->linear ? "true" : "false", f);
+    key(f, "n_rigid_body"); fprintf(f, "%d", v->n_rigid);
+    key(f, "principal_moments_uA2"); put_vec(f, v->principal_moments, 3);
+    key(f, "smoothness"); put_str(f, nnv_smoothness_name(run->smoothness));
+    key(f, "hessian_method"); put_str(f, o->hessian_fd ? "fd" : "analytic");
+    if (o->hessian_fd) put_key_num(f, "fd_step_A", o->fd_step);
+    key(f, "n_modes"); fprintf(f, "%d", v->n_modes);
+    {
+        int n_imag = 0;
+        for (int k = 0; k < v->n_modes; k++) n_imag += v->frequencies[k] < 0;
+        key(f, "n_imaginary"); fprintf(f, "%d", n_imag);
+    }
+    key(f, "frequencies_cm1"); put_vec(f, v->frequencies, v->n_modes);
+    key(f, "eigenvalues_eV_A2_u"); put_vec(f, v->eigenvalues, v->n_modes);
+    key(f, "reduced_masses_u"); put_vec(f, v->reduced_masses, v->n_modes);
+    key(f, "force_constants_mdyn_A"); put_vec(f, v->force_constants, v->n_modes);
+    key(f, "normal_modes"); fputc('[', f);
+    for (int k = 0; k < v->n_modes; k++) {
+        fprintf(f, "%s\n    ", k ? "," : "");
+        put_mat(f, v->modes + (size_t)k * (size_t)n3, n, 3, "    ");
+    }
+    fprintf(f, "%s]", v->n_modes ? "\n  " : "");
+
+    key(f, "warnings"); fputc('[', f);
+    for (int i = 0; i < run->warnings.count; i++) {
+        fprintf(f, "%s\n    ", i ? "," : "");
+        put_str(f, run->warnings.messages[i]);
+    }
+    fprintf(f, "%s]", run->warnings.count ? "\n  " : "");
+
+    key(f, "extrapolation_warnings"); fputc('[', f);
+    for (int i = 0; i < r->n_extrapolations; i++) {
+        const nnv_extrapolation *e = &r->extrapolations[i];
+        fprintf(f, "%s\n    {\"atom\": %d, \"symbol\": ", i ? "," : "", e->atom + 1);
+        put_str(f, nnv_element_symbol(s->Z[e->atom]));
+        fprintf(f, ", \"sf\": %d, \"value\": ", e->sf + 1);
+        put_num(f, e->value);
+        fputs(", \"gmin\": ", f);
+        put_num(f, e->gmin);
+        fputs(", \"gmax\": ", f);
+        put_num(f, e->gmax);
+        fputc('}', f);
+    }
+    fprintf(f, "%s]", r->n_extrapolations ? "\n  " : "");
+
+    key(f, "optimization");
+    if (run->opt_report) {
+        const nnv_opt_report *q = run->opt_report;
+        fprintf(f, "{\"steps\": %d, \"converged\": %s, \"energy_eV\": ", q->steps,
+                q->converged ? "true" : "false");
+        put_num(f, q->energy);
+        fputs(", \"max_force_eV_A\": ", f);
+        put_num(f, q->max_force);
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
+
+    if (r->has_charges) {
+        put_key_num(f, "total_charge_e", r->total_charge);
+        key(f, "raw_charges_e"); put_vec(f, r->raw_charges, n);
+        key(f, "charges_e"); put_vec(f, r->charges, n);
+        key(f, "dipole_eA"); put_vec(f, r->dipole, 3);
+        if (r->dipole_deriv) {
+            key(f, "dipole_derivatives_e");
+            put_mat(f, r->dipole_deriv, 3, n3, "  ");
+        }
+        if (v->ir_intensities) {
+            key(f, "ir_intensities_km_mol");
+            put_vec(f, v->ir_intensities, v->n_modes);
+        }
+    }
+    if (run->fd_check) {
+        const cli_fd_check *c = run->fd_check;
+        key(f, "fd_check");
+        fputs("{\"step_A\": ", f);
+        put_num(f, c->step);
+        fputs(", \"max_abs_diff_eV_A2\": ", f);
+        put_num(f, c->max_abs_diff);
+        fputs(", \"max_rel_diff\": ", f);
+        put_num(f, c->max_rel_diff);
+        fputs(", \"max_freq_diff_cm1\": ", f);
+        put_num(f, c->max_freq_diff);
+        fputc('}', f);
+    }
+    if (o->json_hessian) {
+        key(f, "hessian_eV_A2");
+        put_mat(f, run->hessian, n3, n3, "  ");
+    }
+    fputs("\n}\n", f);
+    return ferror(f) ? -1 : 0;
+}

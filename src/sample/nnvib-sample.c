@@ -1,0 +1,3 @@
+/* nnvib-sample (stub) */
+#include "sample.h"
+int main(void) { return 0; }

@@ -1,0 +1,3 @@
+/* teacher (stub) */
+#include "sample.h"
+typedef int sample_stub_;

@@ -1,0 +1,3 @@
+/* dataset.c (stub) */
+#include "train.h"
+typedef int train_stub_dataset_;

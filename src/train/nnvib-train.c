@@ -1,0 +1,3 @@
+/* nnvib-train (stub) */
+#include "train.h"
+int main(void) { return 0; }

@@ -1,0 +1,4 @@
+/* test_train (stub) */
+#include <check.h>
+#include <stdlib.h>
+int main(void) { return 0; }
