@@ -1130,7 +1130,7 @@ static void select_smooth(void)
 
 int main(void)
 {
-    Suite *suite = suite_create("conformance");
+    Suite *suite;
     SRunner *sr;
     TCase *tc;
     char path[4200], errbuf[512];
@@ -1147,6 +1147,7 @@ int main(void)
         return 1;
     }
     select_smooth();
+    suite = suite_create("conformance");
     snprintf(path, sizeof path, "%s/invalid/index.json", g_dir);
     g_invalid = json_parse_file(path, errbuf, sizeof errbuf);
     fprintf(stderr, "conformance: %d cases in %s, %d smooth ones for the rotation test, %zu invalid inputs\n",
