@@ -445,6 +445,61 @@ START_TEST(test_missing_element_rejected)
 }
 END_TEST
 
+/* One atom: no neighbours, zero forces and Hessian, and no vibrational modes. */
+START_TEST(test_single_atom)
+{
+    nnv_potential *p = random_potential(NNV_ACT_TANH, 0.0);
+    nnv_structure *s = random_cluster();
+    nnv_result *r = NULL;
+    nnv_vib *v = NULL;
+    nnv_error err;
+    s->n_atoms = 1;
+    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN, &err), NNV_OK);
+    for (int a = 0; a < 3; a++) ck_assert(r->forces[a] == 0.0);
+    for (int a = 0; a < 9; a++) ck_assert(r->hessian[a] == 0.0);
+    ck_assert(isfinite(r->energy));
+    ck_assert_int_eq(nnv_vib_analyse(&v, 1, s->xyz, s->masses, r->hessian, NULL, NNV_LINEAR_AUTO, &err), NNV_OK);
+    ck_assert_int_eq(v->n_modes, 0);
+    ck_assert_int_eq(v->n_rigid, 3);
+    nnv_vib_free(v);
+    nnv_result_free(r);
+    free_cluster(s);
+    free_random_potential(p);
+}
+END_TEST
+
+/* A diatomic and a linear triatomic on a real (random-weight, smooth) NNP get
+ * 3N-5 modes; a bent triatomic 3N-6. */
+START_TEST(test_mode_counts)
+{
+    nnv_potential *p = random_potential(NNV_ACT_SOFTPLUS, 0.0);
+    nnv_structure *s = random_cluster();
+    nnv_result *r = NULL;
+    nnv_vib *v = NULL;
+    nnv_error err;
+    struct { int n; double x[9]; int modes; int linear; } cases[] = {
+        {2, {0, 0, 0, 0.3, 0.4, 1.0}, 1, 1},
+        {3, {0, 0, -1.16, 0, 0, 0, 0, 0, 1.16}, 4, 1},
+        {3, {0, 0, 0, 0.96, 0, 0, -0.24, 0.93, 0}, 3, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        s->n_atoms = cases[c].n;
+        s->Z[0] = 8, s->Z[1] = 6, s->Z[2] = 1;
+        s->masses[0] = 15.99491461957, s->masses[1] = 12.0, s->masses[2] = 1.00782503223;
+        memcpy(s->xyz, cases[c].x, sizeof cases[c].x);
+        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+        ck_assert_int_eq(nnv_vib_analyse(&v, s->n_atoms, s->xyz, s->masses, r->hessian, NULL, NNV_LINEAR_AUTO, &err),
+                         NNV_OK);
+        ck_assert_int_eq(v->n_modes, cases[c].modes);
+        ck_assert_int_eq(v->linear, cases[c].linear);
+        nnv_vib_free(v);
+        nnv_result_free(r);
+    }
+    free_cluster(s);
+    free_random_potential(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -462,6 +517,8 @@ int main(void)
     tcase_add_test(tc, test_dipole_derivatives_fd);
     tcase_add_test(tc, test_neighbours_vs_brute_force);
     tcase_add_test(tc, test_missing_element_rejected);
+    tcase_add_test(tc, test_single_atom);
+    tcase_add_test(tc, test_mode_counts);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
