@@ -133,11 +133,14 @@ START_TEST(test_network_derivatives)
         }
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) ck_assert(fabs(H[i * n + j] - H[j * n + i]) < 1e-12);
-        for (int l = 0; l < net.n_layers; l++) {
-            free(net.layers[l].W);
-            free(net.layers[l].b);
+        {
+            /* nnv_potential_free owns the freeing logic: borrow it. */
+            nnv_potential *holder = calloc(1, sizeof *holder);
+            holder->n_elements = 1;
+            holder->elements = calloc(1, sizeof *holder->elements);
+            holder->elements[0].energy = net;
+            nnv_potential_free(holder);
         }
-        free(net.layers);
         net_workspace_free(&ws);
     }
 }
@@ -185,27 +188,6 @@ static nnv_potential *random_potential(int act, double zeta_extra)
     return p;
 }
 
-static void free_network(nnv_network *n)
-{
-    for (int l = 0; l < n->n_layers; l++) {
-        free(n->layers[l].W);
-        free(n->layers[l].b);
-    }
-    free(n->layers);
-}
-
-static void free_random_potential(nnv_potential *p)
-{
-    for (int e = 0; e < p->n_elements; e++) {
-        free(p->elements[e].sf);
-        free_network(&p->elements[e].energy);
-        free_network(&p->elements[e].charge);
-    }
-    free(p->elements);
-    free(p->description);
-    free(p);
-}
-
 /* A 6-atom H/C/O cluster (methanol-like), not symmetric. */
 static nnv_structure *random_cluster(void)
 {
@@ -222,15 +204,6 @@ static nnv_structure *random_cluster(void)
     for (int i = 0; i < 6; i++) s->masses[i] = Z[i] == 1 ? 1.00782503223 : Z[i] == 6 ? 12.0 : 15.99491461957;
     s->comment = calloc(1, 1);
     return s;
-}
-
-static void free_cluster(nnv_structure *s)
-{
-    free(s->Z);
-    free(s->xyz);
-    free(s->masses);
-    free(s->comment);
-    free(s);
 }
 
 /* Analytic forces vs -dE/dx and analytic Hessian vs -dF/dx by central differences. */
@@ -277,8 +250,8 @@ START_TEST(test_model_fd_smooth)
         nnv_potential *p = random_potential(acts[t], t % 2 ? 0.0 : 1.5);
         nnv_structure *s = random_cluster();
         check_against_fd(p, s, 1e-7, 1e-6);
-        free_cluster(s);
-        free_random_potential(p);
+        nnv_structure_free(s);
+        nnv_potential_free(p);
     }
 }
 END_TEST
@@ -295,8 +268,8 @@ START_TEST(test_model_fd_collinear)
     for (int i = 0; i < 9; i++) s->xyz[i] = 0.0;
     s->xyz[2] = -1.16, s->xyz[8] = 1.16;
     check_against_fd(p, s, 1e-7, 1e-6);
-    free_cluster(s);
-    free_random_potential(p);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
 }
 END_TEST
 
@@ -356,8 +329,8 @@ START_TEST(test_model_invariance)
     nnv_result_free(r0);
     nnv_result_free(r1);
     free(x0);
-    free_cluster(s);
-    free_random_potential(p);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
 }
 END_TEST
 
@@ -393,8 +366,8 @@ START_TEST(test_dipole_derivatives_fd)
         nnv_result_free(rm);
     }
     nnv_result_free(r);
-    free_cluster(s);
-    free_random_potential(p);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
 }
 END_TEST
 
@@ -440,8 +413,8 @@ START_TEST(test_missing_element_rejected)
     ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_EINPUT);
     ck_assert_ptr_null(r);
     ck_assert_msg(strstr(err.message, "atom 4") && strstr(err.message, "S"), "%s", err.message);
-    free_cluster(s);
-    free_random_potential(p);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
 }
 END_TEST
 
@@ -463,8 +436,8 @@ START_TEST(test_single_atom)
     ck_assert_int_eq(v->n_rigid, 3);
     nnv_vib_free(v);
     nnv_result_free(r);
-    free_cluster(s);
-    free_random_potential(p);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
 }
 END_TEST
 
@@ -495,8 +468,8 @@ START_TEST(test_mode_counts)
         nnv_vib_free(v);
         nnv_result_free(r);
     }
-    free_cluster(s);
-    free_random_potential(p);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
 }
 END_TEST
 
