@@ -1,0 +1,61 @@
+/* nnvib n2p2 import: reads an n2p2 (RuNNer-style) second-generation
+ * Behler–Parrinello potential directory (input.nn, scaling.data,
+ * weights.NNN.data) into an in-memory nnv_potential in Å and eV
+ * (docs/n2p2.md lists every convention and what is refused). */
+#ifndef NNVIB_N2P2_H
+#define NNVIB_N2P2_H
+
+#include <nnvib/core.h>
+#include <nnvib/potential.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Length unit of the training data (and so of the SF parameters in input.nn). */
+enum nnv_n2p2_length_unit {
+    NNV_N2P2_LENGTH_AUTO = 0, /**< from an input.nn comment "# Length unit : Bohr"; error when absent */
+    NNV_N2P2_BOHR = 1,
+    NNV_N2P2_ANGSTROM = 2
+};
+
+/** Energy unit of the training data (and so of mean_energy, atom_energy). */
+enum nnv_n2p2_energy_unit {
+    NNV_N2P2_ENERGY_AUTO = 0, /**< from an input.nn comment "# Energy unit : Ha"; error when absent */
+    NNV_N2P2_HARTREE = 1,
+    NNV_N2P2_EV = 2
+};
+
+/** Bohr radius in Å and Hartree in eV (CODATA 2018), used for the conversion. */
+#define NNV_BOHR_IN_ANGSTROM 0.529177210903
+#define NNV_HARTREE_IN_EV 27.211386245988
+
+/** Conversion options; all-zero (memset or {0}) means "units from input.nn". */
+typedef struct nnv_n2p2_options {
+    int length_unit; /**< enum nnv_n2p2_length_unit */
+    int energy_unit; /**< enum nnv_n2p2_energy_unit */
+} nnv_n2p2_options;
+
+/** Read the n2p2 potential in directory `dir` and convert it.
+ *
+ * Reproduces n2p2's own evaluation: its per-element sorting of the symmetry
+ * functions (network input order and scaling.data row order), its scaling
+ * modes, the data-set normalisation (mean_energy, conv_energy, conv_length),
+ * atom_energy offsets, normalize_nodes and its weight order; lengths are
+ * converted to Å and energies to eV. Anything the weights.bin format cannot
+ * express is refused with a message naming the file, the line and the field.
+ * Non-fatal findings go to (*out)->warnings.
+ * @param[out] out  the potential (free with nnv_potential_free)
+ * @param[in]  dir  directory holding input.nn, scaling.data, weights.NNN.data
+ * @param[in]  opt  units of the training data; NULL = both from input.nn
+ * @return NNV_OK, NNV_EINPUT (malformed or unsupported), NNV_EIO, NNV_ENOMEM */
+int nnv_n2p2_read(nnv_potential **out, const char *dir, const nnv_n2p2_options *opt,
+                  nnv_error *err);
+
+/** 1 when `path` is a directory holding a file named input.nn, else 0. */
+int nnv_n2p2_is_potential_dir(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
