@@ -1,0 +1,231 @@
+/* The program's thermochemistry and spectrum steps: calls the library for the
+ * RRHO thermochemistry (with the detected symmetry number) and the JCAMP-DX
+ * files, and formats the thermochemistry for the text table and the JSON. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* J/(mol K) and cal/(mol K) per eV/K */
+#define J_MOLK_PER_EV_K (NNV_KJ_MOL_PER_EV * 1000.0)
+#define CAL_MOLK_PER_EV_K (NNV_KCAL_MOL_PER_EV * 1000.0)
+
+int cli_thermo(cli_run *run, nnv_thermo *t, char *msg, size_t msglen)
+{
+    const cli_options *o = run->opt;
+    const nnv_structure *s = run->s;
+    nnv_error err = {0, ""};
+    nnv_thermo_options to;
+    double mass = 0;
+    int code, sigma = o->symmetry_number;
+
+    for (int i = 0; i < s->n_atoms; i++) mass += s->masses[i];
+    run->symmetry_detected = 0;
+    if (sigma == 0) {
+        code = nnv_symmetry_number(&sigma, s->n_atoms, s->Z, s->xyz, s->masses, 0, &err);
+        if (code != NNV_OK) goto fail;
+        run->symmetry_detected = 1;
+    }
+    memset(&to, 0, sizeof to);
+    to.temperature = o->temperature;
+    to.pressure = o->pressure;
+    to.symmetry_number = sigma;
+    to.multiplicity = o->multiplicity;
+    to.qrrho = o->qrrho;
+    to.qrrho_cutoff = o->qrrho_cutoff;
+    code = nnv_thermo_compute(t, run->v, mass, &to, &run->warnings, &err);
+    if (code != NNV_OK) goto fail;
+    run->thermo = t;
+    return CLI_EXIT_OK;
+fail:
+    snprintf(msg, msglen, "%s", err.message[0] ? err.message : nnv_strerror(code));
+    return code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : code == NNV_EUSAGE ? CLI_EXIT_USAGE
+                                                                        : CLI_EXIT_NUMERIC;
+}
+
+int cli_write_jcamp(cli_run *run, char *msg, size_t msglen)
+{
+    const cli_options *o = run->opt;
+    const nnv_vib *v = run->v;
+    nnv_error err = {0, ""};
+    nnv_spectrum *sp = NULL;
+    double *ones = NULL;
+    const double *inten = v->ir_intensities;
+    char title[256], comment[512];
+    int code = NNV_OK, st = CLI_EXIT_OK;
+
+    if (!o->jcamp_path && !o->jcamp_peaks_path) return CLI_EXIT_OK;
+    int n_real = 0;
+    for (int k = 0; k < v->n_modes; k++) n_real += v->frequencies[k] > 0;
+    if (n_real == 0) {
+        /* An atom, or only imaginary modes: refuse rather than write an empty spectrum. */
+        snprintf(msg, msglen, "%s: no real vibrational mode, no IR spectrum to write",
+                 o->jcamp_path ? o->jcamp_path : o->jcamp_peaks_path);
+        return CLI_EXIT_INPUT;
+    }
+    snprintf(title, sizeof title, "%s",
+             run->s->comment && run->s->comment[0] ? run->s->comment : o->xyz_path);
+    snprintf(comment, sizeof comment, "molecule %s (frame %d), potential %s", o->xyz_path,
+             o->frame, o->weights_path);
+    nnv_jcamp_info info = {title, NULL, NULL, comment};
+    if (!inten) {
+        /* Without charge networks there are no intensities: every band gets
+         * area 1 (said in the file and as a warning), positions only. */
+        nnv_warnings_add(&run->warnings, "JCAMP-DX: the potential has no charge networks, so no IR "
+                                         "intensities: every band is written with intensity 1");
+        ones = malloc(((size_t)v->n_modes + 1) * sizeof *ones);
+        if (!ones) {
+            snprintf(msg, msglen, "out of memory");
+            return CLI_EXIT_INTERNAL;
+        }
+        for (int k = 0; k < v->n_modes; k++) ones[k] = 1.0;
+    }
+    if (o->jcamp_path) {
+        nnv_spectrum_options so;
+        memset(&so, 0, sizeof so);
+        so.fwhm = o->fwhm;
+        so.lineshape = o->lineshape;
+        code = nnv_spectrum_broaden(&sp, v->n_modes, v->frequencies, inten ? inten : ones, &so,
+                                    &err);
+        if (code == NNV_OK) {
+            char c2[600];
+            if (!inten) {
+                snprintf(c2, sizeof c2, "%s; no IR intensities (no charge networks): every band "
+                                        "has area 1", comment);
+                info.comment = c2;
+            }
+            code = nnv_jcamp_write_spectrum(o->jcamp_path, sp, &info, &err);
+            info.comment = comment;
+        }
+        if (code != NNV_OK) goto fail;
+    }
+    if (o->jcamp_peaks_path) {
+        code = nnv_jcamp_write_peaks(o->jcamp_peaks_path, v->n_modes, v->frequencies, inten, &info,
+                                     &err);
+        if (code != NNV_OK) goto fail;
+    }
+    goto cleanup;
+fail:
+    snprintf(msg, msglen, "%s", err.message[0] ? err.message : nnv_strerror(code));
+    st = code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : code == NNV_EIO ? CLI_EXIT_OUTPUT
+                                                                  : CLI_EXIT_INPUT;
+cleanup:
+    nnv_spectrum_free(sp);
+    free(ones);
+    return st;
+}
+
+static void energy_row(FILE *f, const char *name, double ev)
+{
+    fprintf(f, " %-26s %14.8f %14.6f %14.6f %14.10f\n", name, ev, ev * NNV_KCAL_MOL_PER_EV,
+            ev * NNV_KJ_MOL_PER_EV, ev / NNV_HARTREE_EV);
+}
+
+static void entropy_row(FILE *f, const char *name, double evk)
+{
+    fprintf(f, " %-26s %14.8e %14.6f %14.6f\n", name, evk, evk * CAL_MOLK_PER_EV_K,
+            evk * J_MOLK_PER_EV_K);
+}
+
+static const char *rotor_name(int r)
+{
+    return r == NNV_ROTOR_ATOM ? "atom" : r == NNV_ROTOR_LINEAR ? "linear" : "non-linear";
+}
+
+#define TRULE "------------------------------------------------------------------------------\n"
+
+int cli_write_thermo_table(FILE *f, const cli_run *run)
+{
+    const nnv_thermo *t = run->thermo;
+    if (!t) return 0;
+    fputs("\n" TRULE " Thermochemistry: ideal gas, rigid rotor, harmonic oscillator\n" TRULE, f);
+    fprintf(f, " temperature %.2f K, pressure %g bar, multiplicity %d\n", t->temperature,
+            t->pressure, t->multiplicity);
+    fprintf(f, " symmetry number %d (%s), rotor %s", t->symmetry_number,
+            run->symmetry_detected ? "detected from the geometry" : "--symmetry-number",
+            rotor_name(t->rotor));
+    if (t->rotor == NNV_ROTOR_LINEAR)
+        fprintf(f, ", rotational temperature %.5f K", t->rot_temperatures[0]);
+    else if (t->rotor == NNV_ROTOR_NONLINEAR)
+        fprintf(f, ", rotational temperatures %.5f %.5f %.5f K", t->rot_temperatures[0],
+                t->rot_temperatures[1], t->rot_temperatures[2]);
+    fprintf(f, "\n total mass %.6f u, %d vibrational mode%s used", t->mass, t->n_modes_used,
+            t->n_modes_used == 1 ? "" : "s");
+    if (t->n_imaginary) fprintf(f, ", %d imaginary left out", t->n_imaginary);
+    fputc('\n', f);
+    if (t->qrrho)
+        fprintf(f, " quasi-RRHO: vibrational entropy interpolated to free rotors below ~%g cm^-1 "
+                   "(Grimme 2012)\n", t->qrrho_cutoff);
+    fprintf(f, "\n %-26s %14s %14s %14s %14s\n", "(corrections to E)", "eV", "kcal/mol", "kJ/mol",
+            "Hartree");
+    energy_row(f, "zero-point energy", t->zpe);
+    energy_row(f, "U = ZPE + thermal energy", t->u);
+    energy_row(f, "H = U + kT", t->h);
+    energy_row(f, "T*S", t->ts);
+    energy_row(f, "G = H - TS", t->g);
+    fprintf(f, "\n %-26s %14s %14s %14s\n", "entropy", "eV/K", "cal/(mol K)", "J/(mol K)");
+    entropy_row(f, "translational", t->s_trans);
+    entropy_row(f, "rotational", t->s_rot);
+    entropy_row(f, "vibrational", t->s_vib);
+    entropy_row(f, "electronic", t->s_elec);
+    entropy_row(f, "total S", t->s);
+    entropy_row(f, "Cv", t->cv);
+    entropy_row(f, "Cp", t->cp);
+    fprintf(f, "\n E + H = %.10f eV   E + G = %.10f eV\n", run->r->energy + t->h,
+            run->r->energy + t->g);
+    return ferror(f) ? -1 : 0;
+}
+
+static void jnum(FILE *f, const char *name, double x, int first)
+{
+    fprintf(f, "%s\"%s\": ", first ? "" : ", ", name);
+    if (isfinite(x)) fprintf(f, "%.17g", x);
+    else fputs("null", f);
+}
+
+int cli_write_thermo_json(FILE *f, const cli_run *run)
+{
+    const nnv_thermo *t = run->thermo;
+    if (!t) {
+        fputs("null", f);
+        return ferror(f) ? -1 : 0;
+    }
+    fputs("{", f);
+    jnum(f, "temperature_K", t->temperature, 1);
+    jnum(f, "pressure_bar", t->pressure, 0);
+    fprintf(f, ", \"symmetry_number\": %d, \"symmetry_number_detected\": %s", t->symmetry_number,
+            run->symmetry_detected ? "true" : "false");
+    fprintf(f, ", \"multiplicity\": %d, \"rotor\": \"%s\"", t->multiplicity, rotor_name(t->rotor));
+    fprintf(f, ", \"qrrho\": %s", t->qrrho ? "true" : "false");
+    if (t->qrrho) jnum(f, "qrrho_cutoff_cm1", t->qrrho_cutoff, 0);
+    fprintf(f, ", \"n_modes_used\": %d, \"n_imaginary_excluded\": %d", t->n_modes_used,
+            t->n_imaginary);
+    jnum(f, "mass_u", t->mass, 0);
+    fputs(",\n    ", f);
+    jnum(f, "zpe_eV", t->zpe, 1);
+    jnum(f, "u_eV", t->u, 0);
+    jnum(f, "h_eV", t->h, 0);
+    jnum(f, "ts_eV", t->ts, 0);
+    jnum(f, "g_eV", t->g, 0);
+    jnum(f, "s_eV_K", t->s, 0);
+    jnum(f, "cv_eV_K", t->cv, 0);
+    jnum(f, "cp_eV_K", t->cp, 0);
+    fputs(",\n    ", f);
+    jnum(f, "u_trans_eV", t->u_trans, 1);
+    jnum(f, "u_rot_eV", t->u_rot, 0);
+    jnum(f, "u_vib_eV", t->u_vib, 0);
+    jnum(f, "s_trans_eV_K", t->s_trans, 0);
+    jnum(f, "s_rot_eV_K", t->s_rot, 0);
+    jnum(f, "s_vib_eV_K", t->s_vib, 0);
+    jnum(f, "s_elec_eV_K", t->s_elec, 0);
+    fputs(",\n    ", f);
+    jnum(f, "energy_plus_h_eV", run->r->energy + t->h, 1);
+    jnum(f, "energy_plus_g_eV", run->r->energy + t->g, 0);
+    fputs("}", f);
+    return ferror(f) ? -1 : 0;
+}
