@@ -1,3 +1,477 @@
-/* nnvib-sample (stub) */
+/* nnvib-sample: GFN2-xTB teacher data for training. Per molecule: optimise,
+ * harmonic analysis (teacher Hessian + dipole derivatives through our
+ * nnv_vib_analyse), then normal-mode sampling at several temperatures plus
+ * Cartesian noise and uniform scalings, written as ASE-readable extended XYZ. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xtb.h>
+
 #include "sample.h"
-int main(void) { return 0; }
+
+#define SMP_KB_EV 8.617333262e-5 /* eV/K, CODATA 2018 */
+#ifndef SMP_XTB_VERSION
+#define SMP_XTB_VERSION "unknown" /* set from pkg-config by Makefile.am */
+#endif
+#define SMP_MAX_T 32
+#define SMP_MAX_ATTEMPTS 200
+/* Modes below this are rigid-body leftovers or too floppy for linear
+ * normal-mode displacements; they are not sampled. */
+#define SMP_MIN_FREQ 50.0
+
+typedef struct smp_options {
+    const char *output;
+    const char *spectra_dir;
+    double temps[SMP_MAX_T];
+    int n_temps;
+    double scalings[SMP_MAX_T];
+    int n_scalings;
+    int per_temp;
+    int per_mode;
+    double noise;
+    uint64_t seed;
+    double accuracy;
+    double step;
+    double gtol;
+    int harmonic_only;
+} smp_options;
+
+/* ---- random numbers: splitmix64 (Steele, Lea & Flood 2014), our own so the
+ * data set is the same on every libc ---------------------------------------- */
+typedef struct smp_rng {
+    uint64_t s;
+    int have_spare;
+    double spare;
+} smp_rng;
+
+static uint64_t smp_next(smp_rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1): 53 random bits, never 0. */
+static double smp_uniform(smp_rng *r) { return ((double)(smp_next(r) >> 11) + 0.5) / 9007199254740992.0; }
+
+/* Standard normal (Box–Muller, both values used). */
+static double smp_gauss(smp_rng *r)
+{
+    if (r->have_spare) {
+        r->have_spare = 0;
+        return r->spare;
+    }
+    double u1 = smp_uniform(r), u2 = smp_uniform(r);
+    double rad = sqrt(-2.0 * log(u1)), phi = 2.0 * 3.14159265358979323846 * u2;
+    r->spare = rad * sin(phi);
+    r->have_spare = 1;
+    return rad * cos(phi);
+}
+
+/* Uniformly distributed rotation from a uniform unit quaternion (Shoemake,
+ * Graphics Gems III, 1992). */
+static void smp_rotation(smp_rng *r, double R[9])
+{
+    const double tau = 2.0 * 3.14159265358979323846;
+    double u1 = smp_uniform(r), u2 = smp_uniform(r), u3 = smp_uniform(r);
+    double a = sqrt(1.0 - u1), b = sqrt(u1);
+    double w = a * sin(tau * u2), x = a * cos(tau * u2), y = b * sin(tau * u3), z = b * cos(tau * u3);
+    R[0] = 1 - 2 * (y * y + z * z); R[1] = 2 * (x * y - z * w);     R[2] = 2 * (x * z + y * w);
+    R[3] = 2 * (x * y + z * w);     R[4] = 1 - 2 * (x * x + z * z); R[5] = 2 * (y * z - x * w);
+    R[6] = 2 * (x * z - y * w);     R[7] = 2 * (y * z + x * w);     R[8] = 1 - 2 * (x * x + y * y);
+}
+
+/* FNV-1a, to give every molecule its own stream whatever the order of files. */
+static uint64_t smp_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+/* ---- command line -------------------------------------------------------- */
+static void smp_usage(FILE *f)
+{
+    fputs("Usage: nnvib-sample [options] MOLECULE.xyz...\n"
+          "Make GFN2-xTB (libxtb) teacher data: optimise each molecule, compute the\n"
+          "teacher's harmonic spectrum, sample configurations, write extended XYZ.\n"
+          "The molecule's name is its file name without .xyz.\n\n"
+          "  -o, --output FILE          data set (extended XYZ; default: standard output)\n"
+          "  -s, --spectra-dir DIR      also write DIR/NAME.tsv (harmonic spectrum) and DIR/NAME.opt.xyz\n"
+          "      --temperatures LIST    sampling temperatures, K (default 100,300,600,1000,1500)\n"
+          "      --per-temperature N    configurations per temperature (default 24)\n"
+          "      --per-mode M           plus M per sampled vibrational mode and temperature (default 1)\n"
+          "      --scalings LIST        uniform scalings of the optimised geometry\n"
+          "                             (default 0.96,0.98,0.99,1.01,1.02,1.04)\n"
+          "      --noise S              sigma of the Cartesian noise, Angstrom (default 0.01)\n"
+          "      --seed N               random seed (default 20240601)\n"
+          "      --accuracy A           xtb accuracy (default 0.01; smaller = tighter)\n"
+          "      --step H               finite-difference step for the Hessian, Angstrom (default 0.005)\n"
+          "      --gtol G               optimisation threshold, max |gradient|, eV/Angstrom (default 1e-4)\n"
+          "      --harmonic-only        optimise and write spectra; no sampling\n"
+          "  -h, --help                 this text\n"
+          "Progress and a summary per molecule go to standard error. Run with\n"
+          "OMP_NUM_THREADS=1: threads make small molecules slower.\n",
+          f);
+}
+
+static int smp_parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+static int smp_parse_list(const char *s, double *out, int *n)
+{
+    char buf[512];
+    if (strlen(s) >= sizeof buf) return -1;
+    strcpy(buf, s);
+    *n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (*n >= SMP_MAX_T || smp_parse_double(tok, &out[*n])) return -1;
+        (*n)++;
+    }
+    return *n > 0 ? 0 : -1;
+}
+
+/* Returns the index of the first file argument, or -1 (message printed). */
+static int smp_parse_args(int argc, char **argv, smp_options *o)
+{
+    static const double T0[] = {100, 300, 600, 1000, 1500};
+    static const double S0[] = {0.96, 0.98, 0.99, 1.01, 1.02, 1.04};
+    memset(o, 0, sizeof *o);
+    memcpy(o->temps, T0, sizeof T0);
+    o->n_temps = 5;
+    memcpy(o->scalings, S0, sizeof S0);
+    o->n_scalings = 6;
+    o->per_temp = 24;
+    o->per_mode = 1;
+    o->noise = 0.01;
+    o->seed = 20240601;
+    o->accuracy = 0.01;
+    o->step = 0.005;
+    o->gtol = 1e-4;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double d;
+        int bad = 0, takes = 1;
+        if (!strcmp(a, "--")) { i++; break; }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { smp_usage(stdout); exit(0); }
+        if (!strcmp(a, "--harmonic-only")) { o->harmonic_only = 1; takes = 0; }
+        else if (!v) { fprintf(stderr, "nnvib-sample: option %s needs a value\n", a); return -1; }
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->output = v;
+        else if (!strcmp(a, "-s") || !strcmp(a, "--spectra-dir")) o->spectra_dir = v;
+        else if (!strcmp(a, "--temperatures")) {
+            bad = smp_parse_list(v, o->temps, &o->n_temps);
+            for (int k = 0; !bad && k < o->n_temps; k++) bad = !(o->temps[k] > 0.0);
+        } else if (!strcmp(a, "--scalings")) {
+            bad = !strcmp(v, "none") ? (o->n_scalings = 0) : smp_parse_list(v, o->scalings, &o->n_scalings);
+            for (int k = 0; !bad && k < o->n_scalings; k++) bad = !(o->scalings[k] > 0.5 && o->scalings[k] < 2.0);
+        } else if (!strcmp(a, "--per-temperature")) {
+            bad = smp_parse_double(v, &d) || d < 0 || d > 100000 || d != floor(d);
+            o->per_temp = (int)d;
+        } else if (!strcmp(a, "--per-mode")) {
+            bad = smp_parse_double(v, &d) || d < 0 || d > 1000 || d != floor(d);
+            o->per_mode = (int)d;
+        } else if (!strcmp(a, "--noise")) {
+            bad = smp_parse_double(v, &o->noise) || o->noise < 0 || o->noise > 0.2;
+        } else if (!strcmp(a, "--seed")) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            bad = end == v || *end || errno;
+            o->seed = s;
+        } else if (!strcmp(a, "--accuracy")) {
+            bad = smp_parse_double(v, &o->accuracy) || !(o->accuracy >= 1e-4 && o->accuracy <= 1000);
+        } else if (!strcmp(a, "--step")) {
+            bad = smp_parse_double(v, &o->step) || !(o->step > 0 && o->step <= 0.1);
+        } else if (!strcmp(a, "--gtol")) {
+            bad = smp_parse_double(v, &o->gtol) || !(o->gtol > 0);
+        } else {
+            fprintf(stderr, "nnvib-sample: unknown option %s (try --help)\n", a);
+            return -1;
+        }
+        if (bad) {
+            fprintf(stderr, "nnvib-sample: bad value '%s' for %s (try --help)\n", v, a);
+            return -1;
+        }
+        i += takes;
+    }
+    if (i >= argc) {
+        fprintf(stderr, "nnvib-sample: no molecule given (try --help)\n");
+        return -1;
+    }
+    return i;
+}
+
+/* ---- one molecule ---------------------------------------------------------- */
+
+/* "dir/carbon_dioxide.xyz" -> "carbon_dioxide" (into buf). */
+static void smp_name(const char *path, char *buf, size_t len)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    snprintf(buf, len, "%s", b);
+    size_t l = strlen(buf);
+    if (l > 4 && !strcmp(buf + l - 4, ".xyz")) buf[l - 4] = '\0';
+    for (char *c = buf; *c; c++)
+        if (*c == ' ' || *c == '"' || *c == '=') *c = '_';
+}
+
+/* Cordero et al., Dalton Trans. 2008, 2832; 1.0 Å for anything else. */
+static double smp_rcov(int Z)
+{
+    switch (Z) {
+    case 1: return 0.31;
+    case 6: return 0.76;
+    case 7: return 0.71;
+    case 8: return 0.66;
+    case 9: return 0.57;
+    case 16: return 1.05;
+    case 17: return 1.02;
+    default: return 1.0;
+    }
+}
+
+/* A sampled geometry is kept only if no two atoms came much closer than in
+ * the minimum and no bond was stretched to breaking: xtb labels there are
+ * far outside what a spectrum needs and can make the SCF fail. */
+static int smp_reasonable(int n, const int *Z, const double *x0, const double *x)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double d0 = 0, d = 0;
+            for (int a = 0; a < 3; a++) {
+                double u = x0[3 * i + a] - x0[3 * j + a], v = x[3 * i + a] - x[3 * j + a];
+                d0 += u * u;
+                d += v * v;
+            }
+            d0 = sqrt(d0);
+            d = sqrt(d);
+            if (d < 0.5 || d < 0.6 * d0) return 0;
+            if (d0 < 1.25 * (smp_rcov(Z[i]) + smp_rcov(Z[j])) && d > 1.5 * d0) return 0;
+        }
+    return 1;
+}
+
+typedef struct smp_out {
+    FILE *f;
+    long frames;
+} smp_out;
+
+/* Values that are zero to the printed precision print as 0, not -0. */
+static double smp_z(double v) { return fabs(v) < 5e-11 ? 0.0 : v; }
+
+static int smp_write_frame(smp_out *out, const nnv_structure *s, const char *name, double T, int config,
+                           const double *x, double e, const double *grad, const double *mu, nnv_error *err)
+{
+    FILE *f = out->f;
+    fprintf(f, "%d\n", s->n_atoms);
+    fprintf(f,
+            "Properties=species:S:1:pos:R:3:forces:R:3 energy=%.10f dipole=\"%.10f %.10f %.10f\" "
+            "pbc=\"F F F\" molecule=%s T=%g config=%d\n",
+            e, smp_z(mu[0]), smp_z(mu[1]), smp_z(mu[2]), name, T, config);
+    for (int i = 0; i < s->n_atoms; i++) {
+        const double *p = x + 3 * i, *g = grad + 3 * i;
+        fprintf(f, "%-2s %16.10f %16.10f %16.10f %16.10f %16.10f %16.10f\n", nnv_element_symbol(s->Z[i]),
+                smp_z(p[0]), smp_z(p[1]), smp_z(p[2]), smp_z(-g[0]), smp_z(-g[1]), smp_z(-g[2]));
+    }
+    out->frames++;
+    if (ferror(f)) return nnv_error_set(err, NNV_EIO, "output: write error after frame %ld", out->frames);
+    return NNV_OK;
+}
+
+static int smp_write_spectra(const smp_options *o, const char *name, const nnv_structure *s,
+                             const double *x, double e, const opt_lbfgs_report *rep, const nnv_vib *v,
+                             nnv_error *err)
+{
+    int rc = NNV_OK;
+    char path[4096];
+    FILE *f = NULL;
+    snprintf(path, sizeof path, "%s/%s.opt.xyz", o->spectra_dir, name);
+    if (!(f = fopen(path, "w"))) { rc = nnv_error_set(err, NNV_EIO, "%s: cannot open for writing", path); goto cleanup; }
+    fprintf(f, "%d\n%s | GFN2-xTB optimised (libxtb %s, accuracy %g, max|grad| %.1e eV/A) E=%.10f eV | start: %s\n",
+            s->n_atoms, name, SMP_XTB_VERSION, o->accuracy, rep->gmax, e, s->comment);
+    for (int i = 0; i < s->n_atoms; i++)
+        fprintf(f, "%-2s %16.10f %16.10f %16.10f\n", nnv_element_symbol(s->Z[i]), smp_z(x[3 * i]),
+                smp_z(x[3 * i + 1]), smp_z(x[3 * i + 2]));
+    if (fclose(f)) { f = NULL; rc = nnv_error_set(err, NNV_EIO, "%s: write error", path); goto cleanup; }
+    snprintf(path, sizeof path, "%s/%s.tsv", o->spectra_dir, name);
+    if (!(f = fopen(path, "w"))) { rc = nnv_error_set(err, NNV_EIO, "%s: cannot open for writing", path); goto cleanup; }
+    fprintf(f, "# GFN2-xTB HARMONIC spectrum of %s -- computed, NOT EXPERIMENT.\n", name);
+    fprintf(f, "# Teacher: GFN2-xTB (libxtb %s), accuracy %g; geometry %s.opt.xyz (L-BFGS, max|grad| %.1e eV/A).\n",
+            SMP_XTB_VERSION, o->accuracy, name, rep->gmax);
+    fprintf(f, "# Hessian and dipole derivatives: central differences of xtb gradients/dipoles, step %g A;\n", o->step);
+    fprintf(f, "# frequencies, reduced masses and IR intensities from nnv_vib_analyse (%s, %d modes).\n",
+            v->linear ? "linear" : "non-linear", v->n_modes);
+    fprintf(f, "# Made by nnvib-sample; negative freq_cm1 = imaginary.\n");
+    fprintf(f, "mode\tfreq_cm1\tir_intensity_km_mol\treduced_mass_u\n");
+    for (int k = 0; k < v->n_modes; k++)
+        fprintf(f, "%d\t%.2f\t%.4f\t%.4f\n", k + 1, v->frequencies[k], v->ir_intensities ? v->ir_intensities[k] : 0.0,
+                v->reduced_masses[k]);
+    if (fclose(f)) { f = NULL; rc = nnv_error_set(err, NNV_EIO, "%s: write error", path); goto cleanup; }
+    f = NULL;
+cleanup:
+    if (f) fclose(f);
+    return rc;
+}
+
+static double smp_now(void)
+{
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nnv_error *err)
+{
+    int rc = NNV_OK;
+    nnv_structure *s = NULL;
+    smp_teacher *t = NULL;
+    nnv_vib *v = NULL;
+    double *x0 = NULL, *x = NULL, *g = NULL, *hess = NULL, *dd = NULL, *amp = NULL;
+    char name[256];
+    double t0 = smp_now();
+    smp_name(path, name, sizeof name);
+    if ((rc = nnv_structure_read_xyz(&s, path, 0, err))) goto cleanup;
+    int n = s->n_atoms, n3 = 3 * n;
+    x0 = malloc((size_t)n3 * sizeof *x0);
+    x = malloc((size_t)n3 * sizeof *x);
+    g = malloc((size_t)n3 * sizeof *g);
+    hess = malloc((size_t)n3 * (size_t)n3 * sizeof *hess);
+    dd = malloc((size_t)3 * (size_t)n3 * sizeof *dd);
+    amp = malloc((size_t)n3 * sizeof *amp);
+    if (!x0 || !x || !g || !hess || !dd || !amp) { rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path); goto cleanup; }
+    smp_rng rng = {o->seed ^ smp_hash(name), 0, 0.0};
+    /* One rotation for the optimisation and the Hessian keeps the finite
+     * differences consistent while avoiding axis-aligned input to xtb. */
+    double R0[9], R[9], e0, mu[3];
+    smp_rotation(&rng, R0);
+    memcpy(x0, s->xyz, (size_t)n3 * sizeof *x0);
+    if ((rc = smp_teacher_new(&t, n, s->Z, x0, o->accuracy, err))) goto cleanup;
+    opt_lbfgs_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (n > 1 && (rc = smp_teacher_optimise(t, x0, R0, o->gtol, 2000, &rep, err))) goto cleanup;
+    if (n > 1 && !rep.converged) {
+        rc = nnv_error_set(err, NNV_ENUMERIC, "%s: optimisation not converged after %d steps (max|grad| %.2e eV/A)",
+                           path, rep.steps, rep.gmax);
+        goto cleanup;
+    }
+    if ((rc = smp_teacher_eval(t, x0, R0, &e0, g, mu, err))) goto cleanup;
+    if ((rc = smp_teacher_hessian(t, x0, R0, o->step, hess, dd, err))) goto cleanup;
+    if ((rc = nnv_vib_analyse(&v, n, x0, s->masses, hess, dd, NNV_LINEAR_AUTO, err))) goto cleanup;
+    if (o->spectra_dir && (rc = smp_write_spectra(o, name, s, x0, e0, &rep, v, err))) goto cleanup;
+
+    int n_sampled = 0;
+    for (int k = 0; k < v->n_modes; k++) n_sampled += v->frequencies[k] >= SMP_MIN_FREQ;
+    int config = 0;
+    long rejected = 0;
+    if (!o->harmonic_only) {
+        /* The minimum itself, then uniform scalings about the centroid (bond
+         * compression and stretching the thermal samples cover thinly). */
+        smp_rotation(&rng, R);
+        if ((rc = smp_teacher_eval(t, x0, R, &e0, g, mu, err))) goto cleanup;
+        if ((rc = smp_write_frame(out, s, name, 0.0, config++, x0, e0, g, mu, err))) goto cleanup;
+        double c[3] = {0, 0, 0};
+        for (int i = 0; i < n; i++)
+            for (int a = 0; a < 3; a++) c[a] += x0[3 * i + a] / n;
+        for (int k = 0; k < o->n_scalings; k++) {
+            double e;
+            for (int i = 0; i < n; i++)
+                for (int a = 0; a < 3; a++) x[3 * i + a] = c[a] + o->scalings[k] * (x0[3 * i + a] - c[a]);
+            smp_rotation(&rng, R);
+            if ((rc = smp_teacher_eval(t, x, R, &e, g, mu, err))) goto cleanup;
+            if ((rc = smp_write_frame(out, s, name, 0.0, config++, x, e, g, mu, err))) goto cleanup;
+        }
+        /* Classical harmonic (Boltzmann) normal-mode sampling: along the
+         * normalised Cartesian mode d_k the energy is k_k a²/2 with
+         * k_k = λ_k μ_k (eV/Å²), so a_k ~ N(0, sqrt(kB T / k_k)). */
+        int per_t = o->per_temp + o->per_mode * n_sampled;
+        for (int it = 0; it < o->n_temps; it++) {
+            double T = o->temps[it];
+            for (int c2 = 0; c2 < per_t; c2++) {
+                double e = 0.0;
+                int ok = 0;
+                for (int attempt = 0; attempt < SMP_MAX_ATTEMPTS && !ok; attempt++) {
+                    memcpy(x, x0, (size_t)n3 * sizeof *x);
+                    for (int k = 0; k < v->n_modes; k++) {
+                        double kf = v->eigenvalues[k] * v->reduced_masses[k];
+                        amp[k] = v->frequencies[k] >= SMP_MIN_FREQ ? sqrt(SMP_KB_EV * T / kf) * smp_gauss(&rng) : 0.0;
+                        for (int j = 0; j < n3; j++) x[j] += amp[k] * v->modes[(size_t)k * n3 + j];
+                    }
+                    for (int j = 0; j < n3; j++) x[j] += o->noise * smp_gauss(&rng);
+                    smp_rotation(&rng, R);
+                    if (!smp_reasonable(n, s->Z, x0, x)) { rejected++; continue; }
+                    nnv_error e2;
+                    if (smp_teacher_eval(t, x, R, &e, g, mu, &e2)) { rejected++; continue; }
+                    ok = 1;
+                }
+                if (!ok) {
+                    rc = nnv_error_set(err, NNV_ENUMERIC, "%s: no acceptable configuration at %g K after %d attempts",
+                                       path, T, SMP_MAX_ATTEMPTS);
+                    goto cleanup;
+                }
+                if ((rc = smp_write_frame(out, s, name, T, config++, x, e, g, mu, err))) goto cleanup;
+            }
+        }
+    }
+    fprintf(stderr, "%-18s %2d atoms  opt %3d steps max|g| %.1e eV/A  E %.6f eV  configs %4d  rejected %3ld  "
+                    "xtb calls %5ld  %.2f s\n  harmonic (cm-1 / km/mol):",
+            name, n, rep.steps, rep.gmax, e0, config, rejected, smp_teacher_calls(t), smp_now() - t0);
+    for (int k = 0; k < v->n_modes; k++)
+        fprintf(stderr, " %.2f/%.2f", v->frequencies[k], v->ir_intensities ? v->ir_intensities[k] : 0.0);
+    fputc('\n', stderr);
+cleanup:
+    nnv_vib_free(v);
+    smp_teacher_free(t);
+    nnv_structure_free(s);
+    free(x0);
+    free(x);
+    free(g);
+    free(hess);
+    free(dd);
+    free(amp);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    smp_options o;
+    int first = smp_parse_args(argc, argv, &o);
+    if (first < 0) return 2;
+    smp_out out = {stdout, 0};
+    if (o.output && !o.harmonic_only && !(out.f = fopen(o.output, "w"))) {
+        fprintf(stderr, "nnvib-sample: %s: cannot open for writing\n", o.output);
+        return 1;
+    }
+    int status = 0;
+    double t0 = smp_now();
+    for (int i = first; i < argc; i++) {
+        nnv_error err = {0, ""};
+        if (smp_molecule(&o, argv[i], &out, &err)) {
+            fprintf(stderr, "nnvib-sample: %s\n", err.message);
+            status = 1;
+            break;
+        }
+    }
+    int closed = out.f != stdout ? fclose(out.f) : fflush(stdout);
+    if (closed) {
+        fprintf(stderr, "nnvib-sample: %s: write error\n", o.output ? o.output : "standard output");
+        status = 1;
+    }
+    fprintf(stderr, "nnvib-sample: %ld configurations, %.1f s%s\n", out.frames, smp_now() - t0,
+            status ? " (stopped on error)" : "");
+    return status;
+}
