@@ -1,5 +1,171 @@
-/* Training internals (stub). */
+/* Training internals: extended-XYZ data sets, symmetry-function presets and the
+ * Behler–Parrinello trainer (losses with double backpropagation, Adam). Used by
+ * nnvib-train, nnvib-sample and tests/test_train.c; not installed. */
 #ifndef NNVIB_TRAIN_H
 #define NNVIB_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
 #include "internal.h"
+
+/* ---- data sets (dataset.c) -------------------------------------------------
+ * One configuration of an extended-XYZ file: `Properties=` names the columns
+ * (species, pos, forces in any order; others skipped), `energy=` and
+ * `dipole="x y z"` the labels; any other key=value pair is kept verbatim in
+ * `info` so a written file keeps it. Units: Å, eV, eV/Å, e·Å. */
+typedef struct ds_frame {
+    int n_atoms;
+    int *Z;            /* n_atoms */
+    double *xyz;       /* 3N, Å */
+    double *forces;    /* 3N, eV/Å, or NULL when the frame has no forces column */
+    int has_energy;
+    double energy;     /* eV (total energy) */
+    int has_dipole;
+    double dipole[3];  /* e·Å */
+    char *info;        /* the other key=value pairs, space-separated; never NULL */
+} ds_frame;
+
+typedef struct ds_set {
+    int n_frames;
+    int cap;
+    ds_frame *frames;
+} ds_set;
+
+/* Parse every frame of extended-XYZ text; `name` is used in messages (which
+ * name the line and the field). *out is emptied first. */
+int ds_parse(ds_set *out, const char *text, size_t len, const char *name, nnv_error *err);
+
+/* Read a file; a name ending in ".gz" is decompressed with `gzip -dc` through a
+ * pipe (no zlib dependency). When crc is not NULL it receives the CRC-32 of the
+ * file's bytes as stored on disk (the data set's fingerprint). */
+int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err);
+
+/* Append a deep copy of fr. */
+int ds_append(ds_set *s, const ds_frame *fr, nnv_error *err);
+
+/* Write one frame (ASE-readable: species, pos and, when present, forces;
+ * energy=, dipole=, pbc="F F F", then fr->info). NNV_OK or NNV_EIO. */
+int ds_write_frame(FILE *f, const ds_frame *fr);
+
+/* Write a whole set to path (to a temporary name, renamed when complete). */
+int ds_write(const ds_set *s, const char *path, nnv_error *err);
+
+void ds_frame_free(ds_frame *fr);
+void ds_free(ds_set *s);
+
+/* ---- symmetry-function presets (sfgen.c) ---------------------------------- */
+typedef struct sfgen_options {
+    int cutoff;      /* enum nnv_cutoff, default POLY2 (C², smooth Hessians) */
+    double rc;       /* Å, default 5.5 */
+    int n_radial;    /* shifted Gaussians per neighbour element, default 8 */
+    int n_ang_eta;   /* η values of the angular functions, default 2 */
+} sfgen_options;
+
+void sfgen_defaults(sfgen_options *o);
+
+/* Number of SFs per element the preset gives for n_el elements. */
+int sfgen_count(const sfgen_options *o, int n_el);
+
+/* A potential with one block per element (Z ascending, distinct), each with the
+ * preset SFs (shift 0, scale 1, gmin = gmax = 0) and no networks yet. */
+int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options *o, nnv_error *err);
+
+/* Fit the scaling of element em from its SF values G (n_rows x em->n_sf,
+ * row-major, training atoms only): shift = mean, scale = 1/std, gmin/gmax =
+ * observed range. SFs that are constant on the training set (range below
+ * 1e-8 of their magnitude, or never non-zero) are dropped from em->sf;
+ * keep (em->n_sf on entry) receives 1 for kept SFs. Returns the new count. */
+int sfgen_fit_scaling(nnv_element_model *em, const double *G, size_t n_rows, int *keep);
+
+/* ---- trainer (trainer.c) ---------------------------------------------------- */
+#define TR_MAX_HIDDEN 8
+
+typedef struct train_options {
+    int n_hidden;                 /* hidden layers, default 2 */
+    int hidden[TR_MAX_HIDDEN];    /* widths, default 32, 32 */
+    int activation;               /* hidden activation (enum nnv_activation), default tanh */
+    double act_param;             /* celu α, default 1 */
+    int epochs;                   /* at most, default 1000 */
+    int batch;                    /* configurations per mini-batch, default 32 */
+    double lr;                    /* Adam learning rate, default 1e-3 */
+    double lr_min;                /* stop when the rate decays below this, default 1e-5 */
+    double lr_decay;              /* factor on plateau, default 0.5 */
+    int lr_patience;              /* epochs without validation gain before decay, default 10 */
+    int patience;                 /* early stop after this many, default 40 */
+    double energy_weight;         /* w_E on the per-atom energy MSE (eV²), default 1 */
+    double force_weight;          /* w_F on the force MSE ((eV/Å)²), default 0.1 */
+    double dipole_weight;         /* w_μ on the dipole MSE ((e·Å)²); > 0 trains charge networks, default 0 */
+    double val_frac, test_frac;   /* split by configuration, defaults 0.1, 0.1 */
+    uint64_t seed;                /* split, initial weights, batches; default 1 */
+    const char *teacher;          /* for the description, default "unknown" */
+    const char *data_name;        /* for the description */
+    uint32_t data_crc;            /* CRC-32 of the data file, for the description */
+} train_options;
+
+void train_defaults(train_options *o);
+
+/* Statistics of one epoch, passed to the progress callback. RMSEs in eV/atom,
+ * eV/Å and e·Å; NAN where the set has no such label. */
+typedef struct train_epoch {
+    int epoch;
+    double lr, train_loss, val_loss;
+    double val_rmse_e, val_rmse_f, val_rmse_mu;
+    double seconds; /* since the start of training */
+    int best;       /* 1 when this epoch is the best so far on validation */
+} train_epoch;
+
+typedef void (*train_progress_fn)(void *ctx, const train_epoch *ep);
+
+typedef struct train_report {
+    int n_train, n_val, n_test;      /* configurations */
+    int n_atoms_total;
+    int epochs, best_epoch;
+    double seconds;
+    double rmse_e[3], rmse_f[3], rmse_mu[3]; /* train, val, test: eV/atom, eV/Å, e·Å */
+} train_report;
+
+/* Train per-element networks on `data` for the elements Z[0..n_el) (ascending),
+ * with the SF preset `sfo`. The result carries the description (provenance and
+ * test RMSEs). Frames with an element outside Z are rejected naming the frame. */
+int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z,
+              const sfgen_options *sfo, const train_options *o, train_progress_fn progress,
+              void *ctx, train_report *rep, nnv_error *err);
+
+/* ---- lower level, exposed for the unit tests ------------------------------- */
+typedef struct tr_problem tr_problem;
+
+/* Precompute scaled SFs and their Jacobians for every frame of data, with the
+ * SF scaling fitted on the frames listed in fit[0..n_fit) (all when fit is
+ * NULL). pot must come from sfgen_make (its SF lists are compacted and scaled
+ * in place); networks are created from o (architecture, activation). */
+int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, const int *fit,
+                   int n_fit, const train_options *o, nnv_error *err);
+void tr_problem_free(tr_problem *pb);
+
+/* Number of trainable parameters, and the current parameter vector (owned by pb). */
+int tr_n_params(const tr_problem *pb);
+double *tr_params(tr_problem *pb);
+
+/* Random initial weights (seeded), E0 by least squares on the frames in fit. */
+void tr_init(tr_problem *pb, uint64_t seed, const int *fit, int n_fit);
+
+/* Loss over frames idx[0..n) at the current parameters and, when grad is not
+ * NULL, its exact gradient (n_params):
+ *   L = w_E/n_E Σ ((E - E_ref)/N)² + w_F/n_F Σ |F - F_ref|² + w_μ/n_μ Σ |μ - μ_ref|²
+ * with n_E, n_F, n_μ the counts of tr_counts. sse (optional, 3 entries)
+ * receives the plain sums Σ((ΔE/N)²), Σ|ΔF|², Σ|Δμ|² for RMSEs. Returns
+ * NNV_OK or NNV_ENOMEM. */
+int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, double *sse);
+
+/* Counts for idx: configurations with energies, force components, dipole components. */
+void tr_counts(const tr_problem *pb, const int *idx, int n, double cnt[3]);
+
+/* Copy the current parameters into the potential's networks and E0. */
+int tr_export(tr_problem *pb);
+
+/* Predicted energy (eV) and forces (3N, eV/Å; may be NULL) and dipole (e·Å;
+ * may be NULL) of frame f at the current parameters, by the trainer's own code. */
+int tr_predict(tr_problem *pb, int f, double *energy, double *forces, double *dipole);
+
 #endif
