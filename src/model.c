@@ -9,8 +9,19 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
+
+/* Limits (docs/limits.md). The Hessian is dense, 3N x 3N doubles, and the
+ * analysis needs several more matrices of that size: refuse before allocating
+ * beyond the budget, which the environment variable NNVIB_MAX_HESSIAN_MB
+ * (MiB, for the Hessian and the per-thread partial Hessians together) can
+ * change. Below OMP_MIN_ATOMS atoms threads cost more than they save. */
+#define HESSIAN_BUDGET_MB_DEFAULT 2048.0
+#define OMP_MIN_ATOMS 64
 
 /* Per-call scratch, sized for the largest environment and SF count. */
 typedef struct work {
@@ -19,6 +30,11 @@ typedef struct work {
     double *G, *s, *gE, *HE, *gq, *w;
     double *J, *T, *Hloc, *loc;
     net_workspace net;
+    /* Where this thread adds its forces, Hessian and dipole derivatives:
+     * the result's arrays for thread 0, private partial sums for the others
+     * (summed in thread order afterwards, so a run is reproducible). */
+    double *forces, *hessian, *dipole_deriv;
+    int own_sums;
 } work;
 
 static void work_free(work *wk)
@@ -37,6 +53,11 @@ static void work_free(work *wk)
     free(wk->Hloc);
     free(wk->loc);
     net_workspace_free(&wk->net);
+    if (wk->own_sums) {
+        free(wk->forces);
+        free(wk->hessian);
+        free(wk->dipole_deriv);
+    }
 }
 
 static int work_alloc(work *wk, int max_m, int max_sf, int want_hess)
@@ -99,27 +120,184 @@ static size_t global_coord(const int *nbr, int i, int c)
     return 3 * (size_t)(a == 0 ? i : nbr[a - 1]) + (size_t)(c % 3);
 }
 
+/* What every atom's evaluation reads (shared, read-only across threads). */
+typedef struct eval_ctx {
+    const nnv_structure *s;
+    const nnv_element_model **em;
+    const nb_list *nb;
+    nnv_result *r;
+    size_t n3;
+    int want_f, want_h, want_q, want_dq;
+    const double *xbar;
+} eval_ctx;
+
+/* Atom i's energy, SF values and raw charge (its own slots of r), and its
+ * terms of the forces, Hessian and dipole derivatives (added to wk's sums).
+ * Returns NNV_OK, NNV_ENOMEM, or NNV_ENUMERIC for a non-finite energy. */
+static int eval_atom(const eval_ctx *x, work *wk, int i)
+{
+    const nnv_structure *s = x->s;
+    nnv_result *r = x->r;
+    const nnv_element_model *e = x->em[i];
+    const int *nbr = x->nb->index + x->nb->offset[i];
+    int m = x->nb->offset[i + 1] - x->nb->offset[i], ns = e->n_sf, D = 3 * (m + 1);
+    int want_f = x->want_f, want_h = x->want_h, want_q = x->want_q, want_dq = x->want_dq;
+    size_t n3 = x->n3;
+    sf_env env = {m, wk->Zn, wk->rel, wk->r};
+    double Ei, qt = 0.0;
+
+    for (int a = 0; a < m; a++) {
+        int j = nbr[a];
+        double d2 = 0.0;
+        for (int q = 0; q < 3; q++) {
+            wk->rel[3 * a + q] = s->xyz[3 * j + q] - s->xyz[3 * i + q];
+            d2 += wk->rel[3 * a + q] * wk->rel[3 * a + q];
+        }
+        wk->r[a] = sqrt(d2);
+        wk->Zn[a] = s->Z[j];
+    }
+    sf_values(e, &env, wk->G);
+    memcpy(r->sf_values + r->sf_offset[i], wk->G, (size_t)ns * sizeof *wk->G);
+    for (int k = 0; k < ns; k++) wk->s[k] = (wk->G[k] - e->sf[k].shift) * e->sf[k].scale;
+    if (net_eval(&e->energy, wk->s, &Ei, want_f ? wk->gE : NULL, want_h ? wk->HE : NULL, &wk->net) != NNV_OK)
+        return NNV_ENOMEM;
+    r->atomic_energies[i] = e->E0 + Ei;
+    if (!isfinite(r->atomic_energies[i])) return NNV_ENUMERIC;
+    if (want_q) {
+        if (net_eval(&e->charge, wk->s, &qt, want_dq ? wk->gq : NULL, NULL, &wk->net) != NNV_OK) return NNV_ENOMEM;
+        r->raw_charges[i] = qt;
+    }
+    if (!want_f && !want_dq) return NNV_OK;
+
+    for (int k = 0; k < ns; k++) wk->w[k] = want_f ? wk->gE[k] * e->sf[k].scale : 0.0;
+    if (want_h) memset(wk->Hloc, 0, (size_t)D * (size_t)D * sizeof *wk->Hloc);
+    sf_derivatives(e, &env, wk->w, wk->J, want_h ? wk->Hloc : NULL);
+
+    if (want_f) {
+        for (int c = 0; c < D; c++) {
+            double f = 0.0;
+            for (int k = 0; k < ns; k++) f -= wk->w[k] * wk->J[(size_t)k * (size_t)D + (size_t)c];
+            wk->forces[global_coord(nbr, i, c)] += f;
+        }
+    }
+    if (want_h) {
+        /* Rows of J become rows of S J; then T = H_N (S J), Hloc += (S J)^T T. */
+        for (int k = 0; k < ns; k++)
+            for (int c = 0; c < D; c++) wk->J[(size_t)k * (size_t)D + (size_t)c] *= e->sf[k].scale;
+        memset(wk->T, 0, (size_t)ns * (size_t)D * sizeof *wk->T);
+        for (int k = 0; k < ns; k++) {
+            double *trow = wk->T + (size_t)k * (size_t)D;
+            for (int l = 0; l < ns; l++) {
+                double h = wk->HE[(size_t)k * (size_t)ns + (size_t)l];
+                const double *jrow = wk->J + (size_t)l * (size_t)D;
+                if (h == 0.0) continue;
+                for (int c = 0; c < D; c++) trow[c] += h * jrow[c];
+            }
+        }
+        for (int k = 0; k < ns; k++) {
+            const double *jrow = wk->J + (size_t)k * (size_t)D, *trow = wk->T + (size_t)k * (size_t)D;
+            for (int a = 0; a < D; a++) {
+                double ja = jrow[a];
+                double *hrow = wk->Hloc + (size_t)a * (size_t)D;
+                if (ja == 0.0) continue;
+                for (int b = 0; b < D; b++) hrow[b] += ja * trow[b];
+            }
+        }
+        for (int a = 0; a < D; a++) {
+            size_t ga = global_coord(nbr, i, a);
+            for (int b = 0; b < D; b++)
+                wk->hessian[ga * n3 + global_coord(nbr, i, b)] += wk->Hloc[(size_t)a * (size_t)D + (size_t)b];
+        }
+    }
+    if (want_dq) {
+        /* J may already be scaled by S (Hessian branch above). */
+        for (int c = 0; c < D; c++) {
+            double d = 0.0;
+            size_t gc = global_coord(nbr, i, c);
+            for (int k = 0; k < ns; k++)
+                d += wk->gq[k] * (want_h ? 1.0 : e->sf[k].scale) * wk->J[(size_t)k * (size_t)D + (size_t)c];
+            /* The neutrality correction shifts every charge equally, so
+             * it turns x - x_com into x - (geometric centre); see docs. */
+            for (int q = 0; q < 3; q++) wk->dipole_deriv[(size_t)q * n3 + gc] += d * (s->xyz[3 * i + q] - x->xbar[q]);
+        }
+    }
+    return NNV_OK;
+}
+
+/* The Hessian budget in bytes: NNVIB_MAX_HESSIAN_MB if set to a positive
+ * number, else the default. */
+static double hessian_budget(void)
+{
+    const char *env = getenv("NNVIB_MAX_HESSIAN_MB");
+    double mb = HESSIAN_BUDGET_MB_DEFAULT;
+    if (env && *env) {
+        char *end;
+        double v = strtod(env, &end);
+        if (end != env && *end == '\0' && v > 0 && isfinite(v)) mb = v;
+    }
+    return mb * 1048576.0;
+}
+
+/* First non-finite value of v[0..n), or n. */
+static size_t first_nonfinite(const double *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(v[k])) return k;
+    return n;
+}
+
 int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s, double total_charge,
                 unsigned want, nnv_error *err)
 {
-    int N, status = NNV_OK, max_m = 0, max_sf = 1, ext_cap = 0;
-    int want_f, want_h, want_q, want_dq;
+    int N, status = NNV_OK, max_m = 0, max_sf = 1, ext_cap = 0, n_threads = 1, n_work = 0;
+    int want_f, want_h, want_q, want_dq, fail_atom, fail_status = NNV_OK;
     size_t n3;
     const nnv_element_model **em = NULL;
     double *cutoff = NULL, xbar[3] = {0, 0, 0}, com[3] = {0, 0, 0}, mtot = 0.0;
     nb_list nb = {0, NULL, NULL};
     nnv_result *r = NULL;
-    work wk;
+    work *wks = NULL;
+    eval_ctx ctx;
 
-    memset(&wk, 0, sizeof wk);
     *out = NULL;
     if (!p || !s || s->n_atoms < 1) return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: empty structure");
+    if (!s->Z || !s->xyz || !s->masses)
+        return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: structure without atoms, positions or masses");
     N = s->n_atoms;
     n3 = 3 * (size_t)N;
     want_q = (want & (NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV)) && (p->flags & NNV_FLAG_CHARGES);
     want_dq = want_q && (want & NNV_WANT_DIPOLE_DERIV);
     want_h = (want & NNV_WANT_HESSIAN) != 0;
     want_f = want_h || (want & NNV_WANT_FORCES);
+
+    /* A NaN or infinite position would poison every neighbour's results
+     * (and the cell list): refuse it, naming the atom. Masses enter the dipole. */
+    for (int i = 0; i < N; i++) {
+        for (int q = 0; q < 3; q++)
+            if (!isfinite(s->xyz[3 * i + q]))
+                return nnv_error_set(err, NNV_EINPUT, "atom %d: position %c is not finite (%g)", i + 1, "xyz"[q],
+                                     s->xyz[3 * i + q]);
+        if (want_q && !(isfinite(s->masses[i]) && s->masses[i] > 0.0))
+            return nnv_error_set(err, NNV_EINPUT, "atom %d: mass %g u, must be finite and > 0", i + 1, s->masses[i]);
+    }
+    if (want_q && !isfinite(total_charge))
+        return nnv_error_set(err, NNV_EINPUT, "total charge %g e is not finite", total_charge);
+#ifdef _OPENMP
+    /* Inside a caller's parallel region (the trainer) stay on this thread. */
+    if (N >= OMP_MIN_ATOMS && !omp_in_parallel()) n_threads = omp_get_max_threads();
+#endif
+    if (want_h) {
+        /* The Hessian and one partial Hessian per extra thread; fewer threads
+         * when only that fits, none at all when even the Hessian does not. */
+        double bytes = (double)n3 * (double)n3 * sizeof(double), budget = hessian_budget();
+        if (bytes > budget)
+            return nnv_error_set(err, NNV_ENOMEM,
+                                 "the Hessian of %d atoms needs %.0f MiB (3N x 3N doubles), above the limit of "
+                                 "%.0f MiB (set NNVIB_MAX_HESSIAN_MB to change it; the vibrational analysis needs "
+                                 "about 7 times the Hessian's size)",
+                                 N, bytes / 1048576.0, budget / 1048576.0);
+        while (n_threads > 1 && bytes * n_threads > budget) n_threads--;
+    }
 
     em = malloc((size_t)N * sizeof *em);
     cutoff = malloc((size_t)N * sizeof *cutoff);
@@ -162,7 +340,6 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
         if (!r->raw_charges || !r->charges) goto nomem;
         if (want_dq && !(r->dipole_deriv = calloc(3 * n3, sizeof *r->dipole_deriv))) goto nomem;
     }
-    if (work_alloc(&wk, max_m, max_sf, want_h) != NNV_OK) goto nomem;
 
     for (int i = 0; i < N; i++) {
         mtot += s->masses[i];
@@ -173,108 +350,114 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     }
     for (int q = 0; q < 3; q++) com[q] /= mtot;
 
-    for (int i = 0; i < N; i++) {
-        const nnv_element_model *e = em[i];
-        const int *nbr = nb.index + nb.offset[i];
-        int m = nb.offset[i + 1] - nb.offset[i], ns = e->n_sf, D = 3 * (m + 1);
-        sf_env env = {m, wk.Zn, wk.rel, wk.r};
-        double Ei, qt = 0.0;
-
-        for (int a = 0; a < m; a++) {
-            int j = nbr[a];
-            double d2 = 0.0;
-            for (int q = 0; q < 3; q++) {
-                wk.rel[3 * a + q] = s->xyz[3 * j + q] - s->xyz[3 * i + q];
-                d2 += wk.rel[3 * a + q] * wk.rel[3 * a + q];
-            }
-            wk.r[a] = sqrt(d2);
-            wk.Zn[a] = s->Z[j];
-        }
-        sf_values(e, &env, wk.G);
-        memcpy(r->sf_values + r->sf_offset[i], wk.G, (size_t)ns * sizeof *wk.G);
-        for (int k = 0; k < ns; k++) {
-            const nnv_sf *sf = &e->sf[k];
-            if ((wk.G[k] < sf->gmin || wk.G[k] > sf->gmax) &&
-                add_extrapolation(r, &ext_cap, i, k, wk.G[k], sf) != NNV_OK)
-                goto nomem;
-            wk.s[k] = (wk.G[k] - sf->shift) * sf->scale;
-        }
-        if (net_eval(&e->energy, wk.s, &Ei, want_f ? wk.gE : NULL, want_h ? wk.HE : NULL, &wk.net) !=
-            NNV_OK)
+    /* One workspace per thread; thread 0 adds straight into the result. */
+    wks = calloc((size_t)n_threads, sizeof *wks);
+    if (!wks) goto nomem;
+    for (n_work = 0; n_work < n_threads; n_work++) {
+        work *wk = &wks[n_work];
+        if (work_alloc(wk, max_m, max_sf, want_h) != NNV_OK) {
+            n_work++;
             goto nomem;
-        r->atomic_energies[i] = e->E0 + Ei;
-        if (!isfinite(r->atomic_energies[i])) {
-            status = nnv_error_set(err, NNV_ENUMERIC, "atom %d: the network gave a non-finite energy", i + 1);
-            goto cleanup;
         }
-        if (want_q) {
-            if (net_eval(&e->charge, wk.s, &qt, want_dq ? wk.gq : NULL, NULL, &wk.net) != NNV_OK) goto nomem;
-            r->raw_charges[i] = qt;
+        if (n_work == 0) {
+            wk->forces = r->forces, wk->hessian = r->hessian, wk->dipole_deriv = r->dipole_deriv;
+            continue;
         }
-        if (!want_f && !want_dq) continue;
+        wk->own_sums = 1;
+        if ((want_f && !(wk->forces = calloc(n3, sizeof *wk->forces))) ||
+            (want_h && !(wk->hessian = calloc(n3 * n3, sizeof *wk->hessian))) ||
+            (want_dq && !(wk->dipole_deriv = calloc(3 * n3, sizeof *wk->dipole_deriv)))) {
+            n_work++;
+            goto nomem;
+        }
+    }
 
-        for (int k = 0; k < ns; k++) wk.w[k] = want_f ? wk.gE[k] * e->sf[k].scale : 0.0;
-        if (want_h) memset(wk.Hloc, 0, (size_t)D * (size_t)D * sizeof *wk.Hloc);
-        sf_derivatives(e, &env, wk.w, wk.J, want_h ? wk.Hloc : NULL);
-
-        if (want_f) {
-            for (int c = 0; c < D; c++) {
-                double f = 0.0;
-                for (int k = 0; k < ns; k++) f -= wk.w[k] * wk.J[(size_t)k * (size_t)D + (size_t)c];
-                r->forces[global_coord(nbr, i, c)] += f;
-            }
+    ctx = (eval_ctx){s, em, &nb, r, n3, want_f, want_h, want_q, want_dq, xbar};
+    fail_atom = N;
+    /* Atoms in contiguous blocks per thread (static schedule): for a given
+     * thread count the sums are always added in the same order. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n_threads > 1)
+#endif
+    for (int i = 0; i < N; i++) {
+        int t = 0, st;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        st = eval_atom(&ctx, &wks[t], i);
+        if (st != NNV_OK) {
+            /* Report the first failing atom, as a serial loop would. */
+#ifdef _OPENMP
+#pragma omp critical(nnv_compute_fail)
+#endif
+            if (i < fail_atom) fail_atom = i, fail_status = st;
         }
-        if (want_h) {
-            /* Rows of J become rows of S J; then T = H_N (S J), Hloc += (S J)^T T. */
-            for (int k = 0; k < ns; k++)
-                for (int c = 0; c < D; c++) wk.J[(size_t)k * (size_t)D + (size_t)c] *= e->sf[k].scale;
-            memset(wk.T, 0, (size_t)ns * (size_t)D * sizeof *wk.T);
-            for (int k = 0; k < ns; k++) {
-                double *trow = wk.T + (size_t)k * (size_t)D;
-                for (int l = 0; l < ns; l++) {
-                    double h = wk.HE[(size_t)k * (size_t)ns + (size_t)l];
-                    const double *jrow = wk.J + (size_t)l * (size_t)D;
-                    if (h == 0.0) continue;
-                    for (int c = 0; c < D; c++) trow[c] += h * jrow[c];
-                }
-            }
-            for (int k = 0; k < ns; k++) {
-                const double *jrow = wk.J + (size_t)k * (size_t)D, *trow = wk.T + (size_t)k * (size_t)D;
-                for (int a = 0; a < D; a++) {
-                    double ja = jrow[a];
-                    double *hrow = wk.Hloc + (size_t)a * (size_t)D;
-                    if (ja == 0.0) continue;
-                    for (int b = 0; b < D; b++) hrow[b] += ja * trow[b];
-                }
-            }
-            for (int a = 0; a < D; a++) {
-                size_t ga = global_coord(nbr, i, a);
-                for (int b = 0; b < D; b++)
-                    r->hessian[ga * n3 + global_coord(nbr, i, b)] += wk.Hloc[(size_t)a * (size_t)D + (size_t)b];
-            }
+    }
+    if (fail_status == NNV_ENOMEM) goto nomem;
+    if (fail_status != NNV_OK) {
+        status = nnv_error_set(err, NNV_ENUMERIC, "atom %d: the network gave a non-finite energy", fail_atom + 1);
+        goto cleanup;
+    }
+    /* Extrapolation warnings in atom order, from the stored SF values. */
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < em[i]->n_sf; k++) {
+            const nnv_sf *sf = &em[i]->sf[k];
+            double g = r->sf_values[r->sf_offset[i] + k];
+            if ((g < sf->gmin || g > sf->gmax) && add_extrapolation(r, &ext_cap, i, k, g, sf) != NNV_OK)
+                goto nomem;
         }
-        if (want_dq) {
-            /* J may already be scaled by S (Hessian branch above). */
-            for (int c = 0; c < D; c++) {
-                double d = 0.0;
-                size_t gc = global_coord(nbr, i, c);
-                for (int k = 0; k < ns; k++)
-                    d += wk.gq[k] * (want_h ? 1.0 : e->sf[k].scale) * wk.J[(size_t)k * (size_t)D + (size_t)c];
-                /* The neutrality correction shifts every charge equally, so
-                 * it turns x - x_com into x - (geometric centre); see docs. */
-                for (int q = 0; q < 3; q++) r->dipole_deriv[(size_t)q * n3 + gc] += d * (s->xyz[3 * i + q] - xbar[q]);
-            }
-        }
+    for (int t = 1; t < n_threads; t++) {
+        if (want_f)
+            for (size_t a = 0; a < n3; a++) r->forces[a] += wks[t].forces[a];
+        if (want_dq)
+            for (size_t a = 0; a < 3 * n3; a++) r->dipole_deriv[a] += wks[t].dipole_deriv[a];
     }
 
     r->energy = 0.0;
     for (int i = 0; i < N; i++) r->energy += r->atomic_energies[i];
     if (want_h) {
-        for (size_t a = 0; a < n3; a++)
-            for (size_t b = a + 1; b < n3; b++) {
-                double v = 0.5 * (r->hessian[a * n3 + b] + r->hessian[b * n3 + a]);
-                r->hessian[a * n3 + b] = r->hessian[b * n3 + a] = v;
+        /* Sum the partial Hessians and symmetrise, in 64 x 64 tiles so that
+         * the transposed reads stay in cache; rows of tiles split over threads. */
+        const size_t TB = 64, nb_t = (n3 + TB - 1) / TB;
+        double **parts = NULL;
+        if (n_threads > 1) {
+            if (!(parts = malloc((size_t)n_threads * sizeof *parts))) goto nomem;
+            for (int t = 0; t < n_threads; t++) parts[t] = wks[t].hessian;
+        }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if (n_threads > 1)
+#endif
+        for (size_t bi = 0; bi < nb_t; bi++) {
+            size_t a0 = bi * TB, a1 = a0 + TB < n3 ? a0 + TB : n3;
+            for (size_t bj = bi; bj < nb_t; bj++) {
+                size_t b0 = bj * TB, b1 = b0 + TB < n3 ? b0 + TB : n3;
+                for (size_t a = a0; a < a1; a++)
+                    for (size_t b = (bi == bj ? a : b0); b < b1; b++) {
+                        double hab = r->hessian[a * n3 + b], hba = r->hessian[b * n3 + a];
+                        for (int t = 1; t < n_threads; t++) {
+                            hab += parts[t][a * n3 + b];
+                            hba += parts[t][b * n3 + a];
+                        }
+                        r->hessian[a * n3 + b] = r->hessian[b * n3 + a] = a == b ? hab : 0.5 * (hab + hba);
+                    }
             }
+        }
+        free(parts);
+    }
+    /* Never hand back NaN or inf: a network whose derivatives overflow (huge
+     * weights) fails here, naming the first bad value. */
+    if (want_f && first_nonfinite(r->forces, n3) < n3) {
+        size_t k = first_nonfinite(r->forces, n3);
+        status = nnv_error_set(err, NNV_ENUMERIC, "atom %zu: force component %c is not finite (the network's "
+                               "gradient overflowed)", k / 3 + 1, "xyz"[k % 3]);
+        goto cleanup;
+    }
+    if (want_h && first_nonfinite(r->hessian, n3 * n3) < n3 * n3) {
+        size_t k = first_nonfinite(r->hessian, n3 * n3);
+        status = nnv_error_set(err, NNV_ENUMERIC, "Hessian element (atom %zu %c, atom %zu %c) is not finite (the "
+                               "network's second derivative overflowed)", k / n3 / 3 + 1, "xyz"[k / n3 % 3],
+                               k % n3 / 3 + 1, "xyz"[k % n3 % 3]);
+        goto cleanup;
     }
     if (want_q) {
         double sum = 0.0;
@@ -289,6 +472,12 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
                     r->dipole_deriv[(size_t)q * n3 + 3 * (size_t)j + (size_t)q] +=
                         r->charges[j] - s->masses[j] / mtot * total_charge;
         }
+        if (first_nonfinite(r->charges, (size_t)N) < (size_t)N || first_nonfinite(r->dipole, 3) < 3 ||
+            (want_dq && first_nonfinite(r->dipole_deriv, 3 * n3) < 3 * n3)) {
+            status = nnv_error_set(err, NNV_ENUMERIC, "the charge network gave a non-finite charge, dipole or "
+                                   "dipole derivative");
+            goto cleanup;
+        }
     }
     *out = r;
     r = NULL;
@@ -296,7 +485,8 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
 nomem:
     status = nnv_error_set(err, NNV_ENOMEM, "out of memory evaluating the potential (%d atoms)", s->n_atoms);
 cleanup:
-    work_free(&wk);
+    for (int t = 0; t < n_work; t++) work_free(&wks[t]);
+    free(wks);
     nb_free(&nb);
     free(em);
     free(cutoff);

@@ -56,7 +56,8 @@ void net_activation(int act, double param, double x, double *a, double *da, doub
     case NNV_ACT_GELU: {
         double phi = exp(-0.5 * x * x) * 0.39894228040143267794; /* 1/sqrt(2 pi) */
         double Phi = 0.5 * erfc(-x * 0.70710678118654752440);
-        *a = x * Phi, *da = Phi + x * phi, *d2a = phi * (2.0 - x * x);
+        /* phi underflows to 0 long before x*x overflows; keep 0 * inf out. */
+        *a = x * Phi, *da = Phi + x * phi, *d2a = phi > 0.0 ? phi * (2.0 - x * x) : 0.0;
         break;
     }
     case NNV_ACT_CELU:

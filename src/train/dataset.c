@@ -499,19 +499,19 @@ int ds_write_frame(FILE *f, const ds_frame *fr)
     int ok = 1;
     ok &= fprintf(f, "%d\n", fr->n_atoms) > 0;
     ok &= fprintf(f, "Properties=species:S:1:pos:R:3%s", fr->forces ? ":forces:R:3" : "") > 0;
-    if (fr->has_energy) ok &= fprintf(f, " energy=%.10f", fr->energy) > 0;
+    if (fr->has_energy) ok &= fprintf(f, " energy=%.17g", fr->energy) > 0;
     if (fr->has_dipole)
-        ok &= fprintf(f, " dipole=\"%.10f %.10f %.10f\"", fr->dipole[0], fr->dipole[1], fr->dipole[2]) > 0;
+        ok &= fprintf(f, " dipole=\"%.17g %.17g %.17g\"", fr->dipole[0], fr->dipole[1], fr->dipole[2]) > 0;
     ok &= fputs(" pbc=\"F F F\"", f) >= 0;
     if (fr->info && fr->info[0]) ok &= fprintf(f, " %s", fr->info) > 0;
     ok &= fputc('\n', f) != EOF;
     for (int i = 0; i < fr->n_atoms && ok; i++) {
         const char *sym = nnv_element_symbol(fr->Z[i]);
         const double *x = fr->xyz + 3 * i;
-        ok &= fprintf(f, "%-2s %16.10f %16.10f %16.10f", sym ? sym : "X", x[0], x[1], x[2]) > 0;
+        ok &= fprintf(f, "%-2s %24.17g %24.17g %24.17g", sym ? sym : "X", x[0], x[1], x[2]) > 0;
         if (fr->forces) {
             const double *g = fr->forces + 3 * i;
-            ok &= fprintf(f, " %16.10f %16.10f %16.10f", g[0], g[1], g[2]) > 0;
+            ok &= fprintf(f, " %24.17g %24.17g %24.17g", g[0], g[1], g[2]) > 0;
         }
         ok &= fputc('\n', f) != EOF;
     }
@@ -520,28 +520,13 @@ int ds_write_frame(FILE *f, const ds_frame *fr)
 
 int ds_write(const ds_set *s, const char *path, nnv_error *err)
 {
-    char *tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX");
-    FILE *f = NULL;
-    int fd = -1, rc = NNV_OK;
-    if (!tmp) return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
-    strcpy(tmp, path);
-    strcat(tmp, ".tmpXXXXXX");
-    fd = mkstemp(tmp);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-        if (fd >= 0) close(fd);
-        if (fd >= 0) unlink(tmp);
-        goto cleanup;
-    }
+    af_file af;
+    int rc = af_open(&af, path, err);
+    if (rc != NNV_OK) return rc;
     for (int i = 0; i < s->n_frames && rc == NNV_OK; i++)
-        if (ds_write_frame(f, &s->frames[i]) != NNV_OK)
+        if (ds_write_frame(af.f, &s->frames[i]) != NNV_OK)
             rc = nnv_error_set(err, NNV_EIO, "%s: write failed at frame %d: %s", path, i + 1, strerror(errno));
-    if (fclose(f) != 0 && rc == NNV_OK)
-        rc = nnv_error_set(err, NNV_EIO, "%s: write failed: %s", path, strerror(errno));
-    if (rc == NNV_OK && rename(tmp, path) != 0)
-        rc = nnv_error_set(err, NNV_EIO, "%s: cannot rename the temporary file: %s", path, strerror(errno));
-    if (rc != NNV_OK) unlink(tmp);
-cleanup:
-    free(tmp);
+    if (rc == NNV_OK) rc = af_commit(&af, err);
+    af_discard(&af);
     return rc;
 }
