@@ -8,5 +8,9 @@
 #include <nnvib/potential.h>
 #include <nnvib/model.h>
 #include <nnvib/vib.h>
+#include <nnvib/n2p2.h>
+#include <nnvib/thermo.h>
+#include <nnvib/spectrum.h>
+#include <nnvib/output.h>
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef NNVIB_INTERNAL_H
 #define NNVIB_INTERNAL_H
 
+#include <stdio.h>
 #include <nnvib.h>
 
 /* ---- cutoff functions (symfunc.c) ------------------------------------------
@@ -85,5 +86,41 @@ typedef struct opt_lbfgs_report {
  * for a non-finite f or gradient, or the callback's status. */
 int opt_lbfgs(int n, double *x, opt_fn fn, void *ctx, const opt_lbfgs_options *o,
               opt_lbfgs_report *rep, nnv_error *err);
+
+/* ---- atomic files (atomic_file.c) -------------------------------------------
+ * Output files are written under a temporary name in the target's folder and
+ * renamed over the target only when complete, so a reader never sees half a
+ * file and a failure leaves neither a partial file nor a temporary one (an
+ * existing target stays as it was). Between af_open and af_commit write to
+ * af->f; af_discard drops an unfinished file (no-op after af_commit). */
+typedef struct af_file {
+    FILE *f;
+    char *tmp;        /* temporary path, NULL when closed */
+    const char *path; /* the target (not copied) */
+} af_file;
+
+int af_open(af_file *af, const char *path, nnv_error *err);
+int af_commit(af_file *af, nnv_error *err);
+void af_discard(af_file *af);
+
+/* ---- bonds from covalent radii (bonds.c) ------------------------------------
+ * Atoms i < j are bonded when |x_i - x_j| <= BONDS_SCALE * (r_i + r_j) with the
+ * covalent radii of Cordero et al. (2008). *pairs (malloc'd, 2 * *n_bonds ints,
+ * each pair i < j, sorted) is NULL when there are no bonds. */
+#define BONDS_SCALE 1.2
+double bonds_covalent_radius(int Z);
+int bonds_guess(int **pairs, int *n_bonds, int n_atoms, const int *Z, const double *xyz,
+                nnv_error *err);
+
+/* ---- output writers (out_common.c) ------------------------------------------
+ * Checks shared by nnv_write_cml/molden/extxyz: path and structure present,
+ * atom counts of r and v equal to s's, every number finite. `what` names the
+ * writer in messages. */
+int out_check(const char *what, const char *path, const nnv_structure *s, const nnv_result *r,
+              const nnv_vib *v, nnv_error *err);
+/* The title to write (info->title, else s->comment) as one line of at most
+ * n - 1 bytes: control characters become spaces, and bytes in `avoid` become
+ * `repl` (e.g. "[]" for Molden, whose readers take '[' as a section start). */
+void out_title(char *dst, size_t n, const char *title, const char *avoid, const char *repl);
 
 #endif

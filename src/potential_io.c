@@ -1,7 +1,7 @@
 /* potential_io.c: reads, validates and writes weights.bin (format version 1,
  * docs/nnp-format.md section 3), byte for byte; every rejection names the file,
  * the byte offset and the field, in the wording of the reference reader. */
-#define _POSIX_C_SOURCE 200809L /* mkstemp, fsync, fchmod */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -696,64 +696,19 @@ cleanup:
 int nnv_potential_write(const nnv_potential *p, const char *path, nnv_error *err)
 {
     unsigned char *buf = NULL;
-    char *tmp = NULL;
-    size_t len = 0, done = 0;
-    int fd = -1, rc;
+    size_t len = 0;
+    af_file af = {NULL, NULL, NULL};
+    int rc;
 
     if (!path) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_write: path is NULL");
     if ((rc = nnv_potential_serialize(p, &buf, &len, err)) != NNV_OK) goto cleanup;
-    tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX");
-    if (!tmp) {
-        rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
-        goto cleanup;
-    }
-    strcpy(tmp, path);
-    strcat(tmp, ".tmpXXXXXX");
     /* A temporary file in the same folder, renamed when complete, so a
      * reader never sees half a file and a failed write leaves the old one. */
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: cannot create a temporary file: %s", path,
-                           strerror(errno));
-        free(tmp);
-        tmp = NULL;
-        goto cleanup;
-    }
-    while (done < len) {
-        ssize_t w = write(fd, buf + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            rc = nnv_error_set(err, NNV_EIO, "%s: write failed: %s", tmp,
-                               w < 0 ? strerror(errno) : "no progress");
-            goto cleanup;
-        }
-        done += (size_t)w;
-    }
-    /* mkstemp creates the file 0600; a weights file is for everyone to read. */
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: cannot finish the file: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = nnv_error_set(err, NNV_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: cannot rename %s to it: %s", path, tmp,
-                           strerror(errno));
-        goto cleanup;
-    }
-    free(tmp);
-    tmp = NULL;
-    rc = NNV_OK;
+    if ((rc = af_open(&af, path, err)) != NNV_OK) goto cleanup;
+    fwrite(buf, 1, len, af.f);
+    rc = af_commit(&af, err);
 cleanup:
-    if (fd >= 0) close(fd);
-    if (tmp) {
-        remove(tmp);
-        free(tmp);
-    }
+    af_discard(&af);
     free(buf);
     return rc;
 }

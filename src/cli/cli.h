@@ -43,6 +43,23 @@ typedef struct cli_options {
     double opt_fmax;         /**< eV/Å */
     int opt_steps;
     int json, json_hessian, modes, quiet, help, version;
+    const char *cml_path;    /**< --cml FILE, or NULL */
+    const char *molden_path; /**< --molden FILE, or NULL */
+    const char *extxyz_path; /**< --extxyz FILE, or NULL */
+    /* thermochemistry and JCAMP-DX spectra (issue 4; cli/thermo_spectrum.c) */
+    const char *jcamp_path;       /**< --jcamp: broadened spectrum, NULL = none */
+    const char *jcamp_peaks_path; /**< --jcamp-peaks: stick spectrum, NULL = none */
+    double fwhm;                  /**< cm⁻¹ */
+    int lineshape;                /**< enum nnv_lineshape */
+    double temperature;           /**< K */
+    double pressure;              /**< bar */
+    int symmetry_number;          /**< 0: detect */
+    int multiplicity;
+    int qrrho;
+    double qrrho_cutoff;          /**< cm⁻¹ */
+    /* n2p2 potential directories (issue 7; cli/cmd_convert.c) */
+    int n2p2_length_unit;         /**< enum nnv_n2p2_length_unit, 0 = from input.nn */
+    int n2p2_energy_unit;         /**< enum nnv_n2p2_energy_unit, 0 = from input.nn */
 } cli_options;
 
 /** Parse argv into o (defaults filled in). On a usage error returns
@@ -75,12 +92,36 @@ typedef struct cli_run {
     nnv_warnings warnings;        /**< every warning, in order */
     int extrap_index;             /**< index in warnings of the extrapolation summary, or -1 */
     nnv_warnings extrap_details;  /**< the lines listed under that summary */
+    const nnv_thermo *thermo;     /**< thermochemistry, NULL when not computed */
+    int symmetry_detected;        /**< 1: σ from nnv_symmetry_number, 0: --symmetry-number */
 } cli_run;
 
 /** Write the text report; 0 or -1 on a write error (errno set). */
 int cli_write_table(FILE *f, const cli_run *run);
 /** Write the JSON object; 0 or -1 on a write error (errno set). */
 int cli_write_json(FILE *f, const cli_run *run);
+
+/** Write the --cml, --molden and --extxyz files that were asked for (each
+ *  complete or absent); CLI_EXIT_OK, or CLI_EXIT_OUTPUT / CLI_EXIT_INTERNAL
+ *  with a one-line message (without "nnvib: ") in msg. */
+int cli_write_files(const cli_run *run, char *msg, size_t msglen);
+
+/** Thermochemistry of the run (σ detected unless --symmetry-number) into *t,
+ *  then run->thermo = t; and the --jcamp / --jcamp-peaks files (each complete
+ *  or absent). CLI_EXIT_* with a one-line message in msg on failure. */
+int cli_thermo(cli_run *run, nnv_thermo *t, char *msg, size_t msglen);
+int cli_write_jcamp(cli_run *run, char *msg, size_t msglen);
+/** The thermochemistry block of the text table; the JSON object's value. 0 or -1. */
+int cli_write_thermo_table(FILE *f, const cli_run *run);
+int cli_write_thermo_json(FILE *f, const cli_run *run);
+
+/** `nnvib convert ...` (argv[0] = "convert"): the whole subcommand; an exit status. */
+int cli_convert_main(int argc, char **argv);
+/** Read the potential at path: an n2p2 directory holding input.nn (converted with
+ *  the given enum nnv_n2p2_* units, 0 = from input.nn) or a weights.bin file. */
+int cli_read_potential(nnv_potential **p, const char *path, int length_unit, int energy_unit, nnv_error *err);
+/** "bohr"/"angstrom" (kind "length") or "hartree"/"ev" (kind "energy") -> enum nnv_n2p2_*; 0 or -1. */
+int cli_parse_unit(const char *kind, const char *val, int *out);
 
 /** The program version (PACKAGE_VERSION). */
 const char *cli_version(void);

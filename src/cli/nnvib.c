@@ -215,6 +215,7 @@ static int run_analysis(const cli_options *o)
     double *h_fd = NULL;
     nnv_opt_report rep = {0, 0, 0, 0};
     cli_fd_check check = {0, 0, 0, 0};
+    nnv_thermo thermo;
     cli_run run;
     out_file out = {NULL, NULL};
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
@@ -231,7 +232,7 @@ static int run_analysis(const cli_options *o)
     if (st != CLI_EXIT_OK) goto cleanup;
     code = nnv_structure_read_xyz(&s, o->xyz_path, o->frame - 1, &err);
     if (code != NNV_OK) goto lib_fail;
-    code = nnv_potential_read(&p, o->weights_path, &err);
+    code = cli_read_potential(&p, o->weights_path, o->n2p2_length_unit, o->n2p2_energy_unit, &err);
     if (code != NNV_OK) goto lib_fail;
     for (int i = 0; i < p->warnings.count; i++) warn_once(&run.warnings, p->warnings.messages[i]);
 
@@ -327,6 +328,15 @@ static int run_analysis(const cli_options *o)
         run.fd_check = &check;
     }
 
+    /* Thermochemistry before the files (the CML carries it); then JCAMP-DX. */
+    st = cli_thermo(&run, &thermo, msg, sizeof msg);
+    if (st != CLI_EXIT_OK) goto cleanup;
+    st = cli_write_jcamp(&run, msg, sizeof msg);
+    if (st != CLI_EXIT_OK) goto cleanup;
+    /* The extra files first: if one cannot be written, the run fails with
+     * one error line and no report (files already written are complete). */
+    st = cli_write_files(&run, msg, sizeof msg);
+    if (st != CLI_EXIT_OK) goto cleanup;
     if (!o->quiet) print_warnings(&run);
     if (write_report(out.f, &run) != 0) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", o->output_path ? o->output_path : "to standard output",
@@ -363,7 +373,9 @@ int main(int argc, char **argv)
 {
     cli_options o;
     char msg[512];
-    int st = cli_parse_options(&o, argc, argv, msg, sizeof msg);
+    int st;
+    if (argc > 1 && strcmp(argv[1], "convert") == 0) return cli_convert_main(argc - 1, argv + 1);
+    st = cli_parse_options(&o, argc, argv, msg, sizeof msg);
     if (st != CLI_EXIT_OK) return fail(st, msg);
     if (o.help || o.version) {
         if (o.help) cli_print_help(stdout);

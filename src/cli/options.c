@@ -16,13 +16,17 @@
 enum opt_id {
     OPT_FRAME, OPT_MASS, OPT_CHARGE, OPT_LINEAR, OPT_HESSIAN, OPT_FD_STEP, OPT_CHECK,
     OPT_OPT, OPT_OPT_FMAX, OPT_OPT_STEPS, OPT_JSON, OPT_JSON_HESSIAN, OPT_MODES,
-    OPT_OUTPUT, OPT_QUIET, OPT_HELP, OPT_VERSION
+    OPT_OUTPUT, OPT_QUIET, OPT_HELP, OPT_VERSION,
+    OPT_CML, OPT_MOLDEN, OPT_EXTXYZ,
+    OPT_JCAMP, OPT_JCAMP_PEAKS, OPT_FWHM, OPT_LINESHAPE, OPT_TEMPERATURE, OPT_PRESSURE,
+    OPT_SYMMETRY_NUMBER, OPT_MULTIPLICITY, OPT_QRRHO,
+    OPT_LENGTH_UNIT, OPT_ENERGY_UNIT
 };
 
 typedef struct opt_def {
     const char *name; /* long name without "--" */
     char short_name;  /* 0: none */
-    int has_arg;
+    int has_arg;      /* 0 none, 1 required, 2 optional (only as --name=VALUE) */
     int id;
 } opt_def;
 
@@ -37,13 +41,22 @@ static const opt_def OPTIONS[] = {
     {"modes", 0, 0, OPT_MODES},           {"output", 'o', 1, OPT_OUTPUT},
     {"quiet", 'q', 0, OPT_QUIET},         {"help", 'h', 0, OPT_HELP},
     {"version", 'V', 0, OPT_VERSION},
+    {"cml", 0, 1, OPT_CML},             {"molden", 0, 1, OPT_MOLDEN},
+    {"extxyz", 0, 1, OPT_EXTXYZ},
+    {"jcamp", 0, 1, OPT_JCAMP},           {"jcamp-peaks", 0, 1, OPT_JCAMP_PEAKS},
+    {"fwhm", 0, 1, OPT_FWHM},             {"lineshape", 0, 1, OPT_LINESHAPE},
+    {"temperature", 0, 1, OPT_TEMPERATURE}, {"pressure", 0, 1, OPT_PRESSURE},
+    {"symmetry-number", 0, 1, OPT_SYMMETRY_NUMBER}, {"multiplicity", 0, 1, OPT_MULTIPLICITY},
+    {"qrrho", 0, 2, OPT_QRRHO},
+    {"length-unit", 0, 1, OPT_LENGTH_UNIT}, {"energy-unit", 0, 1, OPT_ENERGY_UNIT},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
 void cli_print_help(FILE *f)
 {
     fputs(
-        "Usage: nnvib [options] molecule.xyz weights.bin\n"
+        "Usage: nnvib [options] molecule.xyz weights.bin|n2p2-directory\n"
+        "       nnvib convert --from n2p2 DIR -o weights.bin   (see nnvib convert --help)\n"
         "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
         "Behler-Parrinello neural-network potential (weights.bin, format version 1).\n"
         "\n"
@@ -52,6 +65,8 @@ void cli_print_help(FILE *f)
         "  --mass INDEX=MASS    mass of atom INDEX (from 1, as in the XYZ file) in u;\n"
         "                       repeatable (e.g. --mass 3=2.01410177812 for D)\n"
         "  --charge Q           total charge in e, for potentials with charge networks [0]\n"
+        "  --length-unit bohr|angstrom, --energy-unit hartree|ev  units of the training\n"
+        "                       data of an n2p2 potential directory [from input.nn]\n"
         "Analysis:\n"
         "  --linear auto|yes|no treat the molecule as linear (5 rigid-body modes) [auto]\n"
         "  --hessian analytic|fd  analyse the analytic Hessian, or central differences\n"
@@ -67,6 +82,23 @@ void cli_print_help(FILE *f)
         "  --json-hessian       add the Hessian to the JSON (implies --json)\n"
         "  --modes              print the normal modes in the text table\n"
         "  -o, --output FILE    write to FILE (complete or not at all) instead of stdout\n"
+        "  --cml FILE           also write CML: atoms, bonds, frequencies, modes, IR\n"
+        "                       stick spectrum (Open Babel, Avogadro, Jmol, JSpecView)\n"
+        "  --molden FILE        also write a Molden file with the normal modes (Jmol,\n"
+        "                       Molden, Open Babel)\n"
+        "  --extxyz FILE        also write extended XYZ: the structure, then one frame\n"
+        "                       per mode with a 'mode' column (ASE)\n"
+        "  --jcamp FILE         also write the IR spectrum, broadened, as JCAMP-DX 4.24\n"
+        "  --jcamp-peaks FILE   also write the IR stick spectrum as a JCAMP-DX peak table\n"
+        "  --fwhm W             band full width at half maximum in cm-1 [10]\n"
+        "  --lineshape lorentzian|gaussian  band shape (area = IR intensity) [lorentzian]\n"
+        "Thermochemistry (ideal gas, rigid rotor, harmonic oscillator):\n"
+        "  --temperature T      in K [298.15]\n"
+        "  --pressure P         in bar [1]\n"
+        "  --symmetry-number N  rotational symmetry number [detected from the geometry]\n"
+        "  --multiplicity M     spin multiplicity 2S+1 [1]\n"
+        "  --qrrho[=CUTOFF]     Grimme's quasi-RRHO entropy for modes below about\n"
+        "                       CUTOFF cm-1 (free-rotor interpolation, as xtb) [50]\n"
         "  -q, --quiet          no warnings on stderr (they stay in the output)\n"
         "  -h, --help           this text\n"
         "  -V, --version        the program version\n"
@@ -209,6 +241,63 @@ static int set_value(cli_options *o, const opt_def *d, const char *flag, const c
         if (!*val) return usage_error(msg, msglen, "%s: expected a file name, got \"\"", flag);
         o->output_path = val;
         break;
+    case OPT_LENGTH_UNIT:
+        if (cli_parse_unit("length", val, &o->n2p2_length_unit) != 0)
+            return usage_error(msg, msglen, "%s: expected bohr or angstrom, got \"%s\"", flag, q);
+        break;
+    case OPT_ENERGY_UNIT:
+        if (cli_parse_unit("energy", val, &o->n2p2_energy_unit) != 0)
+            return usage_error(msg, msglen, "%s: expected hartree or ev, got \"%s\"", flag, q);
+        break;
+    case OPT_CML:
+    case OPT_MOLDEN:
+    case OPT_EXTXYZ:
+        if (!*val) return usage_error(msg, msglen, "%s: expected a file name, got \"\"", flag);
+        if (d->id == OPT_CML) o->cml_path = val;
+        else if (d->id == OPT_MOLDEN) o->molden_path = val;
+        else o->extxyz_path = val;
+        break;
+    case OPT_JCAMP:
+    case OPT_JCAMP_PEAKS:
+        if (!*val) return usage_error(msg, msglen, "%s: expected a file name, got \"\"", flag);
+        if (d->id == OPT_JCAMP) o->jcamp_path = val;
+        else o->jcamp_peaks_path = val;
+        break;
+    case OPT_FWHM:
+        if (parse_double(val, &o->fwhm) != 0 || !(o->fwhm >= 0.01 && o->fwhm <= 10000))
+            return usage_error(msg, msglen, "%s: expected a width from 0.01 to 10000 (cm-1), got \"%s\"",
+                               flag, q);
+        break;
+    case OPT_LINESHAPE:
+        if (strcmp(val, "lorentzian") == 0) o->lineshape = NNV_LINESHAPE_LORENTZIAN;
+        else if (strcmp(val, "gaussian") == 0) o->lineshape = NNV_LINESHAPE_GAUSSIAN;
+        else return usage_error(msg, msglen, "%s: expected lorentzian or gaussian, got \"%s\"", flag, q);
+        break;
+    case OPT_TEMPERATURE:
+        if (parse_double(val, &o->temperature) != 0 || !(o->temperature > 0 && o->temperature <= 1e6))
+            return usage_error(msg, msglen, "%s: expected a temperature > 0 and <= 1e6 (K), got \"%s\"",
+                               flag, q);
+        break;
+    case OPT_PRESSURE:
+        if (parse_double(val, &o->pressure) != 0 || !(o->pressure > 0 && o->pressure <= 1e9))
+            return usage_error(msg, msglen, "%s: expected a pressure > 0 and <= 1e9 (bar), got \"%s\"",
+                               flag, q);
+        break;
+    case OPT_SYMMETRY_NUMBER:
+        if (parse_int(val, 1, 1000, &o->symmetry_number) != 0)
+            return usage_error(msg, msglen, "%s: expected an integer from 1 to 1000, got \"%s\"", flag, q);
+        break;
+    case OPT_MULTIPLICITY:
+        if (parse_int(val, 1, 1000, &o->multiplicity) != 0)
+            return usage_error(msg, msglen, "%s: expected an integer from 1 to 1000, got \"%s\"", flag, q);
+        break;
+    case OPT_QRRHO:
+        o->qrrho = 1;
+        if (val && (parse_double(val, &o->qrrho_cutoff) != 0 ||
+                    !(o->qrrho_cutoff > 0 && o->qrrho_cutoff <= 10000)))
+            return usage_error(msg, msglen, "%s: expected a cutoff > 0 and <= 10000 (cm-1), got \"%s\"",
+                               flag, q);
+        break;
     case OPT_CHECK: o->check = 1; break;
     case OPT_OPT: o->opt = 1; break;
     case OPT_JSON: o->json = 1; break;
@@ -255,6 +344,12 @@ int cli_parse_options(cli_options *o, int argc, char **argv, char *msg, size_t m
     o->fd_step = 1e-3;
     o->opt_fmax = 1e-5;
     o->opt_steps = 500;
+    o->fwhm = NNV_SPECTRUM_DEFAULT_FWHM;
+    o->lineshape = NNV_LINESHAPE_LORENTZIAN;
+    o->temperature = NNV_THERMO_DEFAULT_T;
+    o->pressure = NNV_THERMO_DEFAULT_P;
+    o->multiplicity = 1;
+    o->qrrho_cutoff = NNV_THERMO_DEFAULT_QRRHO_CUTOFF;
     msg[0] = '\0';
 
     for (int i = 1; i < argc && st == CLI_EXIT_OK; i++) {
@@ -275,7 +370,9 @@ int cli_parse_options(cli_options *o, int argc, char **argv, char *msg, size_t m
                 break;
             }
             snprintf(flag, sizeof flag, "--%s", d->name);
-            if (d->has_arg) {
+            if (d->has_arg == 2) {
+                st = set_value(o, d, flag, eq ? eq + 1 : NULL, msg, msglen);
+            } else if (d->has_arg) {
                 const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
                 if (!val) {
                     st = usage_error(msg, msglen, "%s: missing argument", flag);

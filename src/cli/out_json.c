@@ -217,6 +217,10 @@ int cli_write_json(FILE *f, const cli_run *run)
         put_num(f, c->max_freq_diff);
         fputc('}', f);
     }
+    if (run->thermo) {
+        key(f, "thermochemistry");
+        cli_write_thermo_json(f, run);
+    }
     if (o->json_hessian) {
         key(f, "hessian_eV_A2");
         put_mat(f, run->hessian, n3, n3, "  ");

@@ -165,6 +165,7 @@ int cli_write_table(FILE *f, const cli_run *run)
     fprintf(f, " %d vibrational mode%s, %d imaginary%s\n", v->n_modes, v->n_modes == 1 ? "" : "s", n_imag,
             n_imag ? " (shown as 123.4567i)" : "");
 
+    if (run->thermo) cli_write_thermo_table(f, run);
     if (o->modes && v->n_modes > 0) put_modes(f, run);
     return ferror(f) ? -1 : 0;
 }
