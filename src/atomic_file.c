@@ -25,7 +25,21 @@ int af_open(af_file *af, const char *path, nnv_error *err)
     af->f = NULL;
     af->tmp = NULL;
     af->path = path;
+    af->direct = 0;
     if (!path || !*path) return nnv_error_set(err, NNV_EUSAGE, "output file name is empty");
+    {
+        /* A device or pipe (/dev/null, /dev/stdout, a FIFO) is written in
+         * place: renaming a temporary file over it would replace the device
+         * with a plain file (as root, /dev/null itself). */
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            if (S_ISDIR(st.st_mode)) return nnv_error_set(err, NNV_EIO, "cannot write %s: it is a folder", path);
+            if (!(af->f = fopen(path, "w")))
+                return nnv_error_set(err, NNV_EIO, "cannot write %s: %s", path, strerror(errno));
+            af->direct = 1;
+            return NNV_OK;
+        }
+    }
     af->tmp = malloc(strlen(path) + sizeof AF_SUFFIX);
     if (!af->tmp) return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
     strcpy(af->tmp, path);
@@ -58,6 +72,13 @@ int af_commit(af_file *af, nnv_error *err)
 {
     int ok, rc = NNV_OK;
 
+    if (af->direct) {
+        ok = af->f && fflush(af->f) == 0 && !ferror(af->f);
+        if (af->f && fclose(af->f) != 0) ok = 0;
+        af->f = NULL;
+        af->direct = 0;
+        return ok ? NNV_OK : nnv_error_set(err, NNV_EIO, "cannot write %s: %s", af->path, strerror(errno));
+    }
     if (!af->tmp || !af->f) return nnv_error_set(err, NNV_EUSAGE, "af_commit: no open file");
     ok = fflush(af->f) == 0 && !ferror(af->f) && fsync(fileno(af->f)) == 0;
     if (!ok) rc = nnv_error_set(err, NNV_EIO, "cannot write %s: %s", af->path, strerror(errno));
@@ -77,6 +98,7 @@ void af_discard(af_file *af)
 {
     if (af->f) fclose(af->f);
     af->f = NULL;
+    af->direct = 0;
     if (af->tmp) {
         remove(af->tmp);
         free(af->tmp);

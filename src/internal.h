@@ -95,8 +95,9 @@ int opt_lbfgs(int n, double *x, opt_fn fn, void *ctx, const opt_lbfgs_options *o
  * af->f; af_discard drops an unfinished file (no-op after af_commit). */
 typedef struct af_file {
     FILE *f;
-    char *tmp;        /* temporary path, NULL when closed */
+    char *tmp;        /* temporary path, NULL when closed or direct */
     const char *path; /* the target (not copied) */
+    int direct;       /* the target is a device or pipe (e.g. /dev/null): written in place */
 } af_file;
 
 int af_open(af_file *af, const char *path, nnv_error *err);

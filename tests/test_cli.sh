@@ -367,6 +367,30 @@ mkdir "$tmp/isdir"
 expect_error 5 "-o naming a folder" -q -o "$tmp/isdir" "$xyz" "$w"
 if [ "$(find "$tmp" -name '.nnvib-*' | wc -l)" -eq 0 ]; then pass "-o failure leaves no temporary file"
 else fail "-o failure left a temporary file"; fi
+# Regression: an output path that is a device or pipe is written in place. A
+# rename of the temporary file over it once replaced /dev/null (run as root)
+# with a plain file; a FIFO stands in for /dev/null so a relapse harms nothing.
+if command -v mkfifo >/dev/null 2>&1 && mkfifo "$tmp/fifo"; then
+    timeout 30 cat "$tmp/fifo" >"$tmp/fifo.out" &
+    reader=$!
+    "$bin" -q "$xyz" "$w" -o "$tmp/fifo" 2>"$tmp/err"
+    rc=$?
+    wait $reader
+    if [ $rc -eq 0 ] && [ -p "$tmp/fifo" ] && grep -q "frequency" "$tmp/fifo.out"; then
+        pass "-o onto a FIFO: written in place, still a FIFO"
+    else fail "-o onto a FIFO: exit $rc, FIFO kept: $([ -p "$tmp/fifo" ] && echo yes || echo no)"; show "$tmp/err"; fi
+    rm -f "$tmp/fifo"
+    if mkfifo "$tmp/fifo"; then
+        timeout 30 cat "$tmp/fifo" >/dev/null &
+        reader=$!
+        "$bin" -q "$xyz" "$w" --molden "$tmp/fifo" >/dev/null 2>"$tmp/err"
+        rc=$?
+        wait $reader
+        if [ $rc -eq 0 ] && [ -p "$tmp/fifo" ]; then pass "--molden onto a FIFO: still a FIFO"
+        else fail "--molden onto a FIFO: exit $rc"; show "$tmp/err"; fi
+        rm -f "$tmp/fifo"
+    fi
+fi
 if [ -w /dev/full ]; then
     "$bin" -q "$xyz" "$w" >/dev/full 2>"$tmp/err"
     rc=$?

@@ -110,7 +110,7 @@ static int write_report(FILE *f, const cli_run *run)
  * only when complete, so the target never holds half a report. */
 typedef struct out_file {
     FILE *f;
-    char *tmp; /* NULL: stdout */
+    char *tmp; /* NULL: stdout or a device written in place */
 } out_file;
 
 static int out_open(out_file *out, const char *path, char *msg, size_t msglen)
@@ -123,6 +123,18 @@ static int out_open(out_file *out, const char *path, char *msg, size_t msglen)
     out->f = stdout;
     out->tmp = NULL;
     if (!path) return CLI_EXIT_OK;
+    {
+        /* A device or pipe (-o /dev/null) is written in place: a rename over
+         * it would replace the device with a plain file. */
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+            if (!(out->f = fopen(path, "w"))) {
+                snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
+                return CLI_EXIT_OUTPUT;
+            }
+            return CLI_EXIT_OK;
+        }
+    }
     slash = strrchr(path, '/');
     dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     out->tmp = malloc(dirlen + sizeof ".nnvib-XXXXXX");
@@ -161,6 +173,8 @@ static void out_abort(out_file *out)
         if (out->f) fclose(out->f);
         unlink(out->tmp);
         free(out->tmp);
+    } else if (out->f && out->f != stdout) {
+        fclose(out->f);
     }
     out->f = NULL;
     out->tmp = NULL;
@@ -170,8 +184,10 @@ static int out_close(out_file *out, const char *path, char *msg, size_t msglen)
 {
     int ok;
     if (!out->tmp) {
-        ok = fflush(stdout) == 0 && !ferror(stdout);
-        if (!ok) snprintf(msg, msglen, "cannot write to standard output: %s", strerror(errno));
+        ok = out->f && fflush(out->f) == 0 && !ferror(out->f);
+        if (out->f && out->f != stdout) ok = (fclose(out->f) == 0) && ok;
+        if (!ok) snprintf(msg, msglen, "cannot write %s: %s", path ? path : "to standard output", strerror(errno));
+        out->f = NULL;
         return ok ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
     }
     ok = fflush(out->f) == 0 && !ferror(out->f) && fsync(fileno(out->f)) == 0;

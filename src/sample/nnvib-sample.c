@@ -299,17 +299,22 @@ static int smp_write_spectra(const smp_options *o, const char *name, const nnv_s
 {
     int rc = NNV_OK;
     char path[4096];
-    FILE *f = NULL;
+    af_file af = {NULL, NULL, NULL, 0};
+    FILE *f;
+    /* Both files go through a temporary name and a rename, so an interrupted
+     * run never leaves half a reference spectrum behind. */
     snprintf(path, sizeof path, "%s/%s.opt.xyz", o->spectra_dir, name);
-    if (!(f = fopen(path, "w"))) { rc = nnv_error_set(err, NNV_EIO, "%s: cannot open for writing", path); goto cleanup; }
+    if ((rc = af_open(&af, path, err)) != NNV_OK) goto cleanup;
+    f = af.f;
     fprintf(f, "%d\n%s | GFN2-xTB optimised (libxtb %s, accuracy %g, max|grad| %.1e eV/A) E=%.10f eV | start: %s\n",
             s->n_atoms, name, SMP_XTB_VERSION, o->accuracy, rep->gmax, e, s->comment);
     for (int i = 0; i < s->n_atoms; i++)
         fprintf(f, "%-2s %16.10f %16.10f %16.10f\n", nnv_element_symbol(s->Z[i]), smp_z(x[3 * i]),
                 smp_z(x[3 * i + 1]), smp_z(x[3 * i + 2]));
-    if (fclose(f)) { f = NULL; rc = nnv_error_set(err, NNV_EIO, "%s: write error", path); goto cleanup; }
+    if ((rc = af_commit(&af, err)) != NNV_OK) goto cleanup;
     snprintf(path, sizeof path, "%s/%s.tsv", o->spectra_dir, name);
-    if (!(f = fopen(path, "w"))) { rc = nnv_error_set(err, NNV_EIO, "%s: cannot open for writing", path); goto cleanup; }
+    if ((rc = af_open(&af, path, err)) != NNV_OK) goto cleanup;
+    f = af.f;
     fprintf(f, "# GFN2-xTB HARMONIC spectrum of %s -- computed, NOT EXPERIMENT.\n", name);
     fprintf(f, "# Teacher: GFN2-xTB (libxtb %s), accuracy %g; geometry %s.opt.xyz (L-BFGS, max|grad| %.1e eV/A).\n",
             SMP_XTB_VERSION, o->accuracy, name, rep->gmax);
@@ -321,10 +326,9 @@ static int smp_write_spectra(const smp_options *o, const char *name, const nnv_s
     for (int k = 0; k < v->n_modes; k++)
         fprintf(f, "%d\t%.2f\t%.4f\t%.4f\n", k + 1, v->frequencies[k], v->ir_intensities ? v->ir_intensities[k] : 0.0,
                 v->reduced_masses[k]);
-    if (fclose(f)) { f = NULL; rc = nnv_error_set(err, NNV_EIO, "%s: write error", path); goto cleanup; }
-    f = NULL;
+    rc = af_commit(&af, err);
 cleanup:
-    if (f) fclose(f);
+    af_discard(&af);
     return rc;
 }
 
@@ -452,9 +456,14 @@ int main(int argc, char **argv)
     int first = smp_parse_args(argc, argv, &o);
     if (first < 0) return 2;
     smp_out out = {stdout, 0};
-    if (o.output && !o.harmonic_only && !(out.f = fopen(o.output, "w"))) {
-        fprintf(stderr, "nnvib-sample: %s: cannot open for writing\n", o.output);
-        return 1;
+    af_file af = {NULL, NULL, NULL, 0};
+    if (o.output && !o.harmonic_only) {
+        nnv_error e = {0, ""};
+        if (af_open(&af, o.output, &e) != NNV_OK) {
+            fprintf(stderr, "nnvib-sample: %s\n", e.message);
+            return 1;
+        }
+        out.f = af.f;
     }
     int status = 0;
     double t0 = smp_now();
@@ -466,11 +475,19 @@ int main(int argc, char **argv)
             break;
         }
     }
-    int closed = out.f != stdout ? fclose(out.f) : fflush(stdout);
-    if (closed) {
-        fprintf(stderr, "nnvib-sample: %s: write error\n", o.output ? o.output : "standard output");
-        status = 1;
+    if (out.f == stdout) {
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "nnvib-sample: standard output: write error\n");
+            status = 1;
+        }
+    } else if (status == 0) {
+        nnv_error e = {0, ""};
+        if (af_commit(&af, &e) != NNV_OK) {
+            fprintf(stderr, "nnvib-sample: %s\n", e.message);
+            status = 1;
+        }
     }
+    af_discard(&af); /* drops the unfinished data set after an error */
     fprintf(stderr, "nnvib-sample: %ld configurations, %.1f s%s\n", out.frames, smp_now() - t0,
             status ? " (stopped on error)" : "");
     return status;
