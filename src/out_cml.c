@@ -321,7 +321,7 @@ int nnv_write_cml(const char *path, const nnv_structure *s, const nnv_result *r,
     xmlDocPtr doc = NULL;
     xmlNodePtr root, meta, m, mol;
     xmlChar *text = NULL;
-    af_file af = {NULL, NULL, NULL};
+    af_file af = {NULL, NULL, NULL, 0};
     char title[TITLE_MAX], creator[TITLE_MAX], raw[TITLE_MAX];
     int *bonds = NULL, n_bonds = 0, size = 0, rc, has_ir;
 

@@ -45,7 +45,7 @@ static void write_frame(FILE *f, const nnv_structure *s, const nnv_result *r, co
 int nnv_write_extxyz(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
                      const nnv_write_info *info, nnv_error *err)
 {
-    af_file af = {NULL, NULL, NULL};
+    af_file af = {NULL, NULL, NULL, 0};
     char title[TITLE_MAX], program[64], version[64];
     int rc, nm;
 

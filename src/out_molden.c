@@ -15,7 +15,7 @@
 int nnv_write_molden(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
                      const nnv_write_info *info, nnv_error *err)
 {
-    af_file af = {NULL, NULL, NULL};
+    af_file af = {NULL, NULL, NULL, 0};
     char title[TITLE_MAX];
     int rc, n, nm;
     FILE *f;

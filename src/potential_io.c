@@ -505,40 +505,13 @@ cleanup:
 
 int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err)
 {
-    FILE *f = NULL;
     unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = NNV_OK;
+    size_t len = 0;
+    int rc;
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_read: NULL argument");
     *out = NULL;
-    f = fopen(path, "rb");
-    if (!f) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: cannot open: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    for (;;) {
-        size_t got;
-        if (len == cap) {
-            size_t ncap = cap ? 2 * cap : 65536;
-            unsigned char *nb = realloc(buf, ncap);
-            if (!nb) {
-                rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory reading the file", path);
-                goto cleanup;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (ferror(f)) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: read error", path);
-        goto cleanup;
-    }
+    if ((rc = af_read_all(path, &buf, &len, err)) != NNV_OK) return rc;
     rc = nnv_potential_parse(out, buf, len, path, err);
-cleanup:
-    if (f) fclose(f);
     free(buf);
     return rc;
 }
@@ -697,7 +670,7 @@ int nnv_potential_write(const nnv_potential *p, const char *path, nnv_error *err
 {
     unsigned char *buf = NULL;
     size_t len = 0;
-    af_file af = {NULL, NULL, NULL};
+    af_file af = {NULL, NULL, NULL, 0};
     int rc;
 
     if (!path) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_write: path is NULL");

@@ -499,41 +499,13 @@ cleanup:
 
 int nnv_structure_read_xyz(nnv_structure **out, const char *path, int frame, nnv_error *err)
 {
-    FILE *f = NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = NNV_OK;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc;
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_structure_read_xyz: NULL argument");
     *out = NULL;
-    f = fopen(path, "rb");
-    if (!f) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: cannot open: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    /* Read in growing chunks: works for pipes and files alike. */
-    for (;;) {
-        size_t got;
-        if (len == cap) {
-            size_t ncap = cap ? 2 * cap : 65536;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory reading the file", path);
-                goto cleanup;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (ferror(f)) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: read error", path);
-        goto cleanup;
-    }
-    rc = nnv_structure_parse_xyz(out, buf, len, path, frame, err);
-cleanup:
-    if (f) fclose(f);
+    if ((rc = af_read_all(path, &buf, &len, err)) != NNV_OK) return rc;
+    rc = nnv_structure_parse_xyz(out, (const char *)buf, len, path, frame, err);
     free(buf);
     return rc;
 }
