@@ -12,5 +12,6 @@
 #include <nnvib/thermo.h>
 #include <nnvib/spectrum.h>
 #include <nnvib/output.h>
+#include <nnvib/jcamp.h>
 
 #endif
