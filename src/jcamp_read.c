@@ -162,6 +162,24 @@ static int commit_label(jc_state *st, int line, const char *label, const char *r
     return NNV_OK;
 }
 
+/* SQZ and DIF share one code: `zero` stands for 0, `pos`..`pos`+8 for 1..9
+ * and `neg`..`neg`+8 for -1..-9. Writes the signed leading digit into num and
+ * returns its length. */
+static size_t lead_digit(unsigned char c, char zero, char pos, char neg, char *num)
+{
+    if (c == (unsigned char)zero) {
+        num[0] = '0';
+        return 1;
+    }
+    if (c >= (unsigned char)pos && c <= (unsigned char)(pos + 8)) {
+        num[0] = (char)('1' + (c - (unsigned char)pos));
+        return 1;
+    }
+    num[0] = '-';
+    num[1] = (char)('1' + (c - (unsigned char)neg));
+    return 2;
+}
+
 /* One ASDF token starting at *pp. kind: TOK_ABS (AFFN, PAC or SQZ), TOK_DIF or
  * TOK_DUP (then *val is the count). Returns 0 at the end of the line, 1 for a
  * token, -1 for a character that starts no token (*pp left on it). */
@@ -179,21 +197,11 @@ static int next_token(const char **pp, int *kind, double *val)
         if (c == '+' || c == '-') num[k++] = (char)*p++;
     } else if (c == '@' || (c >= 'A' && c <= 'I') || (c >= 'a' && c <= 'i')) {
         *kind = TOK_ABS;
-        if (c == '@') num[k++] = '0';
-        else if (c <= 'I') num[k++] = (char)('1' + (c - 'A'));
-        else {
-            num[k++] = '-';
-            num[k++] = (char)('1' + (c - 'a'));
-        }
+        k = lead_digit(c, '@', 'A', 'a', num);
         p++;
     } else if (c == '%' || (c >= 'J' && c <= 'R') || (c >= 'j' && c <= 'r')) {
         *kind = TOK_DIF;
-        if (c == '%') num[k++] = '0';
-        else if (c <= 'R') num[k++] = (char)('1' + (c - 'J'));
-        else {
-            num[k++] = '-';
-            num[k++] = (char)('1' + (c - 'j'));
-        }
+        k = lead_digit(c, '%', 'J', 'j', num);
         p++;
     } else if ((c >= 'S' && c <= 'Z') || c == 's') {
         *kind = TOK_DUP;
