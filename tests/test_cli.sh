@@ -365,7 +365,7 @@ chmod u+w "$tmp/ro"
 expect_error 5 "-o below a plain file" -q -o "$tmp/plain/out.txt" "$xyz" "$w"
 mkdir "$tmp/isdir"
 expect_error 5 "-o naming a folder" -q -o "$tmp/isdir" "$xyz" "$w"
-if [ "$(find "$tmp" -name '.nnvib-*' | wc -l)" -eq 0 ]; then pass "-o failure leaves no temporary file"
+if [ "$(find "$tmp" \( -name '.nnvib-*' -o -name '*.tmp??????' \) | wc -l)" -eq 0 ]; then pass "-o failure leaves no temporary file"
 else fail "-o failure left a temporary file"; fi
 # Regression: an output path that is a device or pipe is written in place. A
 # rename of the temporary file over it once replaced /dev/null (run as root)

@@ -11,10 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "internal.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -105,102 +104,49 @@ static int write_report(FILE *f, const cli_run *run)
     return run->opt->json ? cli_write_json(f, run) : cli_write_table(f, run);
 }
 
-/* The report goes to a temporary file in the target's folder, opened before
- * any work (so an unwritable target fails fast) and renamed over the target
- * only when complete, so the target never holds half a report. */
+/* The report goes through the same atomic-file helper as every other output
+ * (src/atomic_file.c, compiled into the program since the library does not
+ * export it): opened before any work, so an unwritable target fails fast, and
+ * renamed over the target only when complete. stdout is written directly. */
 typedef struct out_file {
     FILE *f;
-    char *tmp; /* NULL: stdout or a device written in place */
+    af_file af; /* af.f == NULL: stdout */
 } out_file;
 
 static int out_open(out_file *out, const char *path, char *msg, size_t msglen)
 {
-    const char *slash;
-    size_t dirlen;
-    mode_t mask;
-    int fd;
-
+    nnv_error e = {0, ""};
     out->f = stdout;
-    out->tmp = NULL;
+    memset(&out->af, 0, sizeof out->af);
     if (!path) return CLI_EXIT_OK;
-    {
-        /* A device or pipe (-o /dev/null) is written in place: a rename over
-         * it would replace the device with a plain file. */
-        struct stat st;
-        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-            if (!(out->f = fopen(path, "w"))) {
-                snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
-                return CLI_EXIT_OUTPUT;
-            }
-            return CLI_EXIT_OK;
-        }
+    if (af_open(&out->af, path, &e) != NNV_OK) {
+        snprintf(msg, msglen, "%s", e.message);
+        return e.code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_OUTPUT;
     }
-    slash = strrchr(path, '/');
-    dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    out->tmp = malloc(dirlen + sizeof ".nnvib-XXXXXX");
-    if (!out->tmp) {
-        snprintf(msg, msglen, "out of memory");
-        return CLI_EXIT_INTERNAL;
-    }
-    memcpy(out->tmp, path, dirlen);
-    strcpy(out->tmp + dirlen, ".nnvib-XXXXXX");
-    fd = mkstemp(out->tmp);
-    if (fd < 0) {
-        snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
-        free(out->tmp);
-        out->tmp = NULL;
-        return CLI_EXIT_OUTPUT;
-    }
-    /* mkstemp makes 0600; give the report the permissions a plain fopen would. */
-    mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || !(out->f = fdopen(fd, "w"))) {
-        snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(out->tmp);
-        free(out->tmp);
-        out->tmp = NULL;
-        out->f = NULL;
-        return CLI_EXIT_OUTPUT;
-    }
+    out->f = out->af.f;
     return CLI_EXIT_OK;
 }
 
 /* Drop an unfinished report (no-op for stdout or after out_close). */
 static void out_abort(out_file *out)
 {
-    if (out->tmp) {
-        if (out->f) fclose(out->f);
-        unlink(out->tmp);
-        free(out->tmp);
-    } else if (out->f && out->f != stdout) {
-        fclose(out->f);
-    }
+    af_discard(&out->af);
     out->f = NULL;
-    out->tmp = NULL;
 }
 
-static int out_close(out_file *out, const char *path, char *msg, size_t msglen)
+static int out_close(out_file *out, char *msg, size_t msglen)
 {
-    int ok;
-    if (!out->tmp) {
-        ok = out->f && fflush(out->f) == 0 && !ferror(out->f);
-        if (out->f && out->f != stdout) ok = (fclose(out->f) == 0) && ok;
-        if (!ok) snprintf(msg, msglen, "cannot write %s: %s", path ? path : "to standard output", strerror(errno));
-        out->f = NULL;
+    nnv_error e = {0, ""};
+    if (!out->af.f) {
+        int ok = fflush(stdout) == 0 && !ferror(stdout);
+        if (!ok) snprintf(msg, msglen, "cannot write to standard output: %s", strerror(errno));
         return ok ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
     }
-    ok = fflush(out->f) == 0 && !ferror(out->f) && fsync(fileno(out->f)) == 0;
-    ok = (fclose(out->f) == 0) && ok;
     out->f = NULL;
-    ok = ok && rename(out->tmp, path) == 0;
-    if (!ok) {
-        snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
-        out_abort(out);
+    if (af_commit(&out->af, &e) != NNV_OK) {
+        snprintf(msg, msglen, "%s", e.message);
         return CLI_EXIT_OUTPUT;
     }
-    free(out->tmp);
-    out->tmp = NULL;
     return CLI_EXIT_OK;
 }
 
@@ -233,7 +179,7 @@ static int run_analysis(const cli_options *o)
     cli_fd_check check = {0, 0, 0, 0};
     nnv_thermo thermo;
     cli_run run;
-    out_file out = {NULL, NULL};
+    out_file out = {NULL, {NULL, NULL, NULL, 0}};
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
     int st = CLI_EXIT_OK, code, noconv = 0, has_charges;
     unsigned want;
@@ -360,7 +306,7 @@ static int run_analysis(const cli_options *o)
         st = CLI_EXIT_OUTPUT;
         goto cleanup;
     }
-    st = out_close(&out, o->output_path, msg, sizeof msg);
+    st = out_close(&out, msg, sizeof msg);
     if (st == CLI_EXIT_OK && noconv) {
         snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)", rep.steps,
                  rep.max_force, o->opt_fmax);
