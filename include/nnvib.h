@@ -13,5 +13,7 @@
 #include <nnvib/spectrum.h>
 #include <nnvib/output.h>
 #include <nnvib/jcamp.h>
+#include <nnvib/reference.h>
+#include <nnvib/compare.h>
 
 #endif

@@ -1,0 +1,117 @@
+/* nnvib comparison of computed harmonic frequencies with a reference: the
+ * optimal one-to-one assignment of computed modes to reference bands
+ * (Hungarian algorithm on |Δν|, degeneracies respected), the error metrics,
+ * and the whole per-potential pipeline (optimise, Hessian, harmonic analysis,
+ * assignment) that `nnvib compare` runs and that a study over many molecules
+ * and potentials can call as it is. */
+#ifndef NNVIB_COMPARE_H
+#define NNVIB_COMPARE_H
+
+#include <nnvib/core.h>
+#include <nnvib/model.h>
+#include <nnvib/potential.h>
+#include <nnvib/reference.h>
+#include <nnvib/structure.h>
+#include <nnvib/vib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Minimum-cost assignment (Hungarian algorithm with potentials, Kuhn 1955 /
+ *  Munkres 1957, in the O(n²m) shortest-augmenting-path form of Jonker and
+ *  Volgenant 1987). cost is n_rows × n_cols, row-major, every entry finite.
+ *  Exactly min(n_rows, n_cols) pairs are made (no row or column twice) with
+ *  the smallest total cost; the rest stay unassigned. Either count may be 0.
+ *  @param[out] row_col  n_rows entries: the column of each row, -1 when unassigned (may be NULL if n_rows = 0)
+ *  @param[out] total    sum of the chosen costs (may be NULL)
+ *  @return NNV_OK, NNV_EUSAGE (negative count, NULL array, non-finite cost,
+ *          more than 4·10⁶ entries), NNV_ENOMEM. */
+int nnv_assign_min_cost(int n_rows, int n_cols, const double *cost, int *row_col, double *total,
+                        nnv_error *err);
+
+/** Error figures of computed against reference frequencies (cm⁻¹). */
+typedef struct nnv_metrics {
+    int n_pairs;          /**< reference bands with at least one assigned computed mode */
+    double mae;           /**< mean |ν_calc − ν_ref| over the pairs, cm⁻¹ (NaN when n_pairs = 0) */
+    double rmse;          /**< root mean square of ν_calc − ν_ref, cm⁻¹ */
+    double max_abs;       /**< largest |ν_calc − ν_ref|, cm⁻¹ */
+    double mean_signed;   /**< mean of ν_calc − ν_ref, cm⁻¹ */
+    double scale;         /**< least-squares factor c = Σ ν_calc ν_ref / Σ ν_calc² */
+    double mae_scaled;    /**< the same figures for c·ν_calc against ν_ref */
+    double rmse_scaled;
+    double max_abs_scaled;
+    int n_imaginary;      /**< computed modes with ν < 0 (never assigned) */
+    int n_unassigned_calc; /**< real computed modes left without a band */
+    int n_unassigned_ref;  /**< reference bands left without any computed mode */
+} nnv_metrics;
+
+/** Fill m from n paired frequencies (cm⁻¹): calc[i] is compared with ref[i].
+ *  Only the pair figures are set (the three counts are set to 0). With n = 0
+ *  every figure is NaN. NNV_EUSAGE for n < 0, NULL arrays with n > 0 or a
+ *  non-finite frequency. */
+int nnv_compare_frequencies(nnv_metrics *m, int n, const double *calc, const double *ref, nnv_error *err);
+
+/** Computed modes assigned to the bands of one reference. */
+typedef struct nnv_assignment {
+    int n_calc;
+    int *calc_band;     /**< n_calc: band (index into the reference's bands) of each computed mode, -1 none */
+    int n_bands;
+    int *band_n_calc;   /**< n_bands: computed modes the band received (0 .. its degeneracy) */
+    double *band_calc;  /**< n_bands: mean frequency of those modes, cm⁻¹, NaN when none */
+    double total_cost;  /**< Σ |ν_calc − ν_ref| over assigned modes, cm⁻¹ (the minimised quantity) */
+    nnv_metrics metrics; /**< over the bands, each band counted once with its mean frequency */
+} nnv_assignment;
+
+/** Assign n_calc computed frequencies (cm⁻¹, negative = imaginary) to the
+ *  bands of ref. A band of degeneracy g is g slots, each taking one computed
+ *  mode; the cost of mode i in a slot of band b is |ν_i − ν_b|, and the
+ *  assignment minimising the total is found by nnv_assign_min_cost. Imaginary
+ *  modes and bands with ν ≤ 0 take no part. Symmetry labels are NOT used (no
+ *  point-group detection yet): modes are matched by frequency alone.
+ *  Metrics: each band with at least one mode is one pair (the mean of its
+ *  modes against ν_b). @param[out] out  free with nnv_assignment_free. */
+int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, const nnv_reference *ref,
+                     nnv_error *err);
+
+void nnv_assignment_free(nnv_assignment *a);
+
+/** Options of nnv_compare_potential; nnv_compare_options_init sets the defaults. */
+typedef struct nnv_compare_options {
+    int optimize;          /**< 1 (default): relax the structure on the potential first */
+    nnv_opt_options opt;   /**< optimiser settings (zeros = its defaults) */
+    double total_charge;   /**< e, used with charge networks (default 0) */
+    int linear;            /**< enum nnv_linear (default NNV_LINEAR_AUTO) */
+} nnv_compare_options;
+
+void nnv_compare_options_init(nnv_compare_options *o);
+
+/** One potential's run on one molecule and its comparisons. */
+typedef struct nnv_comparison {
+    nnv_structure *s;        /**< geometry analysed (after the optimisation) */
+    int optimized;           /**< 1 when the optimiser ran */
+    nnv_opt_report opt;      /**< its report (zeros when it did not run) */
+    nnv_result *r;           /**< energy, forces, Hessian (and dipole derivatives with charge networks) */
+    nnv_vib *v;              /**< harmonic analysis (IR intensities with charge networks) */
+    double max_force;        /**< max |force component| at s, eV/Å */
+    nnv_assignment *vs_ref;      /**< against the reference, NULL when none was given */
+    nnv_assignment *vs_teacher;  /**< against the second reference (e.g. the teacher), NULL when none */
+} nnv_comparison;
+
+/** The per-potential pipeline: copy s, optimise it on p (unless
+ *  o->optimize = 0; non-convergence is NOT an error: see out->opt.converged),
+ *  compute the analytic Hessian (and dipole derivatives when p has charge
+ *  networks), run nnv_vib_analyse and assign the frequencies to ref and to
+ *  teacher (either may be NULL). o NULL = defaults.
+ *  @return NNV_OK, or the failing step's status (NNV_ENUMERIC for a
+ *          non-finite energy, force or Hessian). */
+int nnv_compare_potential(nnv_comparison **out, const nnv_structure *s, const nnv_potential *p,
+                          const nnv_reference *ref, const nnv_reference *teacher,
+                          const nnv_compare_options *o, nnv_error *err);
+
+void nnv_comparison_free(nnv_comparison *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
