@@ -15,5 +15,7 @@
 #include <nnvib/jcamp.h>
 #include <nnvib/reference.h>
 #include <nnvib/compare.h>
+#include <nnvib/diagnostics.h>
+#include <nnvib/md.h>
 
 #endif

@@ -128,4 +128,24 @@ int cli_parse_unit(const char *kind, const char *val, int *out);
 /** The program version (PACKAGE_VERSION). */
 const char *cli_version(void);
 
+/* ---- smoothness diagnostics and NVE MD (issue 5; cli/cmd_smooth.c, cli/cmd_md.c,
+ * cli/cmd_diag_common.c) ---- */
+/** `nnvib smoothness ...` / `nnvib md ...` (argv[0] = the subcommand); an exit status. */
+int cli_smooth_main(int argc, char **argv);
+int cli_md_main(int argc, char **argv);
+/** Library status -> exit status (docs/exit-status.md). */
+int cli_diag_exit(int code);
+/** Value of --name at argv[*i] ("--name=V" or "--name V"); *matched = 1 when it is --name. */
+const char *cli_diag_value(int argc, char **argv, int *i, const char *name, int *matched);
+/** Strict number parsers (whole string, finite, in range); 0 or -1. */
+int cli_diag_double(const char *s, double *out);
+int cli_diag_long(const char *s, long lo, long hi, long *out);
+/** "I,J[,K,L]" (n numbers, 1-based) -> 0-based atoms; 0 or -1. */
+int cli_diag_atoms(const char *s, int n, int *atoms);
+/** Read the molecule and potential and, with opt, relax the molecule (rep filled);
+ *  an exit status with a one-line message in msg on failure. */
+int cli_diag_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *pot, int opt,
+                  nnv_opt_report *rep, char *msg, size_t msglen);
+
+
 #endif

@@ -338,6 +338,8 @@ int main(int argc, char **argv)
     int st;
     if (argc > 1 && strcmp(argv[1], "convert") == 0) return cli_convert_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "compare") == 0) return cli_compare_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "smoothness") == 0) return cli_smooth_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "md") == 0) return cli_md_main(argc - 1, argv + 1);
     st = cli_parse_options(&o, argc, argv, msg, sizeof msg);
     if (st != CLI_EXIT_OK) return fail(st, msg);
     if (o.help || o.version) {

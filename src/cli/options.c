@@ -57,6 +57,8 @@ void cli_print_help(FILE *f)
     fputs(
         "Usage: nnvib [options] molecule.xyz weights.bin|n2p2-directory\n"
         "       nnvib convert --from n2p2 DIR -o weights.bin   (see nnvib convert --help)\n"
+        "       nnvib smoothness molecule.xyz POTENTIAL [options]   (see its --help)\n"
+        "       nnvib md molecule.xyz POTENTIAL [options]           (see its --help)\n"
         "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
         "Behler-Parrinello neural-network potential (weights.bin, format version 1).\n"
         "\n"

@@ -1,0 +1,352 @@
+/* nnvib smoothness: the smoothness diagnostics of one molecule on one
+ * potential (force and Hessian continuity along a bond stretch and/or a
+ * torsion, the network's share of the Hessian, analytic vs finite-difference
+ * Hessian), as a text report or JSON (docs/cli.md, docs/json-schema.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_PATHS 8
+#define N_FD_STEPS 4
+
+typedef struct smooth_opts {
+    const char *xyz, *pot;
+    nnv_path paths[MAX_PATHS];
+    int n_paths;
+    double range;  /* Å, half width of bond paths */
+    double angle;  /* degrees, half width of torsion paths */
+    long points;   /* steps at the coarsest level */
+    long levels;
+    int json, opt, quiet, no_hessian_scan;
+} smooth_opts;
+
+static void smooth_help(FILE *f)
+{
+    fputs("Usage: nnvib smoothness MOLECULE.xyz POTENTIAL [options]\n"
+          "Smoothness diagnostics of a potential at a molecule: force and Hessian continuity\n"
+          "along paths, the network's share of the Hessian, analytic vs finite-difference\n"
+          "Hessian. See docs/cli.md.\n"
+          "\n"
+          "  --bond I,J           stretch: move atom J along I->J (repeatable)\n"
+          "  --torsion I,J,K,L    rotate the atoms on L's side about the J-K bond (repeatable)\n"
+          "                       [default: --bond between atom 1 and its nearest neighbour]\n"
+          "  --range A            half width of bond paths, Angstrom [0.05]\n"
+          "  --angle D            half width of torsion paths, degrees [10]\n"
+          "  --points N           steps over the path at the coarsest level [50]\n"
+          "  --levels L           step sizes h, h/2, ..., h/2^(L-1), 2..8 [4]\n"
+          "  --no-hessian-scan    scan the forces only\n"
+          "  --opt                relax the molecule on the potential first\n"
+          "  --json               JSON on stdout (docs/json-schema.md)\n"
+          "  -q, --quiet          no warnings on stderr\n"
+          "  -h, --help           this text\n"
+          "\n"
+          "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input,\n"
+          "4 numerical failure, 5 cannot write the output.\n",
+          f);
+}
+
+static int usage(const char *msg, const char *arg)
+{
+    fprintf(stderr, "nnvib smoothness: %s%s%s%s (see nnvib smoothness --help)\n", msg, arg ? " \"" : "",
+            arg ? arg : "", arg ? "\"" : "");
+    return CLI_EXIT_USAGE;
+}
+
+static int parse(smooth_opts *o, int argc, char **argv, int *help)
+{
+    int n_pos = 0, only_pos = 0, matched;
+    const char *val;
+    memset(o, 0, sizeof *o);
+    o->range = 0.05, o->angle = 10.0, o->points = 50, o->levels = 4;
+    *help = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            if (n_pos == 0) o->xyz = a;
+            else if (n_pos == 1) o->pot = a;
+            n_pos++;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *help = 1;
+            return CLI_EXIT_OK;
+        }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+            continue;
+        }
+        if (strcmp(a, "--opt") == 0) {
+            o->opt = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-hessian-scan") == 0) {
+            o->no_hessian_scan = 1;
+            continue;
+        }
+        val = cli_diag_value(argc, argv, &i, "bond", &matched);
+        if (!matched) val = cli_diag_value(argc, argv, &i, "torsion", &matched);
+        if (matched) {
+            int tors = strncmp(a, "--torsion", 9) == 0;
+            nnv_path *pa;
+            if (o->n_paths == MAX_PATHS) return usage("too many --bond/--torsion paths (at most 8)", NULL);
+            pa = &o->paths[o->n_paths];
+            memset(pa, 0, sizeof *pa);
+            pa->kind = tors ? NNV_PATH_TORSION : NNV_PATH_BOND;
+            if (cli_diag_atoms(val, tors ? 4 : 2, pa->atoms) != 0)
+                return usage(tors ? "--torsion: expected I,J,K,L (atom numbers from 1), got"
+                                  : "--bond: expected I,J (atom numbers from 1), got",
+                             val ? val : "");
+            o->n_paths++;
+            continue;
+        }
+        val = cli_diag_value(argc, argv, &i, "range", &matched);
+        if (matched) {
+            if (cli_diag_double(val, &o->range) != 0 || !(o->range > 0) || o->range > 2.0)
+                return usage("--range: expected a half width in (0, 2] Angstrom, got", val ? val : "");
+            continue;
+        }
+        val = cli_diag_value(argc, argv, &i, "angle", &matched);
+        if (matched) {
+            if (cli_diag_double(val, &o->angle) != 0 || !(o->angle > 0) || o->angle > 180.0)
+                return usage("--angle: expected a half width in (0, 180] degrees, got", val ? val : "");
+            continue;
+        }
+        val = cli_diag_value(argc, argv, &i, "points", &matched);
+        if (matched) {
+            if (cli_diag_long(val, 1, 10000, &o->points) != 0)
+                return usage("--points: expected an integer 1..10000, got", val ? val : "");
+            continue;
+        }
+        val = cli_diag_value(argc, argv, &i, "levels", &matched);
+        if (matched) {
+            if (cli_diag_long(val, 2, NNV_SCAN_MAX_LEVELS, &o->levels) != 0)
+                return usage("--levels: expected an integer 2..8, got", val ? val : "");
+            continue;
+        }
+        return usage("unknown option", a);
+    }
+    if (n_pos != 2) return usage("expected MOLECULE.xyz and POTENTIAL", NULL);
+    return CLI_EXIT_OK;
+}
+
+static const char *verdict(const nnv_scan *sc)
+{
+    double r = sc->ratio[sc->n_levels - 2];
+    if (sc->level[sc->n_levels - 1].max_jump == 0.0) return "constant";
+    if (r >= 1.6) return "continuous";
+    if (r <= 1.3) return "jumps";
+    return "unclear";
+}
+
+static void path_name(char *buf, size_t n, const nnv_path *pa)
+{
+    if (pa->kind == NNV_PATH_BOND)
+        snprintf(buf, n, "bond %d-%d", pa->atoms[0] + 1, pa->atoms[1] + 1);
+    else
+        snprintf(buf, n, "torsion %d-%d-%d-%d", pa->atoms[0] + 1, pa->atoms[1] + 1, pa->atoms[2] + 1,
+                 pa->atoms[3] + 1);
+}
+
+static void json_num(FILE *f, double x)
+{
+    if (isfinite(x)) fprintf(f, "%.10g", x);
+    else fputs("null", f);
+}
+
+static void text_scan(FILE *f, const nnv_scan *sc, const nnv_path *pa, int n3)
+{
+    const char *u = pa->kind == NNV_PATH_TORSION ? "deg" : "A";
+    int hess = sc->quantity == NNV_SCAN_HESSIAN;
+    fprintf(f, "  %s: largest step-to-step change of the %s\n", hess ? "Hessian" : "forces",
+            hess ? "Hessian (eV/A^2)" : "forces (eV/A)");
+    fprintf(f, "    %10s %7s %14s %11s %14s %7s\n", u[0] == 'd' ? "h (deg)" : "h (A)", "steps", "max jump",
+            u[0] == 'd' ? "at t (deg)" : "at t (A)", "component", "ratio");
+    for (int k = 0; k < sc->n_levels; k++) {
+        const nnv_scan_level *lv = &sc->level[k];
+        char comp[48];
+        if (hess)
+            snprintf(comp, sizeof comp, "%d%c,%d%c", lv->component / n3 / 3 + 1, "xyz"[lv->component / n3 % 3],
+                     lv->component % n3 / 3 + 1, "xyz"[lv->component % n3 % 3]);
+        else
+            snprintf(comp, sizeof comp, "atom %d %c", lv->component / 3 + 1, "xyz"[lv->component % 3]);
+        fprintf(f, "    %10.6f %7d %14.6e %11.5f %14s", lv->h, lv->n_steps, lv->max_jump, lv->t_at, comp);
+        if (k > 0) fprintf(f, " %7.3f\n", sc->ratio[k - 1]);
+        else fputs("       -\n", f);
+    }
+    fprintf(f, "    verdict: %s (ratio ~2: continuous, jump ~ h; ~1: a jump on the path)\n", verdict(sc));
+}
+
+static void json_scan(FILE *f, const nnv_scan *sc)
+{
+    fprintf(f, "{\"levels\": [");
+    for (int k = 0; k < sc->n_levels; k++) {
+        const nnv_scan_level *lv = &sc->level[k];
+        fprintf(f, "%s{\"h\": %.10g, \"steps\": %d, \"max_jump\": ", k ? ", " : "", lv->h, lv->n_steps);
+        json_num(f, lv->max_jump);
+        fprintf(f, ", \"t\": %.10g, \"component\": %d}", lv->t_at, lv->component);
+    }
+    fprintf(f, "], \"ratios\": [");
+    for (int k = 0; k + 1 < sc->n_levels; k++) {
+        if (k) fputs(", ", f);
+        json_num(f, sc->ratio[k]);
+    }
+    fprintf(f, "], \"verdict\": \"%s\"}", verdict(sc));
+}
+
+int cli_smooth_main(int argc, char **argv)
+{
+    static const double fd_steps[N_FD_STEPS] = {1e-2, 1e-3, 1e-4, 1e-5};
+    smooth_opts o;
+    nnv_structure *s = NULL;
+    nnv_potential *p = NULL;
+    nnv_opt_report rep = {0, 0, 0, 0};
+    nnv_curvature *cv = NULL;
+    nnv_fd_disagreement fd[N_FD_STEPS];
+    nnv_scan (*scans)[2] = NULL;
+    nnv_error err = {0, ""};
+    char msg[NNV_ERROR_MESSAGE_MAX + 64], name[64];
+    int help, st, code, n3, smooth;
+    FILE *f = stdout;
+
+    if ((st = parse(&o, argc, argv, &help)) != CLI_EXIT_OK) return st;
+    if (help) {
+        smooth_help(stdout);
+        return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
+    }
+    msg[0] = '\0';
+    if ((st = cli_diag_load(&s, &p, o.xyz, o.pot, o.opt, &rep, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
+    n3 = 3 * s->n_atoms;
+    if (o.opt && !rep.converged && !o.quiet)
+        fprintf(stderr, "nnvib smoothness: warning: --opt did not converge in %d steps (max force %.3e eV/A)\n",
+                rep.steps, rep.max_force);
+    if (o.n_paths == 0 && s->n_atoms > 1) {
+        /* Default: atom 1 and its nearest neighbour. */
+        int best = 1;
+        double dbest = INFINITY;
+        for (int j = 1; j < s->n_atoms; j++) {
+            double d = 0;
+            for (int q = 0; q < 3; q++) d += (s->xyz[3 * j + q] - s->xyz[q]) * (s->xyz[3 * j + q] - s->xyz[q]);
+            if (d < dbest) dbest = d, best = j;
+        }
+        memset(&o.paths[0], 0, sizeof o.paths[0]);
+        o.paths[0].kind = NNV_PATH_BOND;
+        o.paths[0].atoms[0] = 0, o.paths[0].atoms[1] = best;
+        o.n_paths = 1;
+    }
+    for (int k = 0; k < o.n_paths; k++) {
+        nnv_path *pa = &o.paths[k];
+        double w = pa->kind == NNV_PATH_TORSION ? o.angle : o.range;
+        pa->t_start = -w, pa->t_end = w;
+        if ((code = nnv_path_check(pa, s, &err)) != NNV_OK) {
+            path_name(name, sizeof name, pa);
+            snprintf(msg, sizeof msg, "%s: %s (%s has %d atoms)", name, err.message, o.xyz, s->n_atoms);
+            st = CLI_EXIT_USAGE;
+            goto cleanup;
+        }
+    }
+    if (o.n_paths && !(scans = calloc((size_t)o.n_paths, sizeof *scans))) {
+        snprintf(msg, sizeof msg, "out of memory");
+        st = CLI_EXIT_INTERNAL;
+        goto cleanup;
+    }
+    for (int k = 0; k < o.n_paths; k++)
+        for (int q = 0; q < (o.no_hessian_scan ? 1 : 2); q++) {
+            nnv_path *pa = &o.paths[k];
+            code = nnv_path_scan(&scans[k][q], p, s, pa, q, (pa->t_end - pa->t_start) / (double)o.points,
+                                 (int)o.levels, &err);
+            if (code != NNV_OK) goto lib_fail;
+        }
+    if ((code = nnv_curvature_split(&cv, p, s, &err)) != NNV_OK) goto lib_fail;
+    if ((code = nnv_hessian_fd_disagreement(fd, fd_steps, N_FD_STEPS, p, s, &err)) != NNV_OK) goto lib_fail;
+    smooth = nnv_potential_smoothness(p);
+
+    if (o.json) {
+        fprintf(f, "{\"program\": \"nnvib\", \"version\": \"%s\", \"command\": \"smoothness\", ", cli_version());
+        fprintf(f, "\"n_atoms\": %d, \"smoothness\": \"%s\", \"optimized\": %s, \"paths\": [", s->n_atoms,
+                nnv_smoothness_name(smooth), o.opt ? "true" : "false");
+        for (int k = 0; k < o.n_paths; k++) {
+            const nnv_path *pa = &o.paths[k];
+            int na = pa->kind == NNV_PATH_TORSION ? 4 : 2;
+            fprintf(f, "%s{\"kind\": \"%s\", \"atoms\": [", k ? ", " : "", pa->kind == NNV_PATH_TORSION ? "torsion" : "bond");
+            for (int a = 0; a < na; a++) fprintf(f, "%s%d", a ? ", " : "", pa->atoms[a] + 1);
+            fprintf(f, "], \"t_start\": %.10g, \"t_end\": %.10g, \"unit\": \"%s\", \"forces\": ", pa->t_start,
+                    pa->t_end, pa->kind == NNV_PATH_TORSION ? "degree" : "angstrom");
+            json_scan(f, &scans[k][0]);
+            fputs(", \"hessian\": ", f);
+            if (o.no_hessian_scan) fputs("null", f);
+            else json_scan(f, &scans[k][1]);
+            fputc('}', f);
+        }
+        fputs("], \"curvature\": {\"norm_total\": ", f);
+        json_num(f, cv->norm_total);
+        fputs(", \"norm_net\": ", f);
+        json_num(f, cv->norm_net);
+        fputs(", \"norm_sf\": ", f);
+        json_num(f, cv->norm_sf);
+        fputs(", \"net_share\": ", f);
+        json_num(f, cv->net_share);
+        fputs(", \"max_abs_net\": ", f);
+        json_num(f, cv->max_abs_net);
+        fputs(", \"closure\": ", f);
+        json_num(f, cv->closure);
+        fputs("}, \"fd_disagreement\": [", f);
+        for (int k = 0; k < N_FD_STEPS; k++) {
+            fprintf(f, "%s{\"step\": %.10g, \"max_abs\": ", k ? ", " : "", fd[k].step);
+            json_num(f, fd[k].max_abs);
+            fputs(", \"max_rel\": ", f);
+            json_num(f, fd[k].max_rel);
+            fputs(", \"max_freq\": ", f);
+            json_num(f, fd[k].max_freq);
+            fputc('}', f);
+        }
+        fputs("]}\n", f);
+    } else {
+        fprintf(f, "nnvib smoothness: %s with %s (%d atoms, potential %s)%s\n", o.xyz, o.pot, s->n_atoms,
+                nnv_smoothness_name(smooth), o.opt ? ", relaxed first (--opt)" : "");
+        for (int k = 0; k < o.n_paths; k++) {
+            const nnv_path *pa = &o.paths[k];
+            path_name(name, sizeof name, pa);
+            fprintf(f, "\nContinuity along %s, t in [%g, %g] %s (%s)\n", name, pa->t_start, pa->t_end,
+                    pa->kind == NNV_PATH_TORSION ? "deg" : "A",
+                    pa->kind == NNV_PATH_TORSION ? "atoms on the last atom's side turn about the middle bond"
+                                                 : "the second atom moves along the bond");
+            text_scan(f, &scans[k][0], pa, n3);
+            if (!o.no_hessian_scan) text_scan(f, &scans[k][1], pa, n3);
+        }
+        fprintf(f, "\nCurvature split of the Hessian (Frobenius norms, eV/A^2)\n");
+        fprintf(f, "  ||H|| = %.6e   ||H_net|| = %.6e   ||H_sf|| = %.6e\n", cv->norm_total, cv->norm_net, cv->norm_sf);
+        fprintf(f, "  network share ||H_net|| / (||H_net|| + ||H_sf||) = %.4f   max |H_net| = %.3e\n",
+                cv->net_share, cv->max_abs_net);
+        fprintf(f, "  closure max |H - H_net - H_sf| = %.3e\n", cv->closure);
+        fprintf(f, "\nAnalytic vs finite-difference Hessian (central differences of the forces)\n");
+        fprintf(f, "    %10s %16s %12s %16s\n", "step (A)", "max |dH| eV/A^2", "relative", "max |dnu| cm-1");
+        for (int k = 0; k < N_FD_STEPS; k++)
+            fprintf(f, "    %10.0e %16.6e %12.3e %16.6f\n", fd[k].step, fd[k].max_abs, fd[k].max_rel, fd[k].max_freq);
+    }
+    if (fflush(f) != 0 || ferror(f)) {
+        snprintf(msg, sizeof msg, "cannot write to standard output");
+        st = CLI_EXIT_OUTPUT;
+    }
+    goto cleanup;
+lib_fail:
+    snprintf(msg, sizeof msg, "%s", err.message);
+    st = cli_diag_exit(code);
+cleanup:
+    if (st != CLI_EXIT_OK) fprintf(stderr, "nnvib smoothness: %s\n", msg);
+    free(scans);
+    nnv_curvature_free(cv);
+    nnv_potential_free(p);
+    nnv_structure_free(s);
+    return st;
+}
