@@ -13,6 +13,8 @@
 #include <nnvib/spectrum.h>
 #include <nnvib/output.h>
 #include <nnvib/jcamp.h>
+#include <nnvib/similarity.h>
+#include <nnvib/plot.h>
 #include <nnvib/reference.h>
 #include <nnvib/compare.h>
 #include <nnvib/diagnostics.h>
