@@ -326,6 +326,28 @@ START_TEST(test_model_invariance)
         rotate(R2, (double[3]){0, 0, 0}, 1, r0->dipole, mu);
         for (int a = 0; a < 3; a++) ck_assert(tu_close(r1->dipole[a], mu[a], 1e-12, 0));
     }
+    /* Frequencies and IR intensities are scalars: the rotated, translated copy
+     * must give the same ones (the projection and the dipole derivatives both
+     * have to rotate with the molecule for that). */
+    {
+        nnv_vib *v0 = NULL, *v1 = NULL;
+        double imax = 0.0;
+        ck_assert_int_eq(nnv_vib_analyse(&v0, 6, x0, s->masses, r0->hessian, r0->dipole_deriv, NNV_LINEAR_AUTO, &err),
+                         NNV_OK);
+        ck_assert_int_eq(nnv_vib_analyse(&v1, 6, s->xyz, s->masses, r1->hessian, r1->dipole_deriv, NNV_LINEAR_AUTO,
+                                         &err),
+                         NNV_OK);
+        ck_assert_int_eq(v0->n_modes, 12);
+        ck_assert_int_eq(v1->n_modes, 12);
+        for (int k = 0; k < 12; k++) imax = fmax(imax, v0->ir_intensities[k]);
+        ck_assert(imax > 0.0);
+        for (int k = 0; k < 12; k++) {
+            ck_assert(tu_close(v1->frequencies[k], v0->frequencies[k], 1e-6, 1e-9));
+            ck_assert(tu_close(v1->ir_intensities[k], v0->ir_intensities[k], 1e-9 * imax, 1e-7));
+        }
+        nnv_vib_free(v0);
+        nnv_vib_free(v1);
+    }
     nnv_result_free(r0);
     nnv_result_free(r1);
     free(x0);
