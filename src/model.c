@@ -18,24 +18,28 @@
 /* Limits (docs/limits.md). The Hessian is dense, 3N x 3N doubles, and the
  * analysis needs several more matrices of that size: refuse before allocating
  * beyond the budget, which the environment variable NNVIB_MAX_HESSIAN_MB
- * (MiB, for the Hessian and the per-thread partial Hessians together) can
- * change. Below OMP_MIN_ATOMS atoms threads cost more than they save. */
+ * (MiB, for the Hessian and the local blocks of one batch of atoms together)
+ * can change. Below OMP_MIN_ATOMS atoms threads cost more than they save.
+ * LOCAL_BATCH_MB bounds the local blocks kept between evaluation and scatter. */
 #define HESSIAN_BUDGET_MB_DEFAULT 2048.0
 #define OMP_MIN_ATOMS 64
+#define LOCAL_BATCH_MB 48.0
 
-/* Per-call scratch, sized for the largest environment and SF count. */
+/* Per-thread scratch, sized for the largest environment and SF count. */
 typedef struct work {
     int *Zn;
     double *rel, *r;
     double *G, *s, *gE, *HE, *gq, *w;
-    double *J, *T, *Hloc, *loc;
+    double *J, *T;
     net_workspace net;
-    /* Where this thread adds its forces, Hessian and dipole derivatives:
-     * the result's arrays for thread 0, private partial sums for the others
-     * (summed in thread order afterwards, so a run is reproducible). */
-    double *forces, *hessian, *dipole_deriv;
-    int own_sums;
 } work;
+
+/* One atom's terms in local coordinates (D = 3(m+1)), kept until they are
+ * added to the global arrays: forces f[D], dipole-derivative weights dq[D]
+ * and the symmetric D x D Hessian block h. */
+typedef struct local_terms {
+    double *f, *dq, *h;
+} local_terms;
 
 static void work_free(work *wk)
 {
@@ -50,14 +54,7 @@ static void work_free(work *wk)
     free(wk->w);
     free(wk->J);
     free(wk->T);
-    free(wk->Hloc);
-    free(wk->loc);
     net_workspace_free(&wk->net);
-    if (wk->own_sums) {
-        free(wk->forces);
-        free(wk->hessian);
-        free(wk->dipole_deriv);
-    }
 }
 
 static int work_alloc(work *wk, int max_m, int max_sf, int want_hess)
@@ -73,14 +70,12 @@ static int work_alloc(work *wk, int max_m, int max_sf, int want_hess)
     wk->gq = malloc(ns * sizeof *wk->gq);
     wk->w = malloc(ns * sizeof *wk->w);
     wk->J = malloc(ns * D * sizeof *wk->J);
-    wk->loc = malloc(D * sizeof *wk->loc);
     if (want_hess) {
         wk->HE = malloc(ns * ns * sizeof *wk->HE);
         wk->T = malloc(ns * D * sizeof *wk->T);
-        wk->Hloc = malloc(D * D * sizeof *wk->Hloc);
     }
     if (!wk->Zn || !wk->rel || !wk->r || !wk->G || !wk->s || !wk->gE || !wk->gq || !wk->w || !wk->J ||
-        !wk->loc || (want_hess && (!wk->HE || !wk->T || !wk->Hloc)))
+        (want_hess && (!wk->HE || !wk->T)))
         return NNV_ENOMEM;
     return NNV_OK;
 }
@@ -113,13 +108,6 @@ static int add_extrapolation(nnv_result *r, int *cap, int atom, int k, double v,
     return NNV_OK;
 }
 
-/* Index of local coordinate c in the global 3N vector. */
-static size_t global_coord(const int *nbr, int i, int c)
-{
-    int a = c / 3;
-    return 3 * (size_t)(a == 0 ? i : nbr[a - 1]) + (size_t)(c % 3);
-}
-
 /* What every atom's evaluation reads (shared, read-only across threads). */
 typedef struct eval_ctx {
     const nnv_structure *s;
@@ -132,9 +120,10 @@ typedef struct eval_ctx {
 } eval_ctx;
 
 /* Atom i's energy, SF values and raw charge (its own slots of r), and its
- * terms of the forces, Hessian and dipole derivatives (added to wk's sums).
+ * terms of the forces, Hessian and dipole derivatives in local coordinates
+ * (into lt, added to the global arrays later by scatter_atom).
  * Returns NNV_OK, NNV_ENOMEM, or NNV_ENUMERIC for a non-finite energy. */
-static int eval_atom(const eval_ctx *x, work *wk, int i)
+static int eval_atom(const eval_ctx *x, work *wk, const local_terms *lt, int i)
 {
     const nnv_structure *s = x->s;
     nnv_result *r = x->r;
@@ -142,7 +131,6 @@ static int eval_atom(const eval_ctx *x, work *wk, int i)
     const int *nbr = x->nb->index + x->nb->offset[i];
     int m = x->nb->offset[i + 1] - x->nb->offset[i], ns = e->n_sf, D = 3 * (m + 1);
     int want_f = x->want_f, want_h = x->want_h, want_q = x->want_q, want_dq = x->want_dq;
-    size_t n3 = x->n3;
     sf_env env = {m, wk->Zn, wk->rel, wk->r};
     double Ei, qt = 0.0;
 
@@ -170,18 +158,39 @@ static int eval_atom(const eval_ctx *x, work *wk, int i)
     if (!want_f && !want_dq) return NNV_OK;
 
     for (int k = 0; k < ns; k++) wk->w[k] = want_f ? wk->gE[k] * e->sf[k].scale : 0.0;
-    if (want_h) memset(wk->Hloc, 0, (size_t)D * (size_t)D * sizeof *wk->Hloc);
-    sf_derivatives(e, &env, wk->w, wk->J, want_h ? wk->Hloc : NULL);
+    if (want_h) memset(lt->h, 0, (size_t)D * (size_t)D * sizeof *lt->h);
+    sf_derivatives(e, &env, wk->w, wk->J, want_h ? lt->h : NULL);
 
+    /* Rows of J in the inner loop: J is read in storage order (k outer), and
+     * each f[c] still sums its terms in SF order. */
     if (want_f) {
-        for (int c = 0; c < D; c++) {
-            double f = 0.0;
-            for (int k = 0; k < ns; k++) f -= wk->w[k] * wk->J[(size_t)k * (size_t)D + (size_t)c];
-            wk->forces[global_coord(nbr, i, c)] += f;
+        memset(lt->f, 0, (size_t)D * sizeof *lt->f);
+        for (int k = 0; k < ns; k++) {
+            const double *jrow = wk->J + (size_t)k * (size_t)D;
+            double wk_k = wk->w[k];
+            for (int c = 0; c < D; c++) lt->f[c] -= wk_k * jrow[c];
+        }
+    }
+    if (want_dq) {
+        memset(lt->dq, 0, (size_t)D * sizeof *lt->dq);
+        for (int k = 0; k < ns; k++) {
+            const double *jrow = wk->J + (size_t)k * (size_t)D;
+            double g = wk->gq[k] * e->sf[k].scale;
+            for (int c = 0; c < D; c++) lt->dq[c] += g * jrow[c];
         }
     }
     if (want_h) {
-        /* Rows of J become rows of S J; then T = H_N (S J), Hloc += (S J)^T T. */
+        double *H = lt->h;
+        /* The SF term sum_k w_k d2G_k is symmetric only up to round-off: take
+         * its symmetric part, so that every block, and with it the global
+         * sum (added in atom order), is exactly symmetric. */
+        for (int a = 0; a < D; a++)
+            for (int b = a + 1; b < D; b++) {
+                double v = 0.5 * (H[(size_t)a * (size_t)D + (size_t)b] + H[(size_t)b * (size_t)D + (size_t)a]);
+                H[(size_t)a * (size_t)D + (size_t)b] = v;
+            }
+        /* Rows of J become rows of S J; then T = H_N (S J) and the upper
+         * triangle of H += (S J)^T T (symmetric, so half the work). */
         for (int k = 0; k < ns; k++)
             for (int c = 0; c < D; c++) wk->J[(size_t)k * (size_t)D + (size_t)c] *= e->sf[k].scale;
         memset(wk->T, 0, (size_t)ns * (size_t)D * sizeof *wk->T);
@@ -198,30 +207,52 @@ static int eval_atom(const eval_ctx *x, work *wk, int i)
             const double *jrow = wk->J + (size_t)k * (size_t)D, *trow = wk->T + (size_t)k * (size_t)D;
             for (int a = 0; a < D; a++) {
                 double ja = jrow[a];
-                double *hrow = wk->Hloc + (size_t)a * (size_t)D;
+                double *hrow = H + (size_t)a * (size_t)D;
                 if (ja == 0.0) continue;
-                for (int b = 0; b < D; b++) hrow[b] += ja * trow[b];
+                for (int b = a; b < D; b++) hrow[b] += ja * trow[b];
             }
         }
-        for (int a = 0; a < D; a++) {
-            size_t ga = global_coord(nbr, i, a);
-            for (int b = 0; b < D; b++)
-                wk->hessian[ga * n3 + global_coord(nbr, i, b)] += wk->Hloc[(size_t)a * (size_t)D + (size_t)b];
-        }
-    }
-    if (want_dq) {
-        /* J may already be scaled by S (Hessian branch above). */
-        for (int c = 0; c < D; c++) {
-            double d = 0.0;
-            size_t gc = global_coord(nbr, i, c);
-            for (int k = 0; k < ns; k++)
-                d += wk->gq[k] * (want_h ? 1.0 : e->sf[k].scale) * wk->J[(size_t)k * (size_t)D + (size_t)c];
-            /* The neutrality correction shifts every charge equally, so
-             * it turns x - x_com into x - (geometric centre); see docs. */
-            for (int q = 0; q < 3; q++) wk->dipole_deriv[(size_t)q * n3 + gc] += d * (s->xyz[3 * i + q] - x->xbar[q]);
-        }
+        for (int a = 0; a < D; a++)
+            for (int b = a + 1; b < D; b++) H[(size_t)b * (size_t)D + (size_t)a] = H[(size_t)a * (size_t)D + (size_t)b];
     }
     return NNV_OK;
+}
+
+/* Add atom i's local terms to the global rows that thread t of n_threads
+ * owns (the rows of the atoms j with j % n_threads == t). Every thread walks
+ * the atoms in the same order, so each global element sums its terms in
+ * atom order whatever the thread count. */
+static void scatter_atom(const eval_ctx *x, const local_terms *lt, int i, int t, int n_threads)
+{
+    const nnv_structure *s = x->s;
+    const int *nbr = x->nb->index + x->nb->offset[i];
+    int m = x->nb->offset[i + 1] - x->nb->offset[i], D = 3 * (m + 1);
+    size_t n3 = x->n3;
+    double dx[3];
+    for (int q = 0; q < 3; q++) dx[q] = s->xyz[3 * i + q] - x->xbar[q];
+    for (int la = 0; la <= m; la++) {
+        int ja = la == 0 ? i : nbr[la - 1];
+        if (ja % n_threads != t) continue;
+        for (int p = 0; p < 3; p++) {
+            int a = 3 * la + p;
+            size_t ga = 3 * (size_t)ja + (size_t)p;
+            if (x->want_f) x->r->forces[ga] += lt->f[a];
+            /* The neutrality correction shifts every charge equally, so it
+             * turns x - x_com into x - (geometric centre); see docs. */
+            if (x->want_dq)
+                for (int q = 0; q < 3; q++) x->r->dipole_deriv[(size_t)q * n3 + ga] += lt->dq[a] * dx[q];
+            if (x->want_h) {
+                double *grow = x->r->hessian + ga * n3;
+                const double *hrow = lt->h + (size_t)a * (size_t)D;
+                for (int lb = 0; lb <= m; lb++) {
+                    double *g = grow + 3 * (size_t)(lb == 0 ? i : nbr[lb - 1]);
+                    g[0] += hrow[3 * lb];
+                    g[1] += hrow[3 * lb + 1];
+                    g[2] += hrow[3 * lb + 2];
+                }
+            }
+        }
+    }
 }
 
 /* The Hessian budget in bytes: NNVIB_MAX_HESSIAN_MB if set to a positive
@@ -257,6 +288,10 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     nb_list nb = {0, NULL, NULL};
     nnv_result *r = NULL;
     work *wks = NULL;
+    double *local = NULL, budget = 0.0;
+    local_terms *lts = NULL;
+    size_t slot = 0;
+    int batch = 1;
     eval_ctx ctx;
 
     *out = NULL;
@@ -287,16 +322,17 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     if (N >= OMP_MIN_ATOMS && !omp_in_parallel()) n_threads = omp_get_max_threads();
 #endif
     if (want_h) {
-        /* The Hessian and one partial Hessian per extra thread; fewer threads
-         * when only that fits, none at all when even the Hessian does not. */
-        double bytes = (double)n3 * (double)n3 * sizeof(double), budget = hessian_budget();
+        /* The Hessian itself must fit; the local blocks of a batch of atoms
+         * are fitted into what is left further down (at least one atom). */
+        double bytes = (double)n3 * (double)n3 * sizeof(double);
+        budget = hessian_budget();
         if (bytes > budget)
             return nnv_error_set(err, NNV_ENOMEM,
                                  "the Hessian of %d atoms needs %.0f MiB (3N x 3N doubles), above the limit of "
                                  "%.0f MiB (set NNVIB_MAX_HESSIAN_MB to change it; the vibrational analysis needs "
                                  "about 7 times the Hessian's size)",
                                  N, bytes / 1048576.0, budget / 1048576.0);
-        while (n_threads > 1 && bytes * n_threads > budget) n_threads--;
+        budget -= bytes;
     }
 
     em = malloc((size_t)N * sizeof *em);
@@ -350,47 +386,67 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     }
     for (int q = 0; q < 3; q++) com[q] /= mtot;
 
-    /* One workspace per thread; thread 0 adds straight into the result. */
-    wks = calloc((size_t)n_threads, sizeof *wks);
-    if (!wks) goto nomem;
-    for (n_work = 0; n_work < n_threads; n_work++) {
-        work *wk = &wks[n_work];
-        if (work_alloc(wk, max_m, max_sf, want_h) != NNV_OK) {
-            n_work++;
-            goto nomem;
+    /* Atoms are evaluated in batches: every thread takes the next atom of
+     * the batch (dynamic, so the dense interior and sparse surface of a
+     * cluster balance) and keeps its local terms; then the batch is added to
+     * the global arrays, each thread owning a set of rows. No partial global
+     * arrays, no reduction, and the sums do not depend on the thread count. */
+    {
+        size_t D = 3 * (size_t)(max_m + 1);
+        double cap = LOCAL_BATCH_MB * 1048576.0;
+        slot = (want_f || want_dq ? 2 * D : 0) + (want_h ? D * D : 0);
+        if (want_h && budget < cap) cap = budget;
+        if (slot > 0) {
+            double fit = cap / ((double)slot * sizeof(double));
+            batch = fit < 1.0 ? 1 : fit > (double)N ? N : (int)fit;
+        } else {
+            batch = N;
         }
-        if (n_work == 0) {
-            wk->forces = r->forces, wk->hessian = r->hessian, wk->dipole_deriv = r->dipole_deriv;
-            continue;
-        }
-        wk->own_sums = 1;
-        if ((want_f && !(wk->forces = calloc(n3, sizeof *wk->forces))) ||
-            (want_h && !(wk->hessian = calloc(n3 * n3, sizeof *wk->hessian))) ||
-            (want_dq && !(wk->dipole_deriv = calloc(3 * n3, sizeof *wk->dipole_deriv)))) {
-            n_work++;
-            goto nomem;
+        if (batch < n_threads) n_threads = batch;
+        if (slot > 0 && !(local = malloc((size_t)batch * slot * sizeof *local))) goto nomem;
+        if (!(lts = malloc((size_t)batch * sizeof *lts))) goto nomem;
+        for (int b = 0; b < batch; b++) {
+            double *base = local ? local + (size_t)b * slot : NULL;
+            lts[b].f = base;
+            lts[b].dq = base ? base + D : NULL;
+            lts[b].h = want_h ? base + 2 * D : NULL;
         }
     }
+    wks = calloc((size_t)n_threads, sizeof *wks);
+    if (!wks) goto nomem;
+    for (n_work = 0; n_work < n_threads; n_work++)
+        if (work_alloc(&wks[n_work], max_m, max_sf, want_h) != NNV_OK) {
+            n_work++;
+            goto nomem;
+        }
 
     ctx = (eval_ctx){s, em, &nb, r, n3, want_f, want_h, want_q, want_dq, xbar};
     fail_atom = N;
-    /* Atoms in contiguous blocks per thread (static schedule): for a given
-     * thread count the sums are always added in the same order. */
+    for (int i0 = 0; i0 < N && fail_status == NNV_OK; i0 += batch) {
+        int i1 = i0 + batch < N ? i0 + batch : N;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (n_threads > 1)
+#pragma omp parallel num_threads(n_threads) if (n_threads > 1)
 #endif
-    for (int i = 0; i < N; i++) {
-        int t = 0, st;
+        {
+            int t = 0, nt = 1;
 #ifdef _OPENMP
-        t = omp_get_thread_num();
+            t = omp_get_thread_num();
+            nt = omp_get_num_threads();
+#pragma omp for schedule(dynamic, 1)
 #endif
-        st = eval_atom(&ctx, &wks[t], i);
-        if (st != NNV_OK) {
-            /* Report the first failing atom, as a serial loop would. */
+            for (int i = i0; i < i1; i++) {
+                int st = eval_atom(&ctx, &wks[t], &lts[i - i0], i);
+                if (st != NNV_OK) {
+                    /* Report the first failing atom, as a serial loop would. */
 #ifdef _OPENMP
 #pragma omp critical(nnv_compute_fail)
 #endif
-            if (i < fail_atom) fail_atom = i, fail_status = st;
+                    if (i < fail_atom) fail_atom = i, fail_status = st;
+                }
+            }
+            /* (the omp for ends with a barrier) */
+            if (fail_status == NNV_OK && (want_f || want_dq))
+                for (int i = i0; i < i1; i++) scatter_atom(&ctx, &lts[i - i0], i, t, nt);
         }
     }
     if (fail_status == NNV_ENOMEM) goto nomem;
@@ -406,44 +462,8 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
             if ((g < sf->gmin || g > sf->gmax) && add_extrapolation(r, &ext_cap, i, k, g, sf) != NNV_OK)
                 goto nomem;
         }
-    for (int t = 1; t < n_threads; t++) {
-        if (want_f)
-            for (size_t a = 0; a < n3; a++) r->forces[a] += wks[t].forces[a];
-        if (want_dq)
-            for (size_t a = 0; a < 3 * n3; a++) r->dipole_deriv[a] += wks[t].dipole_deriv[a];
-    }
-
     r->energy = 0.0;
     for (int i = 0; i < N; i++) r->energy += r->atomic_energies[i];
-    if (want_h) {
-        /* Sum the partial Hessians and symmetrise, in 64 x 64 tiles so that
-         * the transposed reads stay in cache; rows of tiles split over threads. */
-        const size_t TB = 64, nb_t = (n3 + TB - 1) / TB;
-        double **parts = NULL;
-        if (n_threads > 1) {
-            if (!(parts = malloc((size_t)n_threads * sizeof *parts))) goto nomem;
-            for (int t = 0; t < n_threads; t++) parts[t] = wks[t].hessian;
-        }
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if (n_threads > 1)
-#endif
-        for (size_t bi = 0; bi < nb_t; bi++) {
-            size_t a0 = bi * TB, a1 = a0 + TB < n3 ? a0 + TB : n3;
-            for (size_t bj = bi; bj < nb_t; bj++) {
-                size_t b0 = bj * TB, b1 = b0 + TB < n3 ? b0 + TB : n3;
-                for (size_t a = a0; a < a1; a++)
-                    for (size_t b = (bi == bj ? a : b0); b < b1; b++) {
-                        double hab = r->hessian[a * n3 + b], hba = r->hessian[b * n3 + a];
-                        for (int t = 1; t < n_threads; t++) {
-                            hab += parts[t][a * n3 + b];
-                            hba += parts[t][b * n3 + a];
-                        }
-                        r->hessian[a * n3 + b] = r->hessian[b * n3 + a] = a == b ? hab : 0.5 * (hab + hba);
-                    }
-            }
-        }
-        free(parts);
-    }
     /* Never hand back NaN or inf: a network whose derivatives overflow (huge
      * weights) fails here, naming the first bad value. */
     if (want_f && first_nonfinite(r->forces, n3) < n3) {
@@ -487,6 +507,8 @@ nomem:
 cleanup:
     for (int t = 0; t < n_work; t++) work_free(&wks[t]);
     free(wks);
+    free(local);
+    free(lts);
     nb_free(&nb);
     free(em);
     free(cutoff);

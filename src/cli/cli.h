@@ -147,5 +147,9 @@ int cli_diag_atoms(const char *s, int n, int *atoms);
 int cli_diag_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *pot, int opt,
                   nnv_opt_report *rep, char *msg, size_t msglen);
 
+/* ---- batch mode (issue 8; cli/cmd_batch.c) ---- */
+/** `nnvib batch POTENTIAL FILE...` (argv[0] = "batch"): the whole subcommand; an exit status. */
+int cli_batch_main(int argc, char **argv);
+
 
 #endif
