@@ -260,6 +260,31 @@ START_TEST(assign_optimal_not_greedy)
 }
 END_TEST
 
+START_TEST(assign_ties_order_preserving)
+{
+    /* Both modes above both bands: either assignment costs Σ|Δ| = 25, so the
+     * choice must not be left to rounding. The tie-break picks the
+     * order-preserving one (1110 -> 1100, 1120 -> 1105; Σ Δ² 325 against
+     * 425), whatever order the modes come in. */
+    const double rf[2] = {1100, 1105};
+    const int rd[2] = {1, 1};
+    const double up[2] = {1110, 1120}, down[2] = {1120, 1110};
+    nnv_reference *r = make_ref(2, rf, rd);
+    nnv_assignment *a = NULL;
+    ck_assert_int_eq(nnv_assign_modes(&a, 2, up, r, NULL), NNV_OK);
+    ck_assert_int_eq(a->calc_band[0], 0);
+    ck_assert_int_eq(a->calc_band[1], 1);
+    ck_assert(tu_close(a->total_cost, 25, 1e-12, 0));
+    nnv_assignment_free(a);
+    ck_assert_int_eq(nnv_assign_modes(&a, 2, down, r, NULL), NNV_OK);
+    ck_assert_int_eq(a->calc_band[0], 1);
+    ck_assert_int_eq(a->calc_band[1], 0);
+    ck_assert(tu_close(a->total_cost, 25, 1e-12, 0));
+    nnv_assignment_free(a);
+    nnv_reference_free(r);
+}
+END_TEST
+
 /* ---- metrics --------------------------------------------------------------------- */
 
 START_TEST(metrics_known_numbers)
@@ -427,6 +452,7 @@ int main(void)
     tcase_add_test(tc, assign_degenerate_bands);
     tcase_add_test(tc, assign_rectangular_and_imaginary);
     tcase_add_test(tc, assign_optimal_not_greedy);
+    tcase_add_test(tc, assign_ties_order_preserving);
     tcase_add_test(tc, metrics_known_numbers);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("reference");

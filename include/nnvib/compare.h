@@ -66,7 +66,10 @@ typedef struct nnv_assignment {
 /** Assign n_calc computed frequencies (cm⁻¹, negative = imaginary) to the
  *  bands of ref. A band of degeneracy g is g slots, each taking one computed
  *  mode; the cost of mode i in a slot of band b is |ν_i − ν_b|, and the
- *  assignment minimising the total is found by nnv_assign_min_cost. Imaginary
+ *  assignment minimising the total is found by nnv_assign_min_cost. Ties in
+ *  the total (common: all modes on one side of their bands) are broken
+ *  towards the smaller Σ Δν² by adding 1e-7·Δν² to each cost, so the result
+ *  does not flip with rounding; total_cost is still Σ|Δν|. Imaginary
  *  modes and bands with ν ≤ 0 take no part. Symmetry labels are NOT used (no
  *  point-group detection yet): modes are matched by frequency alone.
  *  Metrics: each band with at least one mode is one pair (the mean of its
