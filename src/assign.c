@@ -224,7 +224,7 @@ int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, 
         rc = nnv_error_set(err, NNV_EINPUT, "%s: %d bands x %d modes: too many to assign", ref->name, n_slots, n_real);
         goto cleanup;
     }
-    cost = malloc(((size_t)n_real * (size_t)n_slots + 1) * sizeof *cost);
+    cost = calloc((size_t)n_real * (size_t)n_slots + 1, sizeof *cost);
     row_col = malloc(((size_t)n_real + 1) * sizeof *row_col);
     if (!cost || !row_col) goto nomem;
     /* Σ|Δν| alone is often tied: when every computed mode lies on one side of
