@@ -145,6 +145,40 @@ expect_error 3 "missing molecule" "$tmp/none.xyz" "$src/weights/hcno-tanh.bin" -
 expect_error 5 "-o into a missing folder" "$mol" "$src/weights/hcno-tanh.bin" --ref "$exp" -o "$tmp/no/such/r.txt"
 expect_error 5 "--csv into a missing folder" "$mol" "$src/weights/hcno-tanh.bin" --ref "$exp" --csv "$tmp/no/r.csv"
 
+# ---- --spectrum against a measured NIST spectrum (from the shared folder) ------
+jdx=${NNVIB_SHARED:-$src/../shared}/refdata/jcamp/water.jdx
+if [ -r "$jdx" ]; then
+    "$bin" compare -q "$mol" "$src/weights/hcno-tanh.bin" --ref "$exp" --spectrum "$jdx" --svg "$tmp/w.svg" \
+        --json >"$tmp/s.json" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -eq 0 ] && [ -s "$tmp/w.svg" ]; then pass "--spectrum --svg --json: exit 0, SVG written"
+    else fail "--spectrum: exit $rc"; show "$tmp/err"; fi
+    if [ -n "$py" ]; then
+        # Pearson over the full window must be a number in [-1, 1], and the
+        # bend (the strongest band) must find a measured peak.
+        if "$py" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["spectrum"]
+s = d["spectra"][0]
+w = {x["name"]: x for x in s["windows"]}
+p = w["full"]["pearson"]
+assert p is not None and -1 <= p <= 1, p
+assert s["n_matched"] >= 1, s
+assert d["measured"]["converted_from"], d["measured"]
+' "$tmp/s.json" 2>"$tmp/err"; then pass "--spectrum JSON: Pearson in [-1, 1], a strong band matched"
+        else fail "--spectrum JSON content"; show "$tmp/err"; fi
+    fi
+    if command -v xmllint >/dev/null 2>&1; then
+        if xmllint --noout "$tmp/w.svg" 2>"$tmp/err"; then pass "the overlay SVG is well-formed XML"
+        else fail "xmllint rejects the overlay SVG"; show "$tmp/err"; fi
+    fi
+    expect_error 3 "--spectrum: not a JCAMP-DX file" "$mol" "$src/weights/hcno-tanh.bin" --ref "$exp" --spectrum "$exp"
+    expect_error 5 "--svg into a missing folder" "$mol" "$src/weights/hcno-tanh.bin" --ref "$exp" --spectrum "$jdx" \
+        --svg "$tmp/no/w.svg"
+else
+    echo "# $jdx not found: the --spectrum checks are skipped"
+fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ] || { echo "$fails of $n failed"; exit 1; }
 exit 0

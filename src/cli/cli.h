@@ -100,6 +100,11 @@ typedef struct cli_run {
 int cli_write_table(FILE *f, const cli_run *run);
 /** Write the JSON object; 0 or -1 on a write error (errno set). */
 int cli_write_json(FILE *f, const cli_run *run);
+/** A JSON number (%.17g, round-trips) or null when not finite; a JSON string
+ *  with escapes, control characters as \\u00XX and invalid UTF-8 as U+FFFD,
+ *  so the output always parses (NULL = ""). Shared by every JSON writer. */
+void cli_json_num(FILE *f, double x);
+void cli_json_str(FILE *f, const char *str);
 
 /** Write the --cml, --molden and --extxyz files that were asked for (each
  *  complete or absent); CLI_EXIT_OK, or CLI_EXIT_OUTPUT / CLI_EXIT_INTERNAL

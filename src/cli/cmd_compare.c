@@ -174,58 +174,12 @@ int cli_compare_write_table(FILE *f, const cli_compare_set *c)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static void j_num(FILE *f, double x)
-{
-    if (isfinite(x)) fprintf(f, "%.17g", x);
-    else fputs("null", f);
-}
-
-/* A JSON string: escapes, control characters as \u00XX, bytes that are not
- * valid UTF-8 as U+FFFD, so the output always parses (as out_json.c does). */
-static void j_str(FILE *f, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)(str ? str : "");
-    fputc('"', f);
-    while (*s) {
-        size_t len = 1;
-        unsigned cp = 0;
-        if (*s >= 0x80) {
-            if (*s >= 0xc2 && *s <= 0xdf) len = 2, cp = *s & 0x1fu;
-            else if (*s >= 0xe0 && *s <= 0xef) len = 3, cp = *s & 0x0fu;
-            else if (*s >= 0xf0 && *s <= 0xf4) len = 4, cp = *s & 0x07u;
-            else len = 0;
-            for (size_t i = 1; len && i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80) len = 0;
-                else cp = (cp << 6) | (s[i] & 0x3fu);
-            }
-            if (len && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-                        (cp >= 0xd800 && cp <= 0xdfff)))
-                len = 0;
-            if (!len) {
-                fputs("\\ufffd", f);
-                s++;
-                continue;
-            }
-            fwrite(s, 1, len, f);
-        } else if (*s == '"' || *s == '\\') {
-            fputc('\\', f);
-            fputc(*s, f);
-        } else if (*s == '\n') fputs("\\n", f);
-        else if (*s == '\t') fputs("\\t", f);
-        else if (*s == '\r') fputs("\\r", f);
-        else if (*s < 0x20 || *s == 0x7f) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f);
-        s += len;
-    }
-    fputc('"', f);
-}
-
 static void j_vec(FILE *f, const double *x, int n)
 {
     fputc('[', f);
     for (int i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        j_num(f, x[i]);
+        cli_json_num(f, x[i]);
     }
     fputc(']', f);
 }
@@ -237,27 +191,27 @@ static void j_reference(FILE *f, const char *path, const nnv_reference *r)
         return;
     }
     fputs("{\"file\": ", f);
-    j_str(f, path);
+    cli_json_str(f, path);
     fputs(", \"kind\": ", f);
-    j_str(f, nnv_reference_kind_name(r->kind));
+    cli_json_str(f, nnv_reference_kind_name(r->kind));
     fputs(", \"molecule\": ", f);
-    j_str(f, r->molecule);
+    cli_json_str(f, r->molecule);
     fputs(", \"point_group\": ", f);
-    j_str(f, r->point_group);
+    cli_json_str(f, r->point_group);
     fputs(", \"bands\": [", f);
     for (int b = 0; b < r->n_bands; b++) {
         const nnv_ref_band *x = &r->bands[b];
         fputs(b ? ",\n      {\"mode\": " : "\n      {\"mode\": ", f);
-        j_str(f, x->mode);
+        cli_json_str(f, x->mode);
         fputs(", \"symmetry\": ", f);
-        j_str(f, x->symmetry);
+        cli_json_str(f, x->symmetry);
         fputs(", \"freq_cm1\": ", f);
-        j_num(f, x->freq);
+        cli_json_num(f, x->freq);
         fprintf(f, ", \"degeneracy\": %d, \"ir_active\": %s, \"ir_intensity_km_mol\": ", x->degeneracy,
                 x->ir_active < 0 ? "null" : x->ir_active ? "true" : "false");
-        j_num(f, x->intensity);
+        cli_json_num(f, x->intensity);
         fputs(", \"source\": ", f);
-        j_str(f, x->source);
+        cli_json_str(f, x->source);
         fputc('}', f);
     }
     fputs("]}", f);
@@ -272,35 +226,35 @@ static void j_assignment(FILE *f, const nnv_assignment *a, const nnv_reference *
     }
     m = &a->metrics;
     fprintf(f, "{\"n_pairs\": %d, \"mae_cm1\": ", m->n_pairs);
-    j_num(f, m->mae);
+    cli_json_num(f, m->mae);
     fputs(", \"rmse_cm1\": ", f);
-    j_num(f, m->rmse);
+    cli_json_num(f, m->rmse);
     fputs(", \"max_abs_cm1\": ", f);
-    j_num(f, m->max_abs);
+    cli_json_num(f, m->max_abs);
     fputs(", \"mean_signed_cm1\": ", f);
-    j_num(f, m->mean_signed);
+    cli_json_num(f, m->mean_signed);
     fputs(", \"scale_factor\": ", f);
-    j_num(f, m->scale);
+    cli_json_num(f, m->scale);
     fputs(", \"mae_scaled_cm1\": ", f);
-    j_num(f, m->mae_scaled);
+    cli_json_num(f, m->mae_scaled);
     fputs(", \"rmse_scaled_cm1\": ", f);
-    j_num(f, m->rmse_scaled);
+    cli_json_num(f, m->rmse_scaled);
     fputs(", \"max_abs_scaled_cm1\": ", f);
-    j_num(f, m->max_abs_scaled);
+    cli_json_num(f, m->max_abs_scaled);
     fprintf(f, ", \"n_imaginary\": %d, \"n_unassigned_calc\": %d, \"n_unassigned_ref\": %d", m->n_imaginary,
             m->n_unassigned_calc, m->n_unassigned_ref);
     fputs(", \"total_abs_cm1\": ", f);
-    j_num(f, a->total_cost);
+    cli_json_num(f, a->total_cost);
     fputs(",\n      \"bands\": [", f);
     for (int b = 0; b < a->n_bands; b++) {
         fprintf(f, "%s{\"band\": %d, \"mode\": ", b ? ", " : "", b + 1);
-        j_str(f, r->bands[b].mode);
+        cli_json_str(f, r->bands[b].mode);
         fputs(", \"ref_cm1\": ", f);
-        j_num(f, r->bands[b].freq);
+        cli_json_num(f, r->bands[b].freq);
         fputs(", \"calc_cm1\": ", f);
-        j_num(f, a->band_calc[b]);
+        cli_json_num(f, a->band_calc[b]);
         fputs(", \"delta_cm1\": ", f);
-        j_num(f, a->band_calc[b] - r->bands[b].freq);
+        cli_json_num(f, a->band_calc[b] - r->bands[b].freq);
         fprintf(f, ", \"n_modes\": %d}", a->band_n_calc[b]);
     }
     fputs("],\n      \"mode_band\": [", f);
@@ -315,9 +269,9 @@ static void j_assignment(FILE *f, const nnv_assignment *a, const nnv_reference *
 int cli_compare_write_json(FILE *f, const cli_compare_set *c)
 {
     fputs("{\"program\": \"nnvib\", \"command\": \"compare\", \"version\": ", f);
-    j_str(f, cli_version());
+    cli_json_str(f, cli_version());
     fprintf(f, ", \"schema_version\": %d,\n  \"molecule_file\": ", CMP_SCHEMA_VERSION);
-    j_str(f, c->xyz_path);
+    cli_json_str(f, c->xyz_path);
     fprintf(f, ", \"n_atoms\": %d, \"symmetry_used\": false,\n  \"reference\": ", c->s->n_atoms);
     j_reference(f, c->ref_path, c->ref);
     fputs(",\n  \"teacher\": ", f);
@@ -326,26 +280,26 @@ int cli_compare_write_json(FILE *f, const cli_compare_set *c)
     for (int k = 0; k < c->n; k++) {
         const nnv_comparison *r = c->cmp[k];
         fputs(k ? ",\n    {\"file\": " : "\n    {\"file\": ", f);
-        j_str(f, c->pot_paths[k]);
+        cli_json_str(f, c->pot_paths[k]);
         fputs(", \"description\": ", f);
-        j_str(f, c->pots[k]->description);
+        cli_json_str(f, c->pots[k]->description);
         fputs(", \"smoothness\": ", f);
-        j_str(f, nnv_smoothness_name(nnv_potential_smoothness(c->pots[k])));
+        cli_json_str(f, nnv_smoothness_name(nnv_potential_smoothness(c->pots[k])));
         fputs(",\n      \"optimization\": ", f);
         if (r->optimized) {
             fprintf(f, "{\"steps\": %d, \"converged\": %s, \"energy_eV\": ", r->opt.steps,
                     r->opt.converged ? "true" : "false");
-            j_num(f, r->opt.energy);
+            cli_json_num(f, r->opt.energy);
             fputs(", \"max_force_eV_A\": ", f);
-            j_num(f, r->opt.max_force);
+            cli_json_num(f, r->opt.max_force);
             fputc('}', f);
         } else {
             fputs("null", f);
         }
         fputs(", \"energy_eV\": ", f);
-        j_num(f, r->r->energy);
+        cli_json_num(f, r->r->energy);
         fputs(", \"max_force_eV_A\": ", f);
-        j_num(f, r->max_force);
+        cli_json_num(f, r->max_force);
         fprintf(f, ", \"n_modes\": %d,\n      \"frequencies_cm1\": ", r->v->n_modes);
         j_vec(f, r->v->frequencies, r->v->n_modes);
         fputs(",\n      \"ir_intensities_km_mol\": ", f);
@@ -360,7 +314,7 @@ int cli_compare_write_json(FILE *f, const cli_compare_set *c)
     fputs("],\n  \"warnings\": [", f);
     for (int i = 0; c->warnings && i < c->warnings->count; i++) {
         if (i) fputs(", ", f);
-        j_str(f, c->warnings->messages[i]);
+        cli_json_str(f, c->warnings->messages[i]);
     }
     fputc(']', f);
     if (c->spectrum) {

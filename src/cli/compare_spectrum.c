@@ -270,17 +270,6 @@ int cli_spectrum_report_table(FILE *f, const cli_spectrum_report *r)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static void js_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 /* Numbers are finite by construction (the library refuses non-finite input);
  * null guards against a slip rather than writing invalid JSON. */
 static void js_num(FILE *f, double v)
@@ -293,15 +282,15 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
 {
     if (!r) return fputs("null", f) < 0 ? -1 : 0;
     fputs("{\n    \"measured\": {\"file\": ", f);
-    js_str(f, r->jdx_path);
+    cli_json_str(f, r->jdx_path);
     fputs(", \"title\": ", f);
-    js_str(f, r->title);
+    cli_json_str(f, r->title);
     fputs(", \"x_units\": ", f);
-    js_str(f, r->x_units);
+    cli_json_str(f, r->x_units);
     fputs(", \"y_units\": ", f);
-    js_str(f, r->y_units);
+    cli_json_str(f, r->y_units);
     fputs(", \"converted_from\": ", f);
-    js_str(f, source_name(r->source));
+    cli_json_str(f, source_name(r->source));
     fputs(", \"baseline\": ", f);
     js_num(f, r->baseline);
     fputs(", \"range_cm1\": [", f);
@@ -323,7 +312,7 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
     fputs("},\n    \"fwhm_cm1\": ", f);
     js_num(f, r->fwhm);
     fputs(", \"lineshape\": ", f);
-    js_str(f, r->lineshape == NNV_LINESHAPE_GAUSSIAN ? "gaussian" : "lorentzian");
+    cli_json_str(f, r->lineshape == NNV_LINESHAPE_GAUSSIAN ? "gaussian" : "lorentzian");
     fputs(", \"scale\": ", f);
     js_num(f, r->scale);
     fputs(", \"grid_step_cm1\": ", f);
@@ -332,12 +321,12 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
     for (int k = 0; k < r->n; k++) {
         const nnv_spectral_result *s = r->res[k];
         fputs(k ? ",\n      {\"label\": " : "\n      {\"label\": ", f);
-        js_str(f, r->label[k]);
+        cli_json_str(f, r->label[k]);
         fputs(",\n       \"windows\": [", f);
         for (int w = 0; w < NNV_SPECTRAL_N_WINDOWS; w++) {
             const nnv_spectral_window *cw = &s->window[w];
             fputs(w ? ", {\"name\": " : "{\"name\": ", f);
-            js_str(f, cw->name);
+            cli_json_str(f, cw->name);
             fputs(", \"lo_cm1\": ", f);
             js_num(f, cw->lo);
             fputs(", \"hi_cm1\": ", f);

@@ -12,7 +12,7 @@
 
 #define SCHEMA_VERSION 1
 
-static void put_num(FILE *f, double x)
+void cli_json_num(FILE *f, double x)
 {
     if (isfinite(x)) fprintf(f, "%.17g", x);
     else fputs("null", f);
@@ -40,7 +40,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-static void put_str(FILE *f, const char *str)
+void cli_json_str(FILE *f, const char *str)
 {
     const unsigned char *s = (const unsigned char *)(str ? str : "");
     size_t n = strlen((const char *)s);
@@ -69,7 +69,7 @@ static void put_str(FILE *f, const char *str)
 static void key(FILE *f, const char *k)
 {
     fputs(",\n  ", f);
-    put_str(f, k);
+    cli_json_str(f, k);
     fputs(": ", f);
 }
 
@@ -78,7 +78,7 @@ static void put_vec(FILE *f, const double *x, int n)
     fputc('[', f);
     for (int i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        put_num(f, x[i]);
+        cli_json_num(f, x[i]);
     }
     fputc(']', f);
 }
@@ -98,7 +98,7 @@ static void put_mat(FILE *f, const double *x, int rows, int cols, const char *in
 static void put_key_num(FILE *f, const char *k, double x)
 {
     key(f, k);
-    put_num(f, x);
+    cli_json_num(f, x);
 }
 
 int cli_write_json(FILE *f, const cli_run *run)
@@ -110,18 +110,18 @@ int cli_write_json(FILE *f, const cli_run *run)
     int n = s->n_atoms, n3 = 3 * n;
 
     fputs("{\n  \"program\": \"nnvib\"", f);
-    key(f, "version"); put_str(f, cli_version());
+    key(f, "version"); cli_json_str(f, cli_version());
     key(f, "schema_version"); fprintf(f, "%d", SCHEMA_VERSION);
-    key(f, "molecule_file"); put_str(f, o->xyz_path);
+    key(f, "molecule_file"); cli_json_str(f, o->xyz_path);
     key(f, "frame"); fprintf(f, "%d", o->frame);
-    key(f, "molecule_comment"); put_str(f, s->comment);
-    key(f, "potential_file"); put_str(f, o->weights_path);
-    key(f, "potential_description"); put_str(f, run->p->description);
+    key(f, "molecule_comment"); cli_json_str(f, s->comment);
+    key(f, "potential_file"); cli_json_str(f, o->weights_path);
+    key(f, "potential_description"); cli_json_str(f, run->p->description);
     key(f, "n_atoms"); fprintf(f, "%d", n);
     key(f, "symbols"); fputc('[', f);
     for (int i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        put_str(f, nnv_element_symbol(s->Z[i]));
+        cli_json_str(f, nnv_element_symbol(s->Z[i]));
     }
     fputc(']', f);
     key(f, "Z"); fputc('[', f);
@@ -135,8 +135,8 @@ int cli_write_json(FILE *f, const cli_run *run)
     key(f, "linear"); fputs(v->linear ? "true" : "false", f);
     key(f, "n_rigid_body"); fprintf(f, "%d", v->n_rigid);
     key(f, "principal_moments_uA2"); put_vec(f, v->principal_moments, 3);
-    key(f, "smoothness"); put_str(f, nnv_smoothness_name(run->smoothness));
-    key(f, "hessian_method"); put_str(f, o->hessian_fd ? "fd" : "analytic");
+    key(f, "smoothness"); cli_json_str(f, nnv_smoothness_name(run->smoothness));
+    key(f, "hessian_method"); cli_json_str(f, o->hessian_fd ? "fd" : "analytic");
     if (o->hessian_fd) put_key_num(f, "fd_step_A", o->fd_step);
     key(f, "n_modes"); fprintf(f, "%d", v->n_modes);
     {
@@ -158,7 +158,7 @@ int cli_write_json(FILE *f, const cli_run *run)
     key(f, "warnings"); fputc('[', f);
     for (int i = 0; i < run->warnings.count; i++) {
         fprintf(f, "%s\n    ", i ? "," : "");
-        put_str(f, run->warnings.messages[i]);
+        cli_json_str(f, run->warnings.messages[i]);
     }
     fprintf(f, "%s]", run->warnings.count ? "\n  " : "");
 
@@ -166,13 +166,13 @@ int cli_write_json(FILE *f, const cli_run *run)
     for (int i = 0; i < r->n_extrapolations; i++) {
         const nnv_extrapolation *e = &r->extrapolations[i];
         fprintf(f, "%s\n    {\"atom\": %d, \"symbol\": ", i ? "," : "", e->atom + 1);
-        put_str(f, nnv_element_symbol(s->Z[e->atom]));
+        cli_json_str(f, nnv_element_symbol(s->Z[e->atom]));
         fprintf(f, ", \"sf\": %d, \"value\": ", e->sf + 1);
-        put_num(f, e->value);
+        cli_json_num(f, e->value);
         fputs(", \"gmin\": ", f);
-        put_num(f, e->gmin);
+        cli_json_num(f, e->gmin);
         fputs(", \"gmax\": ", f);
-        put_num(f, e->gmax);
+        cli_json_num(f, e->gmax);
         fputc('}', f);
     }
     fprintf(f, "%s]", r->n_extrapolations ? "\n  " : "");
@@ -182,9 +182,9 @@ int cli_write_json(FILE *f, const cli_run *run)
         const nnv_opt_report *q = run->opt_report;
         fprintf(f, "{\"steps\": %d, \"converged\": %s, \"energy_eV\": ", q->steps,
                 q->converged ? "true" : "false");
-        put_num(f, q->energy);
+        cli_json_num(f, q->energy);
         fputs(", \"max_force_eV_A\": ", f);
-        put_num(f, q->max_force);
+        cli_json_num(f, q->max_force);
         fputc('}', f);
     } else {
         fputs("null", f);
@@ -208,13 +208,13 @@ int cli_write_json(FILE *f, const cli_run *run)
         const cli_fd_check *c = run->fd_check;
         key(f, "fd_check");
         fputs("{\"step_A\": ", f);
-        put_num(f, c->step);
+        cli_json_num(f, c->step);
         fputs(", \"max_abs_diff_eV_A2\": ", f);
-        put_num(f, c->max_abs_diff);
+        cli_json_num(f, c->max_abs_diff);
         fputs(", \"max_rel_diff\": ", f);
-        put_num(f, c->max_rel_diff);
+        cli_json_num(f, c->max_rel_diff);
         fputs(", \"max_freq_diff_cm1\": ", f);
-        put_num(f, c->max_freq_diff);
+        cli_json_num(f, c->max_freq_diff);
         fputc('}', f);
     }
     if (run->thermo) {
