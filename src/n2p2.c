@@ -41,6 +41,7 @@ typedef struct text_file {
     char *buf;   /* the whole file; lines NUL-terminated in place */
     char **line; /* start of each line (0-based; messages count from 1) */
     int n_lines;
+    size_t len; /* bytes in buf, without the final NUL */
 } text_file;
 
 static void tf_free(text_file *tf)
@@ -63,12 +64,48 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
-/* Read a whole text file and split it into lines (LF or CRLF). */
+/* Split tf->buf (len bytes, one spare byte after them) into lines (LF or
+ * CRLF) in place; refuses NUL bytes, which no text file holds. */
+static int tf_split(text_file *tf, size_t len, nnv_error *err)
+{
+    int n = 1;
+    tf->buf[len] = '\0';
+    tf->len = len;
+    for (size_t i = 0; i < len; i++) {
+        if (tf->buf[i] == '\0') {
+            int ln = 1;
+            for (size_t j = 0; j < i; j++) ln += tf->buf[j] == '\n';
+            return nnv_error_set(err, NNV_EINPUT, "%s line %d: NUL byte: not a text file", tf->path, ln);
+        }
+        if (tf->buf[i] == '\n') {
+            if (n == INT_MAX) return nnv_error_set(err, NNV_EINPUT, "%s: too many lines", tf->path);
+            n++;
+        }
+    }
+    if (!(tf->line = malloc((size_t)n * sizeof *tf->line)))
+        return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", tf->path);
+    tf->n_lines = 0;
+    {
+        char *s = tf->buf, *end = tf->buf + len;
+        while (s <= end) {
+            char *nl = memchr(s, '\n', (size_t)(end - s));
+            char *e = nl ? nl : end;
+            if (!nl && s == end) break; /* no empty line after a final newline */
+            *e = '\0';
+            if (e > s && e[-1] == '\r') e[-1] = '\0';
+            tf->line[tf->n_lines++] = s;
+            s = e + 1;
+        }
+    }
+    return NNV_OK;
+}
+
+/* Read a whole text file and split it into lines. */
 static int tf_read(text_file *tf, const char *dir, const char *name, nnv_error *err)
 {
     FILE *f = NULL;
     size_t len = 0, cap = 0, got;
-    int rc = NNV_OK, n;
+    int rc = NNV_OK;
     char *grown;
 
     memset(tf, 0, sizeof *tf);
@@ -111,42 +148,32 @@ static int tf_read(text_file *tf, const char *dir, const char *name, nnv_error *
         rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", tf->path);
         goto cleanup;
     }
-    tf->buf[len] = '\0';
-    n = 1;
-    for (size_t i = 0; i < len; i++) {
-        if (tf->buf[i] == '\0') {
-            int ln = 1;
-            for (size_t j = 0; j < i; j++) ln += tf->buf[j] == '\n';
-            rc = nnv_error_set(err, NNV_EINPUT, "%s line %d: NUL byte: not a text file", tf->path, ln);
-            goto cleanup;
-        }
-        if (tf->buf[i] == '\n') {
-            if (n == INT_MAX) {
-                rc = nnv_error_set(err, NNV_EINPUT, "%s: too many lines", tf->path);
-                goto cleanup;
-            }
-            n++;
-        }
+    rc = tf_split(tf, len, err);
+cleanup:
+    if (f) fclose(f);
+    if (rc != NNV_OK) tf_free(tf);
+    return rc;
+}
+
+/* The same from text in memory (copied: lines are cut in place). */
+static int tf_from_memory(text_file *tf, const char *dir, const char *name, const char *text, size_t len,
+                          nnv_error *err)
+{
+    int rc;
+    memset(tf, 0, sizeof *tf);
+    if (!(tf->path = join_path(dir, name))) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
+    if (len > MAX_FILE_BYTES) {
+        rc = nnv_error_set(err, NNV_EINPUT, "%s: larger than %zu bytes, not an n2p2 file", tf->path,
+                           MAX_FILE_BYTES);
+        goto cleanup;
     }
-    if (!(tf->line = malloc((size_t)n * sizeof *tf->line))) {
+    if (!(tf->buf = malloc(len + 1))) {
         rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", tf->path);
         goto cleanup;
     }
-    tf->n_lines = 0;
-    {
-        char *s = tf->buf, *end = tf->buf + len;
-        while (s <= end) {
-            char *nl = memchr(s, '\n', (size_t)(end - s));
-            char *e = nl ? nl : end;
-            if (!nl && s == end) break; /* no empty line after a final newline */
-            *e = '\0';
-            if (e > s && e[-1] == '\r') e[-1] = '\0';
-            tf->line[tf->n_lines++] = s;
-            s = e + 1;
-        }
-    }
+    if (len) memcpy(tf->buf, text, len);
+    rc = tf_split(tf, len, err);
 cleanup:
-    if (f) fclose(f);
     if (rc != NNV_OK) tf_free(tf);
     return rc;
 }
@@ -225,7 +252,14 @@ typedef struct sf_in {
 } sf_in;
 
 typedef struct conv {
-    const char *dir;
+    const char *dir; /* the directory, or the caller's name for texts in memory */
+    /* Texts in memory (nnv_n2p2_parse) when from_memory, else files in dir. */
+    int from_memory;
+    const char *mem_input, *mem_scaling;
+    size_t mem_input_len, mem_scaling_len;
+    const char *const *mem_weights;
+    const size_t *mem_weights_len;
+    int mem_n_weights;
     text_file in, sc;
     kw_entry *kw;
     int n_kw;
@@ -252,6 +286,28 @@ typedef struct conv {
     const char *length_source, *energy_source;
     nnv_warnings warn;
 } conv;
+
+/* One of the potential's texts, from its file or from memory. `e` is the
+ * element index (ascending Z) for a weights file, -1 for the other two. */
+static int load_text(conv *c, text_file *tf, const char *name, int e, nnv_error *err)
+{
+    const char *text;
+    size_t len;
+    if (!c->from_memory) return tf_read(tf, c->dir, name, err);
+    if (e < 0) {
+        int is_input = strcmp(name, "input.nn") == 0;
+        text = is_input ? c->mem_input : c->mem_scaling;
+        len = is_input ? c->mem_input_len : c->mem_scaling_len;
+    } else {
+        if (c->mem_n_weights != c->n_el)
+            return nnv_error_set(err, NNV_EINPUT, "%s: %d weights text%s given for the %d element%s of input.nn "
+                                 "(one per element, in ascending atomic number)", c->dir, c->mem_n_weights,
+                                 c->mem_n_weights == 1 ? "" : "s", c->n_el, c->n_el == 1 ? "" : "s");
+        text = c->mem_weights[e];
+        len = c->mem_weights_len[e];
+    }
+    return tf_from_memory(tf, c->dir, name, text ? text : "", text ? len : 0, err);
+}
 
 static const kw_entry *kw_first(const conv *c, const char *key, int *count)
 {
@@ -684,6 +740,10 @@ static int parse_sf(conv *c, const kw_entry *e, sf_in *s, nnv_error *err)
         s->k_rs *= c->conv_length;
         s->k_rc *= c->conv_length;
     }
+    /* A NaN or Inf key would make the sort's comparison inconsistent. */
+    if (!isfinite(s->k_eta) || !isfinite(s->k_rs) || !isfinite(s->k_rc))
+        return nnv_error_set(err, NNV_EINPUT, "%s line %d: symfunction_short: eta, rs or rc is not finite in "
+                             "n2p2's normalised units (conv_length %g)", c->in.path, e->line, c->conv_length);
     return NNV_OK;
 }
 
@@ -912,7 +972,7 @@ static int read_scaling(conv *c, nnv_potential *p, nnv_error *err)
 {
     int rc, e = 0, k = 0, rows = 0;
     char *tok[8];
-    if ((rc = tf_read(&c->sc, c->dir, "scaling.data", err)) != NNV_OK) return rc;
+    if ((rc = load_text(c, &c->sc, "scaling.data", -1, err)) != NNV_OK) return rc;
     for (int ln = 0; ln < c->sc.n_lines; ln++) {
         char *s = c->sc.line[ln];
         int n, ei, ki;
@@ -1016,19 +1076,28 @@ static int alloc_network(nnv_network *net, int n_layers, const int *size, nnv_er
  * the weights with the start neuron as the outer loop, then the biases. When
  * the line carries n2p2's annotation columns (t index l_s n_s l_e n_e for
  * weights, t index l_e n_e for biases) they must name that same connection. */
-static int read_weights(conv *c, int e, nnv_network *net, nnv_error *err)
+static int read_weights(conv *c, int e, nnv_network *net, int n_layers, const int *size, nnv_error *err)
 {
     text_file wf;
     char name[32], *tok[8], shape[64 * 8];
     int rc = NNV_OK, l = 0, j = 0, k = 0, bias = 0, t = 0, expected = 0, done = 0;
     size_t off = 0;
 
-    for (int i = 0; i < net->n_layers; i++) expected += net->layers[i].n_out * (net->layers[i].n_in + 1);
-    off += (size_t)snprintf(shape, sizeof shape, "%d", net->layers[0].n_in);
-    for (int i = 0; i < net->n_layers && off < sizeof shape; i++)
-        off += (size_t)snprintf(shape + off, sizeof shape - off, "-%d", net->layers[i].n_out);
+    /* At most 63 layers of at most 4096 nodes: fewer than INT_MAX values. */
+    for (int i = 0; i < n_layers; i++) expected += size[i + 1] * (size[i] + 1);
+    off += (size_t)snprintf(shape, sizeof shape, "%d", size[0]);
+    for (int i = 0; i < n_layers && off < sizeof shape; i++)
+        off += (size_t)snprintf(shape + off, sizeof shape - off, "-%d", size[i + 1]);
     snprintf(name, sizeof name, "weights.%03d.data", c->Z[e]);
-    if ((rc = tf_read(&wf, c->dir, name, err)) != NNV_OK) return rc;
+    if ((rc = load_text(c, &wf, name, e, err)) != NNV_OK) return rc;
+    /* A value takes a line of at least two bytes: a file too short for the
+     * network is refused before its (possibly huge) matrices are allocated. */
+    if ((size_t)expected > wf.len / 2 + 1) {
+        rc = nnv_error_set(err, NNV_EINPUT, "%s: %zu bytes cannot hold the %d values of the %s network of %s "
+                           "(input.nn)", wf.path, wf.len, expected, shape, nnv_element_symbol(c->Z[e]));
+        goto cleanup;
+    }
+    if ((rc = alloc_network(net, n_layers, size, err)) != NNV_OK) goto cleanup;
     for (int ln = 0; ln < wf.n_lines; ln++) {
         char *s = wf.line[ln];
         int n;
@@ -1131,13 +1200,15 @@ static int build_element(conv *c, int e, nnv_potential *p, nnv_error *err)
         d->zeta = s->zeta;
         d->lambda = s->lambda;
         d->scale = 1;
+        if (!isfinite(d->rc) || !isfinite(d->rs) || !isfinite(d->eta))
+            return nnv_error_set(err, NNV_EINPUT, "%s line %d: symfunction_short: eta, rs or rc is not finite "
+                                 "once converted to Angstrom", c->in.path, s->line);
     }
     size[0] = n_sf;
     for (int i = 0; i < c->n_hidden; i++) size[i + 1] = c->nodes[i];
     size[n_layers] = 1;
-    if ((rc = alloc_network(&el->energy, n_layers, size, err)) != NNV_OK) return rc;
+    if ((rc = read_weights(c, e, &el->energy, n_layers, size, err)) != NNV_OK) return rc;
     for (int l = 0; l < n_layers; l++) el->energy.layers[l].activation = c->act[l];
-    if ((rc = read_weights(c, e, &el->energy, err)) != NNV_OK) return rc;
     /* normalize_nodes: n2p2 divides W x + b of every layer by its input count. */
     if (c->normalize_nodes)
         for (int l = 0; l < n_layers; l++) scale_layer(&el->energy.layers[l], 1.0 / el->energy.layers[l].n_in);
@@ -1173,13 +1244,15 @@ static int describe(conv *c, nnv_potential *p, nnv_error *err)
                                  "scale+center (s = Smin + (Smax-Smin)(G-Gmean)/(Gmax-Gmin))",
                                  "sigma (s = Smin + (Smax-Smin)(G-Gmean)/Gsigma)"};
     static const char *cut[] = {"HARD", "COS", "TANHU", "TANH", "EXP", "POLY1", "POLY2", "POLY3", "POLY4"};
-    char dir[1024], *abs = realpath(c->dir, NULL), *d;
+    /* Texts in memory have no directory: the caller's name stands for it. */
+    char dir[1024], *abs = c->from_memory ? NULL : realpath(c->dir, NULL), *d;
     size_t off = 0;
     printable(dir, sizeof dir, abs ? abs : c->dir);
     free(abs);
     if (!(d = malloc(MAX_DESCRIPTION))) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
 #define ADD(...) do { if (off < MAX_DESCRIPTION) off += (size_t)snprintf(d + off, MAX_DESCRIPTION - off, __VA_ARGS__); } while (0)
-    ADD("n2p2 potential converted by nnvib from %s (input.nn, scaling.data, weights.NNN.data). ", dir);
+    ADD("n2p2 potential converted by nnvib from %s%s (input.nn, scaling.data, weights.NNN.data). ", dir,
+        c->from_memory ? " (texts in memory)" : "");
     ADD("Training units: length %s (%s), energy %s (%s); converted to Angstrom and eV with 1 Bohr = "
         "0.529177210903 A, 1 Ha = 27.211386245988 eV (CODATA 2018). ",
         c->length_factor == 1 ? "Angstrom" : "Bohr", c->length_source,
@@ -1217,52 +1290,84 @@ int nnv_n2p2_is_potential_dir(const char *path)
     return ok;
 }
 
-int nnv_n2p2_read(nnv_potential **out, const char *dir, const nnv_n2p2_options *opt, nnv_error *err)
+/* The conversion proper, shared by the directory reader and the in-memory
+ * parser: c says where the texts come from. */
+static int convert(conv *c, nnv_potential **out, const nnv_n2p2_options *opt, nnv_error *err)
 {
-    conv c;
     nnv_potential *p = NULL;
     unsigned char *bytes = NULL;
     size_t n_bytes = 0;
     int rc;
 
-    if (!out || !dir) return nnv_error_set(err, NNV_EUSAGE, "nnv_n2p2_read: NULL argument");
     *out = NULL;
-    memset(&c, 0, sizeof c);
-    c.dir = dir;
-    if ((rc = tf_read(&c.in, dir, "input.nn", err)) != NNV_OK) goto cleanup;
-    if ((rc = parse_settings(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_type(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_normalisation(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_elements(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_cutoff(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_symfuncs(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_scaling_mode(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_networks(&c, err)) != NNV_OK) goto cleanup;
-    if ((rc = setup_units(&c, opt, err)) != NNV_OK) goto cleanup;
+    if ((rc = load_text(c, &c->in, "input.nn", -1, err)) != NNV_OK) goto cleanup;
+    if ((rc = parse_settings(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_type(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_normalisation(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_elements(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_cutoff(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_symfuncs(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_scaling_mode(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_networks(c, err)) != NNV_OK) goto cleanup;
+    if ((rc = setup_units(c, opt, err)) != NNV_OK) goto cleanup;
 
-    if (!(p = calloc(1, sizeof *p)) || !(p->elements = calloc((size_t)c.n_el, sizeof *p->elements))) {
+    if (!(p = calloc(1, sizeof *p)) || !(p->elements = calloc((size_t)c->n_el, sizeof *p->elements))) {
         rc = nnv_error_set(err, NNV_ENOMEM, "out of memory");
         goto cleanup;
     }
-    p->n_elements = c.n_el;
-    for (int e = 0; e < c.n_el; e++)
-        if ((rc = build_element(&c, e, p, err)) != NNV_OK) goto cleanup;
-    if ((rc = read_scaling(&c, p, err)) != NNV_OK) goto cleanup;
-    if ((rc = describe(&c, p, err)) != NNV_OK) goto cleanup;
+    p->n_elements = c->n_el;
+    for (int e = 0; e < c->n_el; e++)
+        if ((rc = build_element(c, e, p, err)) != NNV_OK) goto cleanup;
+    if ((rc = read_scaling(c, p, err)) != NNV_OK) goto cleanup;
+    if ((rc = describe(c, p, err)) != NNV_OK) goto cleanup;
     /* The writer's validation is the reader's: a potential that passes it
      * can be written and read back by every reader. */
     if ((rc = nnv_potential_serialize(p, &bytes, &n_bytes, err)) != NNV_OK) goto cleanup;
-    p->warnings = c.warn;
-    memset(&c.warn, 0, sizeof c.warn);
+    p->warnings = c->warn;
+    memset(&c->warn, 0, sizeof c->warn);
     *out = p;
     p = NULL;
 cleanup:
     free(bytes);
     nnv_potential_free(p);
-    nnv_warnings_clear(&c.warn);
-    free(c.sf);
-    free_settings(&c);
-    tf_free(&c.in);
-    tf_free(&c.sc);
+    nnv_warnings_clear(&c->warn);
+    free(c->sf);
+    free_settings(c);
+    tf_free(&c->in);
+    tf_free(&c->sc);
     return rc;
+}
+
+int nnv_n2p2_read(nnv_potential **out, const char *dir, const nnv_n2p2_options *opt, nnv_error *err)
+{
+    conv c;
+    if (!out || !dir) return nnv_error_set(err, NNV_EUSAGE, "nnv_n2p2_read: NULL argument");
+    memset(&c, 0, sizeof c);
+    c.dir = dir;
+    return convert(&c, out, opt, err);
+}
+
+int nnv_n2p2_parse(nnv_potential **out, const char *input_nn, size_t input_len, const char *scaling,
+                   size_t scaling_len, const char *const *weights, const size_t *weights_len, int n_weights,
+                   const char *name, const nnv_n2p2_options *opt, nnv_error *err)
+{
+    conv c;
+    if (out) *out = NULL;
+    if (!out || (!input_nn && input_len) || (!scaling && scaling_len) || n_weights < 0 ||
+        (n_weights > 0 && (!weights || !weights_len)))
+        return nnv_error_set(err, NNV_EUSAGE, "nnv_n2p2_parse: NULL argument or negative count");
+    for (int i = 0; i < n_weights; i++)
+        if (!weights[i] && weights_len[i])
+            return nnv_error_set(err, NNV_EUSAGE, "nnv_n2p2_parse: weights text %d is NULL", i + 1);
+    memset(&c, 0, sizeof c);
+    c.dir = name ? name : "n2p2";
+    c.from_memory = 1;
+    c.mem_input = input_nn;
+    c.mem_input_len = input_len;
+    c.mem_scaling = scaling;
+    c.mem_scaling_len = scaling_len;
+    c.mem_weights = weights;
+    c.mem_weights_len = weights_len;
+    c.mem_n_weights = n_weights;
+    return convert(&c, out, opt, err);
 }

@@ -976,6 +976,102 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* nnv_n2p2_parse (texts in memory) is the same conversion as nnv_n2p2_read:
+ * the same numbers bit for bit; it respects the given lengths (no NUL needed),
+ * takes the weights in ascending atomic number and checks their count. */
+START_TEST(test_parse_in_memory)
+{
+    char *dir = scrambled_dir(), *path;
+    char *text[4];
+    size_t len[4];
+    static const char *names[4] = {"input.nn", "scaling.data", "weights.001.data", "weights.008.data"};
+    nnv_potential *a = convert_ok(dir, 0, 0), *b = NULL;
+    nnv_error err = {0, ""};
+    const char *w[2];
+    size_t wl[2];
+    for (int i = 0; i < 4; i++) {
+        path = cat(dir, names[i]);
+        text[i] = tu_read_file(path, &len[i]);
+        ck_assert_msg(text[i] != NULL, "cannot read %s", path);
+        free(path);
+    }
+    w[0] = text[2], w[1] = text[3];
+    wl[0] = len[2], wl[1] = len[3];
+    ck_assert_int_eq(nnv_n2p2_parse(&b, text[0], len[0], text[1], len[1], w, wl, 2, "mem", NULL, &err), NNV_OK);
+    ck_assert_int_eq(b->n_elements, a->n_elements);
+    for (int e = 0; e < a->n_elements; e++) {
+        const nnv_element_model *x = &a->elements[e], *y = &b->elements[e];
+        ck_assert_int_eq(x->Z, y->Z);
+        ck_assert_int_eq(x->n_sf, y->n_sf);
+        ck_assert(x->E0 == y->E0);
+        ck_assert(memcmp(x->sf, y->sf, (size_t)x->n_sf * sizeof *x->sf) == 0);
+        ck_assert_int_eq(x->energy.n_layers, y->energy.n_layers);
+        for (int l = 0; l < x->energy.n_layers; l++) {
+            const nnv_layer *L = &x->energy.layers[l], *M = &y->energy.layers[l];
+            ck_assert_int_eq(L->n_in, M->n_in);
+            ck_assert_int_eq(L->n_out, M->n_out);
+            ck_assert(memcmp(L->W, M->W, (size_t)L->n_in * (size_t)L->n_out * sizeof *L->W) == 0);
+            ck_assert(memcmp(L->b, M->b, (size_t)L->n_out * sizeof *L->b) == 0);
+        }
+    }
+    ck_assert_ptr_nonnull(strstr(b->description, "mem"));
+    nnv_potential_free(b);
+    b = NULL;
+    /* O's weights first (the elements line order) is refused: H's network has
+     * 35 values, O's file 29. */
+    w[0] = text[3], w[1] = text[2];
+    wl[0] = len[3], wl[1] = len[2];
+    ck_assert_int_eq(nnv_n2p2_parse(&b, text[0], len[0], text[1], len[1], w, wl, 2, "mem", NULL, &err), NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, "mem/weights.001.data: 29 values, expected 35") != NULL, "%s", err.message);
+    ck_assert_ptr_null(b);
+    /* One weights text for two elements. */
+    ck_assert_int_eq(nnv_n2p2_parse(&b, text[0], len[0], text[1], len[1], w, wl, 1, NULL, NULL, &err), NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, "n2p2: 1 weights text given for the 2 elements") != NULL, "%s", err.message);
+    /* input.nn cut before the first symfunction_short line: the length counts, not a NUL. */
+    {
+        const char *sf = strstr(text[0], "symfunction_short");
+        ck_assert_ptr_nonnull(sf);
+        ck_assert_int_eq(nnv_n2p2_parse(&b, text[0], (size_t)(sf - text[0]), text[1], len[1], w, wl, 2, "mem",
+                                        NULL, &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "required keyword symfunction_short is missing") != NULL, "%s",
+                      err.message);
+    }
+    /* A NUL byte inside a text, as in a file. */
+    ck_assert_int_eq(nnv_n2p2_parse(&b, text[0], len[0] + 1, text[1], len[1], w, wl, 2, "mem", NULL, &err),
+                     NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, "NUL byte") != NULL, "%s", err.message);
+    /* Caller errors. */
+    ck_assert_int_eq(nnv_n2p2_parse(&b, NULL, 5, text[1], len[1], w, wl, 2, "mem", NULL, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_n2p2_parse(&b, text[0], len[0], text[1], len[1], NULL, NULL, 2, "mem", NULL, &err),
+                     NNV_EUSAGE);
+    ck_assert_int_eq(nnv_n2p2_parse(NULL, text[0], len[0], text[1], len[1], w, wl, 2, "mem", NULL, &err),
+                     NNV_EUSAGE);
+    ck_assert_ptr_null(b);
+    nnv_potential_free(a);
+    for (int i = 0; i < 4; i++) free(text[i]);
+    free(dir);
+}
+END_TEST
+
+/* A network far larger than its weights file is refused before its matrices
+ * are allocated (3 x 4096 hidden nodes would need about 270 MB). */
+START_TEST(test_network_larger_than_file)
+{
+    char *src = scrambled_dir(), *tmp = copy_to_temp(src);
+    nnv_potential *p = NULL;
+    nnv_error err = {0, ""};
+    patch(tmp, "input.nn", "global_hidden_layers_short  2", "global_hidden_layers_short  3");
+    patch(tmp, "input.nn", "global_nodes_short          3 2", "global_nodes_short 4096 4096 4096");
+    patch(tmp, "input.nn", "global_activation_short     t p l", "global_activation_short t t t l");
+    ck_assert_int_eq(nnv_n2p2_read(&p, tmp, NULL, &err), NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, "weights.001.data: 2215 bytes cannot hold the 33599489 values") != NULL, "%s",
+                  err.message);
+    ck_assert_ptr_null(p);
+    remove_temp(tmp);
+    free(src);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("n2p2");
@@ -1008,6 +1104,8 @@ int main(void)
     tcase_add_test(tc, test_missing_files);
     tcase_add_test(tc, test_garbage);
     tcase_add_test(tc, test_element_without_sf);
+    tcase_add_test(tc, test_parse_in_memory);
+    tcase_add_test(tc, test_network_larger_than_file);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cli");

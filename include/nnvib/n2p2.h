@@ -52,6 +52,30 @@ typedef struct nnv_n2p2_options {
 int nnv_n2p2_read(nnv_potential **out, const char *dir, const nnv_n2p2_options *opt,
                   nnv_error *err);
 
+/** Convert an n2p2 potential whose files are already in memory.
+ *
+ * The same conversion as nnv_n2p2_read (which reads the files and calls the
+ * same code), for callers that hold the texts (archives, the fuzz harness).
+ * Texts need no terminating NUL; a NUL byte inside one is refused as in a file.
+ * @param[out] out          the potential (free with nnv_potential_free)
+ * @param[in]  input_nn     text of input.nn, input_len bytes
+ * @param[in]  scaling      text of scaling.data, scaling_len bytes
+ * @param[in]  weights      texts of the weights.NNN.data files, one per element
+ *                          in ascending atomic number (n2p2's element index,
+ *                          the order of the file names: weights.001 before
+ *                          weights.008), whatever the order of the elements line
+ * @param[in]  weights_len  their lengths in bytes
+ * @param[in]  n_weights    their count; must equal number_of_elements
+ * @param[in]  name         stands for the directory in messages and the
+ *                          description ("NAME/input.nn line 3: ..."); NULL = "n2p2"
+ * @param[in]  opt          units of the training data; NULL = both from input.nn
+ * @return NNV_OK, NNV_EINPUT (malformed, unsupported, or n_weights does not
+ *         match the elements), NNV_EUSAGE (NULL text with a nonzero length),
+ *         NNV_ENOMEM */
+int nnv_n2p2_parse(nnv_potential **out, const char *input_nn, size_t input_len, const char *scaling,
+                   size_t scaling_len, const char *const *weights, const size_t *weights_len, int n_weights,
+                   const char *name, const nnv_n2p2_options *opt, nnv_error *err);
+
 /** 1 when `path` is a directory holding a file named input.nn, else 0. */
 int nnv_n2p2_is_potential_dir(const char *path);
 
