@@ -135,6 +135,10 @@ int nb_build(nb_list *out, int n, const double *xyz, const double *cutoff, nnv_e
             qsort(out->index + out->offset[i], count - (size_t)out->offset[i], sizeof(int), cmp_int_fn);
     }
     out->offset[n] = (int)count;
+    /* Callers form index + offset[i] for every atom; with no pair at all the
+     * array would still be NULL, and NULL + 0 is undefined behaviour. */
+    if (!out->index && push(out, &cap, 0, -1) != NNV_OK)
+        status = nnv_error_set(err, NNV_ENOMEM, "neighbour list: out of memory");
 cleanup:
     free(cells);
     if (status != NNV_OK) nb_free(out);
