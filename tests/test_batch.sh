@@ -128,6 +128,19 @@ else
     fail "missing element line"
     show "$tmp/out"
 fi
+# --opt that does not converge: the ReLU network stalls at a kink on methanol
+# (500 steps), the line still carries the analysis, water converges, exit 6.
+relu=$src/weights/hcno-relu.bin
+if [ -r "$relu" ]; then
+    run 6 "--opt not converged on one structure" "$relu" "$mol/methanol.xyz" "$mol/water.xyz" --opt
+    if grep -q '^.*methanol.xyz 1 6 -[0-9.]* [0-9]* [0-9.-]* [0-9.]* not-converged' "$tmp/out" &&
+        grep -q '^.*water.xyz 1 3 .* ok$' "$tmp/out"; then
+        pass "not-converged line keeps its analysis, the next structure is ok"
+    else
+        fail "not-converged lines"
+        show "$tmp/out"
+    fi
+fi
 printf '3\ncount too small\nO 0 0 0\nH 0 0 0.05\nH 0 0.9 0\n' >"$tmp/close.xyz"
 run 3 "atoms too close" "$pot" "$tmp/close.xyz"
 
