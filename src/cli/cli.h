@@ -130,6 +130,17 @@ int cli_read_potential(nnv_potential **p, const char *path, int length_unit, int
 /** "bohr"/"angstrom" (kind "length") or "hartree"/"ev" (kind "energy") -> enum nnv_n2p2_*; 0 or -1. */
 int cli_parse_unit(const char *kind, const char *val, int *out);
 
+/* ---- option helpers shared by every subcommand (cli/options.c) ---- */
+/** Library status -> exit status (docs/exit-status.md); NNV_EIO counts as input. */
+int cli_exit_of(int code);
+/** Value of option `name` at argv[*i]: "--name=V", "--name V", or with shortc
+ *  != 0 also "-cV" / "-c V"; *matched = 1 when argv[*i] is that option. NULL
+ *  when the value is missing. */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, char shortc, int *matched);
+/** Strict number parsers (the whole string, no leading blank, finite, in
+ *  [lo, hi]); 0 or -1. */
+int cli_parse_double(const char *s, double *out);
+int cli_parse_long(const char *s, long lo, long hi, long *out);
 /** The program version (PACKAGE_VERSION). */
 const char *cli_version(void);
 
@@ -138,13 +149,6 @@ const char *cli_version(void);
 /** `nnvib smoothness ...` / `nnvib md ...` (argv[0] = the subcommand); an exit status. */
 int cli_smooth_main(int argc, char **argv);
 int cli_md_main(int argc, char **argv);
-/** Library status -> exit status (docs/exit-status.md). */
-int cli_diag_exit(int code);
-/** Value of --name at argv[*i] ("--name=V" or "--name V"); *matched = 1 when it is --name. */
-const char *cli_diag_value(int argc, char **argv, int *i, const char *name, int *matched);
-/** Strict number parsers (whole string, finite, in range); 0 or -1. */
-int cli_diag_double(const char *s, double *out);
-int cli_diag_long(const char *s, long lo, long hi, long *out);
 /** "I,J[,K,L]" (n numbers, 1-based) -> 0-based atoms; 0 or -1. */
 int cli_diag_atoms(const char *s, int n, int *atoms);
 /** Read the molecule and potential and, with opt, relax the molecule (rep filled);

@@ -71,18 +71,6 @@ static const char *status_name(int st)
     }
 }
 
-static int exit_of(int code)
-{
-    switch (code) {
-    case NNV_OK: return CLI_EXIT_OK;
-    case NNV_EINPUT:
-    case NNV_EIO: return CLI_EXIT_INPUT;
-    case NNV_ENUMERIC: return CLI_EXIT_NUMERIC;
-    case NNV_EUSAGE: return CLI_EXIT_USAGE;
-    default: return CLI_EXIT_INTERNAL;
-    }
-}
-
 /* A growing string (the output line under construction). */
 typedef struct sbuf {
     char *s;
@@ -204,7 +192,7 @@ static void analyse_item(batch_item *it, const nnv_potential *p, const batch_opt
     goto report;
 
 lib_fail:
-    st = exit_of(code);
+    st = cli_exit_of(code);
     if (st == CLI_EXIT_USAGE) st = CLI_EXIT_INTERNAL; /* the batch built the call: not the user's usage */
     snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : nnv_strerror(code));
 report:
@@ -401,16 +389,13 @@ int cli_batch_main(int argc, char **argv)
             bo.json = 1;
         } else if (strcmp(a, "--jobs") == 0 || strncmp(a, "--jobs=", 7) == 0) {
             const char *val = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
-            char *endp;
             long j;
             if (!val) {
                 fprintf(stderr, "nnvib batch: --jobs needs a value\n");
                 st = CLI_EXIT_USAGE;
                 goto cleanup;
             }
-            errno = 0;
-            j = strtol(val, &endp, 10);
-            if (errno || endp == val || *endp || j < 1 || j > BATCH_MAX_JOBS) {
+            if (cli_parse_long(val, 1, BATCH_MAX_JOBS, &j) != 0) {
                 fprintf(stderr, "nnvib batch: --jobs %s: expected an integer from 1 to %d\n", val, BATCH_MAX_JOBS);
                 st = CLI_EXIT_USAGE;
                 goto cleanup;

@@ -411,34 +411,6 @@ static void compare_help(FILE *f)
           f);
 }
 
-/* Value of option `name` at argv[*i]: "--name=V" or "--name V" (or "-o V", "-oV"). */
-static const char *cmp_opt_value(int argc, char **argv, int *i, const char *name, char shortc, int *matched)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    *matched = 0;
-    if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, name, n) == 0 && (a[2 + n] == '\0' || a[2 + n] == '=')) {
-        *matched = 1;
-        if (a[2 + n] == '=') return a + 3 + n;
-        return *i + 1 < argc ? argv[++*i] : NULL;
-    }
-    if (shortc && a[0] == '-' && a[1] == shortc) {
-        *matched = 1;
-        if (a[2]) return a + 2;
-        return *i + 1 < argc ? argv[++*i] : NULL;
-    }
-    return NULL;
-}
-
-static int parse_real(const char *s, double *v)
-{
-    char *end;
-    if (!s || !*s || s[0] == ' ' || s[0] == '\t') return -1;
-    errno = 0;
-    *v = strtod(s, &end);
-    return (*end || errno == ERANGE || !isfinite(*v)) ? -1 : 0;
-}
-
 typedef struct cmp_args {
     const char *xyz, *ref, *teacher, *csv, *output, *spectrum, *svg;
     const char **pots;
@@ -483,7 +455,7 @@ static int parse_args(cmp_args *a, int argc, char **argv)
         if (strcmp(s, "--json") == 0) { a->json = 1; continue; }
         if (strcmp(s, "--no-opt") == 0) { a->no_opt = 1; continue; }
 #define STR_OPT(nm, sc, field)                                                          \
-        val = cmp_opt_value(argc, argv, &i, nm, sc, &matched);                          \
+        val = cli_opt_value(argc, argv, &i, nm, sc, &matched);                          \
         if (matched) {                                                                  \
             if (!val || !*val) return usage("--%s: missing file name", nm);             \
             a->field = val;                                                             \
@@ -496,30 +468,30 @@ static int parse_args(cmp_args *a, int argc, char **argv)
         STR_OPT("spectrum", 0, spectrum)
         STR_OPT("svg", 0, svg)
 #undef STR_OPT
-        val = cmp_opt_value(argc, argv, &i, "fwhm", 0, &matched);
+        val = cli_opt_value(argc, argv, &i, "fwhm", 0, &matched);
         if (matched) {
-            if (parse_real(val, &a->fwhm) != 0 || !(a->fwhm >= 0.01 && a->fwhm <= 10000))
+            if (cli_parse_double(val, &a->fwhm) != 0 || !(a->fwhm >= 0.01 && a->fwhm <= 10000))
                 return usage("--fwhm: expected a width in cm-1 in [0.01, 10000], got \"%s\"", val);
             a->have_fwhm = 1;
             continue;
         }
-        val = cmp_opt_value(argc, argv, &i, "opt-fmax", 0, &matched);
+        val = cli_opt_value(argc, argv, &i, "opt-fmax", 0, &matched);
         if (matched) {
-            if (parse_real(val, &a->opt_fmax) != 0 || !(a->opt_fmax > 0 && a->opt_fmax <= 10))
+            if (cli_parse_double(val, &a->opt_fmax) != 0 || !(a->opt_fmax > 0 && a->opt_fmax <= 10))
                 return usage("--opt-fmax: expected a force in eV/A in (0, 10], got \"%s\"", val);
             continue;
         }
-        val = cmp_opt_value(argc, argv, &i, "opt-steps", 0, &matched);
+        val = cli_opt_value(argc, argv, &i, "opt-steps", 0, &matched);
         if (matched) {
             double d;
-            if (parse_real(val, &d) != 0 || d != floor(d) || d < 1 || d > 1000000)
+            if (cli_parse_double(val, &d) != 0 || d != floor(d) || d < 1 || d > 1000000)
                 return usage("--opt-steps: expected an integer 1..1000000, got \"%s\"", val);
             a->opt_steps = (int)d;
             continue;
         }
-        val = cmp_opt_value(argc, argv, &i, "charge", 0, &matched);
+        val = cli_opt_value(argc, argv, &i, "charge", 0, &matched);
         if (matched) {
-            if (parse_real(val, &a->charge) != 0 || fabs(a->charge) > 1000)
+            if (cli_parse_double(val, &a->charge) != 0 || fabs(a->charge) > 1000)
                 return usage("--charge: expected a finite number (total charge in e), got \"%s\"", val);
             continue;
         }
@@ -530,17 +502,6 @@ static int parse_args(cmp_args *a, int argc, char **argv)
     if (!a->ref) return usage("--ref FILE is required (e.g. reference_spectra/experimental/water.tsv)%s", NULL);
     if ((a->svg || a->have_fwhm) && !a->spectrum) return usage("--svg and --fwhm need --spectrum FILE.jdx%s", NULL);
     return CLI_EXIT_OK;
-}
-
-static int exit_of(int code)
-{
-    switch (code) {
-    case NNV_OK: return CLI_EXIT_OK;
-    case NNV_EINPUT: case NNV_EIO: return CLI_EXIT_INPUT;
-    case NNV_ENUMERIC: return CLI_EXIT_NUMERIC;
-    case NNV_EUSAGE: return CLI_EXIT_USAGE;
-    default: return CLI_EXIT_INTERNAL;
-    }
 }
 
 int cli_compare_main(int argc, char **argv)
@@ -692,7 +653,7 @@ out_fail:
     snprintf(msg, sizeof msg, "%s", err.message);
     goto cleanup;
 lib_fail:
-    st = exit_of(code);
+    st = cli_exit_of(code);
     snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : nnv_strerror(code));
 cleanup:
     if (st != CLI_EXIT_OK) fprintf(stderr, "nnvib: %s\n", msg[0] ? msg : "internal error");

@@ -73,25 +73,6 @@ static int usage(const char *msg, const char *arg)
     return CLI_EXIT_USAGE;
 }
 
-/* Value of option `name` at argv[*i]: "--name=V" or "--name V" (or "-o V", "-oV"). */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, char shortc, int *matched)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    *matched = 0;
-    if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, name, n) == 0 && (a[2 + n] == '\0' || a[2 + n] == '=')) {
-        *matched = 1;
-        if (a[2 + n] == '=') return a + 3 + n;
-        return *i + 1 < argc ? argv[++*i] : NULL;
-    }
-    if (shortc && a[0] == '-' && a[1] == shortc) {
-        *matched = 1;
-        if (a[2]) return a + 2;
-        return *i + 1 < argc ? argv[++*i] : NULL;
-    }
-    return NULL;
-}
-
 int cli_convert_main(int argc, char **argv)
 {
     const char *from = NULL, *output = NULL, *dir = NULL, *val;
@@ -117,26 +98,26 @@ int cli_convert_main(int argc, char **argv)
             quiet = 1;
             continue;
         }
-        val = opt_value(argc, argv, &i, "from", 0, &matched);
+        val = cli_opt_value(argc, argv, &i, "from", 0, &matched);
         if (matched) {
             if (!val) return usage("--from: missing argument", NULL);
             if (strcmp(val, "n2p2") != 0) return usage("--from: supported formats: n2p2; got", val);
             from = val;
             continue;
         }
-        val = opt_value(argc, argv, &i, "output", 'o', &matched);
+        val = cli_opt_value(argc, argv, &i, "output", 'o', &matched);
         if (matched) {
             if (!val || !*val) return usage("-o/--output: expected a file name", NULL);
             output = val;
             continue;
         }
-        val = opt_value(argc, argv, &i, "length-unit", 0, &matched);
+        val = cli_opt_value(argc, argv, &i, "length-unit", 0, &matched);
         if (matched) {
             if (cli_parse_unit("length", val, &lu) != 0)
                 return usage("--length-unit: expected bohr or angstrom, got", val ? val : "");
             continue;
         }
-        val = opt_value(argc, argv, &i, "energy-unit", 0, &matched);
+        val = cli_opt_value(argc, argv, &i, "energy-unit", 0, &matched);
         if (matched) {
             if (cli_parse_unit("energy", val, &eu) != 0)
                 return usage("--energy-unit: expected hartree or ev, got", val ? val : "");

@@ -81,33 +81,33 @@ int cli_md_main(int argc, char **argv)
             opt = 1;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "temperature", &matched);
+        val = cli_opt_value(argc, argv, &i, "temperature", 0, &matched);
         if (matched) {
-            if (cli_diag_double(val, &mo.temperature) != 0 || mo.temperature < 0 || mo.temperature > 1e5)
+            if (cli_parse_double(val, &mo.temperature) != 0 || mo.temperature < 0 || mo.temperature > 1e5)
                 return usage("--temperature: expected a temperature in [0, 100000] K, got", val ? val : "");
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "dt", &matched);
+        val = cli_opt_value(argc, argv, &i, "dt", 0, &matched);
         if (matched) {
-            if (cli_diag_double(val, &mo.dt) != 0 || !(mo.dt > 0) || mo.dt > 10.0)
+            if (cli_parse_double(val, &mo.dt) != 0 || !(mo.dt > 0) || mo.dt > 10.0)
                 return usage("--dt: expected a time step in (0, 10] fs, got", val ? val : "");
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "steps", &matched);
+        val = cli_opt_value(argc, argv, &i, "steps", 0, &matched);
         if (matched) {
-            if (cli_diag_long(val, 1, 10000000L, &lv) != 0)
+            if (cli_parse_long(val, 1, 10000000L, &lv) != 0)
                 return usage("--steps: expected an integer 1..10000000, got", val ? val : "");
             mo.n_steps = (int)lv;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "every", &matched);
+        val = cli_opt_value(argc, argv, &i, "every", 0, &matched);
         if (matched) {
-            if (cli_diag_long(val, 1, 10000000L, &lv) != 0)
+            if (cli_parse_long(val, 1, 10000000L, &lv) != 0)
                 return usage("--every: expected an integer 1..10000000, got", val ? val : "");
             mo.every = (int)lv;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "seed", &matched);
+        val = cli_opt_value(argc, argv, &i, "seed", 0, &matched);
         if (matched) {
             char *end;
             if (!val || !(*val >= '0' && *val <= '9')) return usage("--seed: expected an integer 0..2^64-1, got", val ? val : "");
@@ -116,7 +116,7 @@ int cli_md_main(int argc, char **argv)
                 return usage("--seed: expected an integer 0..2^64-1, got", val);
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "traj", &matched);
+        val = cli_opt_value(argc, argv, &i, "traj", 0, &matched);
         if (matched) {
             if (!val || !*val) return usage("--traj: expected a file name", NULL);
             mo.traj_path = val;
@@ -135,7 +135,7 @@ int cli_md_main(int argc, char **argv)
     if (code != NNV_OK) {
         snprintf(msg, sizeof msg, "%s", err.message);
         /* A trajectory that cannot be written is an output failure. */
-        st = code == NNV_EIO ? CLI_EXIT_OUTPUT : cli_diag_exit(code);
+        st = code == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(code);
         goto cleanup;
     }
     if (rep.n_extrapolating && !quiet)

@@ -94,8 +94,8 @@ static int parse(smooth_opts *o, int argc, char **argv, int *help)
             o->no_hessian_scan = 1;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "bond", &matched);
-        if (!matched) val = cli_diag_value(argc, argv, &i, "torsion", &matched);
+        val = cli_opt_value(argc, argv, &i, "bond", 0, &matched);
+        if (!matched) val = cli_opt_value(argc, argv, &i, "torsion", 0, &matched);
         if (matched) {
             int tors = strncmp(a, "--torsion", 9) == 0;
             nnv_path *pa;
@@ -110,27 +110,27 @@ static int parse(smooth_opts *o, int argc, char **argv, int *help)
             o->n_paths++;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "range", &matched);
+        val = cli_opt_value(argc, argv, &i, "range", 0, &matched);
         if (matched) {
-            if (cli_diag_double(val, &o->range) != 0 || !(o->range > 0) || o->range > 2.0)
+            if (cli_parse_double(val, &o->range) != 0 || !(o->range > 0) || o->range > 2.0)
                 return usage("--range: expected a half width in (0, 2] Angstrom, got", val ? val : "");
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "angle", &matched);
+        val = cli_opt_value(argc, argv, &i, "angle", 0, &matched);
         if (matched) {
-            if (cli_diag_double(val, &o->angle) != 0 || !(o->angle > 0) || o->angle > 180.0)
+            if (cli_parse_double(val, &o->angle) != 0 || !(o->angle > 0) || o->angle > 180.0)
                 return usage("--angle: expected a half width in (0, 180] degrees, got", val ? val : "");
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "points", &matched);
+        val = cli_opt_value(argc, argv, &i, "points", 0, &matched);
         if (matched) {
-            if (cli_diag_long(val, 1, 10000, &o->points) != 0)
+            if (cli_parse_long(val, 1, 10000, &o->points) != 0)
                 return usage("--points: expected an integer 1..10000, got", val ? val : "");
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "levels", &matched);
+        val = cli_opt_value(argc, argv, &i, "levels", 0, &matched);
         if (matched) {
-            if (cli_diag_long(val, 2, NNV_SCAN_MAX_LEVELS, &o->levels) != 0)
+            if (cli_parse_long(val, 2, NNV_SCAN_MAX_LEVELS, &o->levels) != 0)
                 return usage("--levels: expected an integer 2..8, got", val ? val : "");
             continue;
         }
@@ -341,7 +341,7 @@ int cli_smooth_main(int argc, char **argv)
     goto cleanup;
 lib_fail:
     snprintf(msg, sizeof msg, "%s", err.message);
-    st = cli_diag_exit(code);
+    st = cli_exit_of(code);
 cleanup:
     if (st != CLI_EXIT_OK) fprintf(stderr, "nnvib smoothness: %s\n", msg);
     free(scans);

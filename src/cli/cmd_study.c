@@ -180,25 +180,25 @@ static int parse(study *st, int argc, char **argv, int *want_help)
             st->quiet = 1;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "molecules", &matched);
+        val = cli_opt_value(argc, argv, &i, "molecules", 0, &matched);
         if (matched) {
             if (!val || !*val) return usage("--molecules: expected a folder", NULL);
             st->moldir = val;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "refdir", &matched);
+        val = cli_opt_value(argc, argv, &i, "refdir", 0, &matched);
         if (matched) {
             if (!val || !*val) return usage("--refdir: expected a folder", NULL);
             st->refdir = val;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "out", &matched);
+        val = cli_opt_value(argc, argv, &i, "out", 0, &matched);
         if (matched) {
             if (!val || !*val) return usage("--out: expected a folder", NULL);
             st->outdir = val;
             continue;
         }
-        val = cli_diag_value(argc, argv, &i, "only", &matched);
+        val = cli_opt_value(argc, argv, &i, "only", 0, &matched);
         if (matched) {
             if (!val || !*val || val[0] == ',' || strstr(val, ",,") || val[strlen(val) - 1] == ',')
                 return usage("--only: expected molecule names separated by commas, got", val ? val : "");
@@ -282,7 +282,7 @@ static int read_ref(nnv_reference **out, char **path_out, const char *refdir, co
     if ((code = nnv_reference_read(out, path, &err)) != NNV_OK) {
         snprintf(msg, msglen, "%s", err.message);
         free(path);
-        return cli_diag_exit(code);
+        return cli_exit_of(code);
     }
     *path_out = path;
     return CLI_EXIT_OK;
@@ -379,7 +379,7 @@ static int load_molecules(study *st, char *msg, size_t msglen)
         free(base);
         if ((code = nnv_structure_read_xyz(&mo->s, mo->xyz_path, 0, &err)) != NNV_OK) {
             snprintf(msg, msglen, "%s", err.message);
-            return cli_diag_exit(code);
+            return cli_exit_of(code);
         }
         if ((code = read_ref(&mo->exp, &mo->exp_path, st->refdir, "experimental", mo->name, msg, msglen)) != 0)
             return code;
@@ -418,7 +418,7 @@ static int run_comparisons(study *st, char *msg, size_t msglen)
     for (int m = 0; m < st->n_mols; m++)
         if (st->mols[m].described && (code = teacher_vs_exp(&st->mols[m], &err)) != NNV_OK) {
             snprintf(msg, msglen, "%s", err.message);
-            return cli_diag_exit(code);
+            return cli_exit_of(code);
         }
     if (!st->quiet)
         fprintf(stderr, "nnvib study: %d molecules x %d potentials: optimise, Hessian, assign\n", st->n_mols,
@@ -707,7 +707,7 @@ cleanup:
     nnv_structure_free(s[1]);
     if (code == NNV_OK) return CLI_EXIT_OK;
     snprintf(msg, msglen, "%s", code == NNV_ENOMEM ? "out of memory" : err.message);
-    return cli_diag_exit(code);
+    return cli_exit_of(code);
 }
 
 /* ---- figures -------------------------------------------------------------- */
@@ -1398,7 +1398,7 @@ static int write_outputs(const study *st, char *msg, size_t msglen)
     goto cleanup;
 lib_fail:
     snprintf(msg, msglen, "%s", err.message);
-    code = lib == NNV_ENOMEM ? CLI_EXIT_INTERNAL : lib == NNV_EIO ? CLI_EXIT_OUTPUT : cli_diag_exit(lib);
+    code = lib == NNV_ENOMEM ? CLI_EXIT_INTERNAL : lib == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(lib);
     goto cleanup;
 oom:
     snprintf(msg, msglen, "out of memory");
@@ -1431,7 +1431,7 @@ int cli_study_main(int argc, char **argv)
         int lib = cli_read_potential(&st.pots[k].p, st.pots[k].path, 0, 0, &err);
         if (lib != NNV_OK) {
             snprintf(msg, sizeof msg, "%s", err.message);
-            code = cli_diag_exit(lib);
+            code = cli_exit_of(lib);
             goto cleanup;
         }
         label_potential(&st.pots[k], 0);

@@ -53,14 +53,7 @@ void cli_spectrum_report_free(cli_spectrum_report *r)
 /* The exit status for a library status (docs/exit-status.md). */
 static int exit_for(int code, int output)
 {
-    switch (code) {
-    case NNV_OK: return CLI_EXIT_OK;
-    case NNV_EUSAGE: return CLI_EXIT_USAGE;
-    case NNV_EINPUT: return CLI_EXIT_INPUT;
-    case NNV_ENUMERIC: return CLI_EXIT_NUMERIC;
-    case NNV_EIO: return output ? CLI_EXIT_OUTPUT : CLI_EXIT_INPUT;
-    default: return CLI_EXIT_INTERNAL;
-    }
+    return code == NNV_EIO && output ? CLI_EXIT_OUTPUT : cli_exit_of(code);
 }
 
 static const char *base_name(const char *p)

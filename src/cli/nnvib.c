@@ -24,21 +24,6 @@
 
 const char *cli_version(void) { return PACKAGE_VERSION; }
 
-/* Library status -> exit status. EIO means an input here; output errors are
- * reported by the writer below with CLI_EXIT_OUTPUT. */
-static int exit_of(int code)
-{
-    switch (code) {
-    case NNV_OK: return CLI_EXIT_OK;
-    case NNV_EINPUT: return CLI_EXIT_INPUT;
-    case NNV_EIO: return CLI_EXIT_INPUT;
-    case NNV_ENUMERIC: return CLI_EXIT_NUMERIC;
-    case NNV_EUSAGE: return CLI_EXIT_USAGE;
-    case NNV_ENOMEM: return CLI_EXIT_INTERNAL;
-    default: return CLI_EXIT_INTERNAL;
-    }
-}
-
 /* The one line an error prints; the message already names file, line, field. */
 static int fail(int status, const char *msg)
 {
@@ -315,7 +300,7 @@ static int run_analysis(const cli_options *o)
     goto cleanup;
 
 lib_fail:
-    st = exit_of(code);
+    st = cli_exit_of(code);
     snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : nnv_strerror(code));
 cleanup:
     if (st != CLI_EXIT_OK) fail(st, msg);

@@ -147,11 +147,11 @@ static int usage_error(char *msg, size_t msglen, const char *fmt, ...)
 }
 
 /* Whole string a finite double: no leading blanks, nothing left over, no overflow. */
-static int parse_double(const char *s, double *out)
+int cli_parse_double(const char *s, double *out)
 {
     char *end;
     double v;
-    if (!*s || *s == ' ' || *s == '\t' || *s == '\n') return -1;
+    if (!s || !*s || *s == ' ' || *s == '\t' || *s == '\n') return -1;
     errno = 0;
     v = strtod(s, &end);
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) return -1;
@@ -159,16 +159,58 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
-static int parse_int(const char *s, int lo, int hi, int *out)
+int cli_parse_long(const char *s, long lo, long hi, long *out)
 {
     char *end;
     long v;
-    if (!*s || *s == ' ' || *s == '\t' || *s == '\n') return -1;
+    if (!s || !*s || *s == ' ' || *s == '\t' || *s == '\n') return -1;
     errno = 0;
     v = strtol(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *s, double *out) { return cli_parse_double(s, out); }
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    long v;
+    if (cli_parse_long(s, lo, hi, &v) != 0) return -1;
     *out = (int)v;
     return 0;
+}
+
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, char shortc, int *matched)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    *matched = 0;
+    if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, name, n) == 0 && (a[2 + n] == '\0' || a[2 + n] == '=')) {
+        *matched = 1;
+        if (a[2 + n] == '=') return a + 3 + n;
+        return *i + 1 < argc ? argv[++*i] : NULL;
+    }
+    if (shortc && a[0] == '-' && a[1] == shortc) {
+        *matched = 1;
+        if (a[2]) return a + 2;
+        return *i + 1 < argc ? argv[++*i] : NULL;
+    }
+    return NULL;
+}
+
+/* EIO counts as bad input here: output errors are reported by the writers,
+ * which know they are writing, with CLI_EXIT_OUTPUT. */
+int cli_exit_of(int code)
+{
+    switch (code) {
+    case NNV_OK: return CLI_EXIT_OK;
+    case NNV_EINPUT:
+    case NNV_EIO: return CLI_EXIT_INPUT;
+    case NNV_ENUMERIC: return CLI_EXIT_NUMERIC;
+    case NNV_EUSAGE: return CLI_EXIT_USAGE;
+    default: return CLI_EXIT_INTERNAL;
+    }
 }
 
 /* INDEX=MASS with INDEX >= 1 and MASS finite > 0; the upper bound of INDEX is
