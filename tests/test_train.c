@@ -428,6 +428,75 @@ START_TEST(test_export_matches_model)
 }
 END_TEST
 
+/* train_evaluate against offsets put into the labels by hand: the RMSEs and
+ * the grouping by a comment key (quoted values, a missing key) are known exactly. */
+START_TEST(test_evaluate)
+{
+    static const char *const info[4] = {"T=100 molecule=toy", "molecule=toy T=100",
+                                        "note=\"T=9 x\" T=300", "molecule=toy"};
+    static const double dE[4] = {0.01, -0.02, 0.005, 0.0}; /* eV per atom */
+    ds_set data;
+    nnv_potential *pot = NULL;
+    tr_problem *pb;
+    nnv_error err;
+    train_eval_group *g = NULL;
+    int n = 0;
+    make_set(&data, 4, 11);
+    pb = toy_problem(&pot, &data, NNV_ACT_TANH, 1.0, 1.0, 1.0);
+    ck_assert_int_eq(tr_export(pb), NNV_OK);
+    for (int f = 0; f < 4; f++) {
+        ds_frame *d = &data.frames[f];
+        nnv_structure *s = NULL;
+        nnv_result *r = NULL;
+        ck_assert_int_eq(nnv_structure_new(&s, d->n_atoms, d->Z, d->xyz, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, pot, s, 0.0, NNV_WANT_FORCES | NNV_WANT_CHARGES, &err), NNV_OK);
+        d->energy = r->energy - dE[f] * d->n_atoms;
+        memcpy(d->forces, r->forces, 3 * (size_t)d->n_atoms * sizeof *d->forces);
+        memcpy(d->dipole, r->dipole, sizeof d->dipole);
+        if (f == 1) d->forces[4] -= 0.05;
+        if (f == 2) d->dipole[1] -= 0.03;
+        free(d->info);
+        d->info = strdup(info[f]);
+        nnv_result_free(r);
+        nnv_structure_free(s);
+    }
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, "T", 0.0, &err), NNV_OK);
+    ck_assert_int_eq(n, 4);
+    ck_assert_str_eq(g[0].name, "all");
+    ck_assert_str_eq(g[1].name, "100");
+    ck_assert_str_eq(g[2].name, "300");
+    ck_assert_str_eq(g[3].name, "");
+    ck_assert_int_eq(g[0].n_frames, 4);
+    ck_assert_int_eq(g[1].n_frames, 2);
+    ck_assert_int_eq(g[0].n_atoms, data.frames[0].n_atoms + data.frames[1].n_atoms + data.frames[2].n_atoms +
+                                       data.frames[3].n_atoms);
+    ck_assert(tu_close(g[0].sse_e, 1e-4 + 4e-4 + 2.5e-5, 1e-15, 1e-9));
+    ck_assert(tu_close(g[1].sse_e, 1e-4 + 4e-4, 1e-15, 1e-9));
+    ck_assert(tu_close(g[1].max_e, 0.02, 1e-15, 1e-9));
+    ck_assert(tu_close(g[1].sse_f, 0.0025, 1e-15, 1e-9));
+    ck_assert(tu_close(g[1].max_f, 0.05, 1e-15, 1e-9));
+    ck_assert(tu_close(g[2].sse_f, 0.0, 1e-20, 0.0));
+    ck_assert(tu_close(g[2].sse_mu, 9e-4, 1e-15, 1e-9));
+    ck_assert_int_eq(g[2].n_mu, 3);
+    ck_assert(tu_close(g[3].sse_e, 0.0, 1e-20, 0.0));
+    ck_assert_int_eq(g[0].n_f, 3 * g[0].n_atoms);
+    free(g);
+    /* Without a key: only the whole set. */
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0.0, &err), NNV_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert(tu_close(g[0].sse_mu, 9e-4, 1e-15, 1e-9));
+    free(g);
+    /* A frame with an element the potential lacks: an error naming the configuration. */
+    data.frames[2].Z[0] = 7;
+    ck_assert_int_ne(train_evaluate(&g, &n, pot, &data, "T", 0.0, &err), NNV_OK);
+    ck_assert_ptr_null(g);
+    ck_assert_ptr_nonnull(strstr(err.message, "configuration 3"));
+    tr_problem_free(pb);
+    nnv_potential_free(pot);
+    ds_free(&data);
+}
+END_TEST
+
 /* ---- a short training run --------------------------------------------------------- */
 
 typedef struct seen {
@@ -594,6 +663,16 @@ START_TEST(test_cli)
     ck_assert_int_eq(p->n_elements, 3);
     ck_assert_int_eq(p->elements[0].energy.layers[0].activation, NNV_ACT_GELU);
     nnv_potential_free(p);
+    snprintf(args, sizeof args, "--evaluate '%s' --by molecule '%s'", out, data);
+    ck_assert_int_eq(run(bin, args), 0);
+    snprintf(args, sizeof args, "--evaluate '%s' -o '%s' '%s'", out, out, data);
+    ck_assert_int_eq(run(bin, args), 2); /* training options are refused */
+    snprintf(args, sizeof args, "--by T '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 2); /* --by without --evaluate */
+    snprintf(args, sizeof args, "--evaluate '%s' --by 'a b' '%s'", out, data);
+    ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "--evaluate /nonexistent.bin '%s'", data);
+    ck_assert_int_eq(run(bin, args), 3);
     unlink(out);
     unlink(data);
     rmdir(dir);
@@ -618,6 +697,7 @@ int main(void)
     tcase_add_loop_test(tc, test_gradient_dipole, 1, NNV_ACT_COUNT);
     tcase_add_loop_test(tc, test_gradient_all, 1, NNV_ACT_COUNT);
     tcase_add_loop_test(tc, test_export_matches_model, 1, NNV_ACT_COUNT);
+    tcase_add_test(tc, test_evaluate);
     tcase_add_test(tc, test_training_run);
     tcase_add_test(tc, test_committed_data);
     tcase_add_test(tc, test_cli);

@@ -25,6 +25,7 @@ enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_NUMERIC = 4, EXIT
 static void help(FILE *f)
 {
     fputs("Usage: nnvib-train [options] data.extxyz[.gz] -o out.bin\n"
+          "       nnvib-train --evaluate weights.bin [--by KEY] data.extxyz[.gz]\n"
           "Train a Behler-Parrinello potential (weights.bin, format version 1) on the\n"
           "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A).\n"
           "\n"
@@ -57,6 +58,10 @@ static void help(FILE *f)
           "  -q, --quiet          no progress lines on stderr\n"
           "  -h, --help           this text\n"
           "  -V, --version        the program version\n"
+          "Evaluation (no training; model, training and output options are refused):\n"
+          "  --evaluate FILE      RMSEs of the potential FILE on every configuration of the\n"
+          "                       data set, computed by nnvib's own model code\n"
+          "  --by KEY             also per value of the comment key KEY (e.g. T, molecule)\n"
           "Options take their value as --opt VALUE or --opt=VALUE. Threads: OMP_NUM_THREADS.\n"
           "\n"
           "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input (data set),\n"
@@ -103,8 +108,9 @@ static int parse_activation(const char *s)
 }
 
 typedef struct cli {
-    const char *data, *output, *log, *elements;
+    const char *data, *output, *log, *elements, *evaluate, *by;
     int quiet;
+    const char *training_opt; /* the first model/training/output option given, refused with --evaluate */
     FILE *logf;
     double seconds_last;
 } cli;
@@ -160,6 +166,50 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+static void print_group(const train_eval_group *g, const char *key)
+{
+    char label[96];
+    if (key && strcmp(g->name, "all") != 0) snprintf(label, sizeof label, "%s=%s", key, *g->name ? g->name : "(none)");
+    else snprintf(label, sizeof label, "%s", g->name);
+    printf("%-20s %8d %8d", label, g->n_frames, g->n_atoms);
+    if (g->n_e) printf(" %9.3f %9.3f", 1e3 * sqrt(g->sse_e / g->n_e), 1e3 * g->max_e);
+    else printf(" %9s %9s", "-", "-");
+    if (g->n_f) printf(" %9.2f %9.1f", 1e3 * sqrt(g->sse_f / g->n_f), 1e3 * g->max_f);
+    else printf(" %9s %9s", "-", "-");
+    if (g->n_mu) printf(" %9.4f", sqrt(g->sse_mu / g->n_mu));
+    else printf(" %9s", "-");
+    printf(" %8d\n", g->n_extrapolating);
+}
+
+/* --evaluate: score a finished potential; the groups make visible where the
+ * error lives (hot configurations, one hard molecule) behind one test RMSE. */
+static int evaluate(const cli *c)
+{
+    nnv_error err = {0, ""};
+    ds_set data = {0, 0, NULL};
+    nnv_potential *pot = NULL;
+    train_eval_group *g = NULL;
+    int n = 0, st, rc = 0;
+    if ((st = nnv_potential_read(&pot, c->evaluate, &err)) != NNV_OK) goto fail;
+    if ((st = ds_read(&data, c->data, NULL, &err)) != NNV_OK) goto fail;
+    if ((st = train_evaluate(&g, &n, pot, &data, c->by, 0.0, &err)) != NNV_OK) goto fail;
+    printf("# %s on %s: %d configurations (predictions by nnv_compute)\n", c->evaluate, c->data, data.n_frames);
+    printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "# group", "configs", "atoms", "E rmse", "E max", "F rmse", "F max",
+           "mu rmse", "extrap");
+    printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "#", "", "", "meV/atom", "meV/atom", "meV/A", "meV/A", "e*A", "configs");
+    for (int k = 0; k < n; k++) print_group(&g[k], c->by);
+    if (fflush(stdout) != 0 || ferror(stdout)) rc = EXIT_WRITE;
+    goto cleanup;
+fail:
+    fprintf(stderr, "nnvib-train: %s\n", err.message);
+    rc = st == NNV_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT;
+cleanup:
+    free(g);
+    ds_free(&data);
+    nnv_potential_free(pot);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -212,7 +262,7 @@ int main(int argc, char **argv)
                 "help", "version", "quiet", "output", "log", "elements", "hidden", "activation", "celu-alpha",
                 "cutoff", "rc", "radial", "angular-eta", "epochs", "batch", "lr", "lr-min", "lr-patience",
                 "patience", "energy-weight", "force-weight", "dipole-weight", "val-frac", "test-frac", "seed",
-                "teacher"};
+                "teacher", "evaluate", "by"};
             size_t k = 0;
             while (k < sizeof known / sizeof known[0] && strcmp(known[k], name) != 0) k++;
             if (k == sizeof known / sizeof known[0]) return usage("unknown option '%s'", a);
@@ -224,6 +274,9 @@ int main(int argc, char **argv)
             val = argv[++i];
         }
 #define BAD() return usage("bad value for --%s: '%s'", name, val)
+        if (strcmp(name, "help") != 0 && strcmp(name, "version") != 0 && strcmp(name, "quiet") != 0 &&
+            strcmp(name, "evaluate") != 0 && strcmp(name, "by") != 0 && !c.training_opt)
+            c.training_opt = a;
         if (strcmp(name, "help") == 0) {
             help(stdout);
             return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_WRITE;
@@ -298,6 +351,12 @@ int main(int argc, char **argv)
             unsigned long long v = strtoull(val, &end, 10);
             if (!*val || *end || errno == ERANGE || val[0] == '-') BAD();
             o.seed = v;
+        } else if (strcmp(name, "evaluate") == 0) {
+            if (!*val) BAD();
+            c.evaluate = val;
+        } else if (strcmp(name, "by") == 0) {
+            if (!*val || strlen(val) > 60 || strpbrk(val, "= \t\"")) BAD();
+            c.by = val;
         } else if (strcmp(name, "teacher") == 0) {
             if (!*val || strlen(val) > 200) BAD();
             o.teacher = val;
@@ -307,6 +366,11 @@ int main(int argc, char **argv)
 #undef BAD
     }
     if (!c.data) return usage("no data set given");
+    if (c.evaluate) {
+        if (c.training_opt) return usage("%s cannot be combined with --evaluate", c.training_opt);
+        return evaluate(&c);
+    }
+    if (c.by) return usage("--by needs --evaluate");
     if (!c.output) return usage("no output file given (-o FILE)");
     if (o.energy_weight == 0 && o.force_weight == 0 && o.dipole_weight == 0)
         return usage("all loss weights are 0");

@@ -132,6 +132,27 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z,
               const sfgen_options *sfo, const train_options *o, train_progress_fn progress,
               void *ctx, train_report *rep, nnv_error *err);
 
+/* ---- evaluation (evaluate.c) ------------------------------------------------
+ * Error sums of one group of configurations, predicted by nnv_compute (the
+ * code nnvib itself runs, not the trainer's copy). */
+typedef struct train_eval_group {
+    char name[64];            /* "all", or the value of the grouping key ("" when absent) */
+    int n_frames, n_atoms;
+    int n_e, n_f, n_mu;       /* configurations with energies, force and dipole components */
+    double sse_e;             /* Σ ((E - E_ref)/N)², eV² */
+    double sse_f;             /* Σ |ΔF|² over components, (eV/Å)² */
+    double sse_mu;            /* Σ |Δμ|² over components, (e·Å)² */
+    double max_e, max_f;      /* largest |ΔE|/N (eV) and |ΔF| component (eV/Å) */
+    int n_extrapolating;      /* configurations with a symmetry function outside [gmin, gmax] */
+} train_eval_group;
+
+/* Evaluate p on every frame of data. (*out)[0] is the whole set; with key
+ * (e.g. "T" or "molecule") one more group per distinct value of key= in the
+ * frames' info, in order of first appearance. Dipoles count only when p has
+ * charge networks. The caller frees *out. */
+int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
+                   const char *key, double total_charge, nnv_error *err);
+
 /* ---- lower level, exposed for the unit tests ------------------------------- */
 typedef struct tr_problem tr_problem;
 

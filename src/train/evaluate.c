@@ -1,0 +1,131 @@
+/* Scores a finished potential on a labelled data set with the library's own
+ * nnv_compute: RMSEs of energy, forces and dipole, overall and per group. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+
+/* The value of key in a frame's info text ("k=v k2=\"a b\""), copied into buf;
+ * an empty string when the key is absent, so those frames still form a group. */
+static void info_value(const char *info, const char *key, char *buf, size_t n)
+{
+    size_t klen = strlen(key);
+    const char *s = info;
+    buf[0] = 0;
+    while (*s) {
+        while (*s == ' ' || *s == '\t') s++;
+        if (strncmp(s, key, klen) == 0 && s[klen] == '=') {
+            const char *v = s + klen + 1, *end;
+            size_t len;
+            if (*v == '"') {
+                v++;
+                end = strchr(v, '"');
+                if (!end) end = v + strlen(v);
+            } else {
+                end = v + strcspn(v, " \t");
+            }
+            len = (size_t)(end - v);
+            if (len >= n) len = n - 1;
+            memcpy(buf, v, len);
+            buf[len] = 0;
+            return;
+        }
+        /* Skip this pair, honouring quotes so a quoted value holding "k=" is not a key. */
+        while (*s && *s != ' ' && *s != '\t') {
+            if (*s == '"') {
+                const char *q = strchr(s + 1, '"');
+                s = q ? q + 1 : s + strlen(s);
+            } else {
+                s++;
+            }
+        }
+    }
+}
+
+static int group_of(train_eval_group **g, int *n, int *cap, const char *name, nnv_error *err)
+{
+    for (int k = 1; k < *n; k++)
+        if (strcmp((*g)[k].name, name) == 0) return k;
+    if (*n == *cap) {
+        int nc = *cap * 2;
+        train_eval_group *t = realloc(*g, (size_t)nc * sizeof *t);
+        if (!t) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
+        *g = t;
+        *cap = nc;
+    }
+    memset(&(*g)[*n], 0, sizeof **g);
+    snprintf((*g)[*n].name, sizeof (*g)[*n].name, "%s", name);
+    return (*n)++;
+}
+
+static void add(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
+{
+    g->n_frames++;
+    g->n_atoms += fr->n_atoms;
+    g->n_extrapolating += r->n_extrapolations > 0;
+    if (fr->has_energy) {
+        double d = (r->energy - fr->energy) / fr->n_atoms;
+        g->sse_e += d * d;
+        g->n_e++;
+        if (fabs(d) > g->max_e) g->max_e = fabs(d);
+    }
+    if (fr->forces) {
+        for (int k = 0; k < 3 * fr->n_atoms; k++) {
+            double d = r->forces[k] - fr->forces[k];
+            g->sse_f += d * d;
+            if (fabs(d) > g->max_f) g->max_f = fabs(d);
+        }
+        g->n_f += 3 * fr->n_atoms;
+    }
+    if (fr->has_dipole && r->has_charges) {
+        for (int k = 0; k < 3; k++) {
+            double d = r->dipole[k] - fr->dipole[k];
+            g->sse_mu += d * d;
+        }
+        g->n_mu += 3;
+    }
+}
+
+int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
+                   const char *key, double total_charge, nnv_error *err)
+{
+    int n = 1, cap = 16, st = NNV_OK;
+    train_eval_group *g = calloc((size_t)cap, sizeof *g);
+    *out = NULL;
+    *n_out = 0;
+    if (!g) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
+    snprintf(g[0].name, sizeof g[0].name, "all");
+    for (int f = 0; f < data->n_frames; f++) {
+        const ds_frame *fr = &data->frames[f];
+        nnv_structure *s = NULL;
+        nnv_result *r = NULL;
+        unsigned want = NNV_WANT_FORCES | ((p->flags & NNV_FLAG_CHARGES) ? NNV_WANT_CHARGES : 0u);
+        int k = 0;
+        if ((st = nnv_structure_new(&s, fr->n_atoms, fr->Z, fr->xyz, err)) != NNV_OK) goto frame_fail;
+        if ((st = nnv_compute(&r, p, s, total_charge, want, err)) != NNV_OK) goto frame_fail;
+        if (key) {
+            char val[sizeof g[0].name];
+            info_value(fr->info, key, val, sizeof val);
+            if ((k = group_of(&g, &n, &cap, val, err)) < 0) {
+                st = k;
+                goto frame_fail;
+            }
+        }
+        add(&g[0], fr, r);
+        if (k > 0) add(&g[k], fr, r);
+    frame_fail:
+        nnv_result_free(r);
+        nnv_structure_free(s);
+        if (st != NNV_OK) {
+            /* The library's message names the field; add which configuration it was. */
+            nnv_error inner = *err;
+            nnv_error_set(err, st, "configuration %d: %s", f + 1, inner.message);
+            free(g);
+            return st;
+        }
+    }
+    *out = g;
+    *n_out = n;
+    return NNV_OK;
+}
