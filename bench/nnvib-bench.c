@@ -31,6 +31,16 @@ typedef struct row {
     double cpu_hessN;              /* (user + sys) / wall over the all-thread Hessian repeats */
     double pairs;                  /* sum over atoms of m^2, m = neighbours within the cutoff */
     char note[200];
+    /* The PyTorch side-by-side (--torch): autograd Hessian on 1 and N threads,
+     * and the largest deviations from nnvib's energy, forces and Hessian. */
+    int torch_ok;
+    double t_torch_forceN, t_torch1, t_torchN, torch_dE, torch_dF, torch_dH, torch_dHrel;
+    char torch_note[200];
+    /* Parallel ceiling: the 1-thread Hessian alone, and in each of two
+     * processes running at the same time. */
+    int ceil_ok;
+    double t_alone, t_conc[2], ceiling;
+    char ceil_note[200];
 } row;
 
 static double now(void)
@@ -197,8 +207,138 @@ done:
     free(isuppz);
 }
 
+/* ---- the PyTorch side by side (--torch) --------------------------------------------- */
+
+/* The script to run, and up to which cluster size (torch's autograd Hessian
+ * is a backward pass per row: its cost grows much faster than ours). */
+typedef struct torch_opts {
+    const char *python, *script, *potential;
+    int max_atoms;
+} torch_opts;
+
+/* The value of " key=" in a `torch ...` line; 0 when absent. */
+static int line_value(const char *line, const char *key, double *out)
+{
+    char pat[64];
+    const char *at;
+    snprintf(pat, sizeof pat, " %s=", key);
+    at = strstr(line, pat);
+    if (!at) return 0;
+    *out = strtod(at + strlen(pat), NULL);
+    return 1;
+}
+
+/* The larger of two deviations, NaN winning (fmax would hide it). */
+static double worse(double a, double b)
+{
+    return isnan(a) || isnan(b) ? NAN : fmax(a, b);
+}
+
+/* Write the cluster (XYZ, every double exactly) and nnvib's energy, forces
+ * and Hessian (native f64) to a temporary folder, run the script on them with
+ * 1 and n_threads threads, and keep its times and deviations. */
+static void run_torch(row *rw, const nnv_structure *s, const nnv_result *r, const torch_opts *to, int n_threads)
+{
+    char dir[] = "/tmp/nnvib-bench-torch.XXXXXX", xyz[4200] = "", ref[4200] = "", threads[32], reps[16];
+    char out[16384], *line, *save = NULL;
+    size_t n3 = 3 * (size_t)s->n_atoms, got = 0;
+    int fds[2], status = 0, seen1 = 0, seenN = 0, wrote;
+    ssize_t k;
+    FILE *f;
+    pid_t pid;
+    if (!mkdtemp(dir)) {
+        snprintf(rw->torch_note, sizeof rw->torch_note, "no temporary folder: %s", strerror(errno));
+        return;
+    }
+    snprintf(xyz, sizeof xyz, "%s/cluster.xyz", dir);
+    snprintf(ref, sizeof ref, "%s/nnvib.f64", dir);
+#define WRITE_OK(cond)                                                                                     \
+    do {                                                                                                   \
+        if (!(cond)) {                                                                                     \
+            snprintf(rw->torch_note, sizeof rw->torch_note, "cannot write %s: %s", dir, strerror(errno));  \
+            goto cleanup;                                                                                  \
+        }                                                                                                  \
+    } while (0)
+    f = fopen(xyz, "w");
+    WRITE_OK(f);
+    fprintf(f, "%d\nnnvib-bench water cluster\n", s->n_atoms);
+    for (int i = 0; i < s->n_atoms; i++)
+        fprintf(f, "%s %.17g %.17g %.17g\n", nnv_element_symbol(s->Z[i]), s->xyz[3 * i], s->xyz[3 * i + 1],
+                s->xyz[3 * i + 2]);
+    WRITE_OK(fclose(f) == 0);
+    f = fopen(ref, "wb");
+    WRITE_OK(f);
+    wrote = fwrite(&r->energy, sizeof(double), 1, f) == 1 && fwrite(r->forces, sizeof(double), n3, f) == n3 &&
+            fwrite(r->hessian, sizeof(double), n3 * n3, f) == n3 * n3;
+    WRITE_OK((fclose(f) == 0) & wrote);
+#undef WRITE_OK
+    if (n_threads > 1) snprintf(threads, sizeof threads, "1,%d", n_threads);
+    else snprintf(threads, sizeof threads, "1");
+    snprintf(reps, sizeof reps, "%d", bench_reps);
+    if (pipe(fds) != 0) {
+        snprintf(rw->torch_note, sizeof rw->torch_note, "pipe: %s", strerror(errno));
+        goto cleanup;
+    }
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        snprintf(rw->torch_note, sizeof rw->torch_note, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        goto cleanup;
+    }
+    if (pid == 0) {
+        char *argv[] = {(char *)to->python, (char *)to->script, (char *)to->potential, xyz, "--ref", ref,
+                        "--threads", threads, "--reps", reps, NULL};
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv(to->python, argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    /* Keep the first 16 KiB; read on to EOF so the script never blocks. */
+    for (;;) {
+        char sink[4096], *dst = got < sizeof out - 1 ? out + got : sink;
+        k = read(fds[0], dst, dst == sink ? sizeof sink : sizeof out - 1 - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        if (dst != sink) got += (size_t)k;
+    }
+    out[got] = '\0';
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(rw->torch_note, sizeof rw->torch_note, "%s %s exited with %s %d (its message is above)",
+                 to->python, to->script, WIFEXITED(status) ? "status" : "signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        goto cleanup;
+    }
+    for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        double t = 0, hess = 0, force = 0, v;
+        if (strncmp(line, "torch ", 6) != 0 || !line_value(line, "threads", &t) ||
+            !line_value(line, "hess_ms", &hess) || !line_value(line, "force_ms", &force))
+            continue;
+        if ((int)t == 1) rw->t_torch1 = 1e-3 * hess, seen1 = 1;
+        if ((int)t == n_threads) rw->t_torchN = 1e-3 * hess, rw->t_torch_forceN = 1e-3 * force, seenN = 1;
+        if (line_value(line, "dE", &v)) rw->torch_dE = worse(rw->torch_dE, v);
+        if (line_value(line, "dF", &v)) rw->torch_dF = worse(rw->torch_dF, v);
+        if (line_value(line, "dH", &v)) rw->torch_dH = worse(rw->torch_dH, v);
+        if (line_value(line, "dHrel", &v)) rw->torch_dHrel = worse(rw->torch_dHrel, v);
+    }
+    if (seen1 && seenN) rw->torch_ok = 1;
+    else
+        snprintf(rw->torch_note, sizeof rw->torch_note, "no `torch ... threads=%d` line from %s",
+                 seen1 ? n_threads : 1, to->script);
+cleanup:
+    if (*xyz) unlink(xyz);
+    if (*ref) unlink(ref);
+    rmdir(dir);
+}
+
 /* Everything for one size, in a child process so that maxrss is this size's. */
-static void measure(row *rw, const nnv_potential *p, int n_mol, int fd_max, int vib_max, int eig_at, int n_threads)
+static void measure(row *rw, const nnv_potential *p, int n_mol, int fd_max, int vib_max, int eig_at, int n_threads,
+                    const torch_opts *to)
 {
     nnv_error err = {0, ""};
     nnv_structure *s = water_cluster(n_mol, &err);
@@ -256,6 +396,8 @@ static void measure(row *rw, const nnv_potential *p, int n_mol, int fd_max, int 
         rw->t_vib = now() - t0;
     }
     rw->ok = 1;
+    /* Last, so that nothing else runs while either side is timed. */
+    if (to->script && s->n_atoms <= to->max_atoms) run_torch(rw, s, r, to, n_threads);
 done:
     getrusage(RUSAGE_SELF, &ru);
     rw->peak_mib = ru.ru_maxrss / 1024.0; /* kB on Linux */
@@ -265,7 +407,8 @@ done:
     nnv_structure_free(s);
 }
 
-static int run_child(row *rw, const nnv_potential *p, int n_mol, int fd_max, int vib_max, int eig_at, int n_threads)
+static int run_child(row *rw, const nnv_potential *p, int n_mol, int fd_max, int vib_max, int eig_at, int n_threads,
+                     const torch_opts *to)
 {
     int fds[2];
     pid_t pid;
@@ -278,7 +421,7 @@ static int run_child(row *rw, const nnv_potential *p, int n_mol, int fd_max, int
         row out;
         memset(&out, 0, sizeof out);
         close(fds[0]);
-        measure(&out, p, n_mol, fd_max, vib_max, eig_at, n_threads);
+        measure(&out, p, n_mol, fd_max, vib_max, eig_at, n_threads, to);
         if (write(fds[1], &out, sizeof out) != (ssize_t)sizeof out) _exit(2);
         _exit(0);
     }
@@ -293,6 +436,149 @@ static int run_child(row *rw, const nnv_potential *p, int n_mol, int fd_max, int
         return -1;
     }
     return 0;
+}
+
+/* ---- parallel ceiling: two single-thread jobs at once ------------------------------- */
+
+/* Start and end of every repeat of one job (CLOCK_MONOTONIC is one clock for
+ * all processes, so the jobs' repeats can be lined up). */
+#define SPAN_MAX 64
+typedef struct spans {
+    int n;
+    double t0[SPAN_MAX], t1[SPAN_MAX];
+} spans;
+
+/* k (1 or 2) processes each repeating the 1-thread analytic Hessian (at least
+ * 1 s and bench_reps times), released at the same moment by closing a pipe
+ * they all wait on. -1 when a job could not run. */
+static int hess_jobs(spans *sp, int k, const nnv_potential *p, const nnv_structure *s)
+{
+    int go[2], res[2][2], started = 0, rc = 0;
+    pid_t pid[2];
+    if (pipe(go) != 0) return -1;
+    for (int j = 0; j < k; j++) {
+        if (pipe(res[j]) != 0) {
+            rc = -1;
+            break;
+        }
+        fflush(stdout);
+        pid[j] = fork();
+        if (pid[j] < 0) {
+            close(res[j][0]);
+            close(res[j][1]);
+            rc = -1;
+            break;
+        }
+        if (pid[j] == 0) {
+            spans out;
+            char c;
+            double start;
+            memset(&out, 0, sizeof out);
+            close(go[1]);
+            close(res[j][0]);
+            if (read(go[0], &c, 1) < 0) _exit(2); /* EOF: the parent has let every job go */
+            set_threads(1);
+            start = now();
+            do {
+                nnv_result *r = NULL;
+                out.t0[out.n] = now();
+                if (nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, NULL) != NNV_OK) _exit(2);
+                out.t1[out.n] = now();
+                nnv_result_free(r);
+                out.n++;
+            } while ((now() - start < 1.0 || out.n < bench_reps) && out.n < SPAN_MAX);
+            if (write(res[j][1], &out, sizeof out) != (ssize_t)sizeof out) _exit(2);
+            _exit(0);
+        }
+        close(res[j][1]);
+        started++;
+    }
+    close(go[0]);
+    close(go[1]);
+    for (int j = 0; j < started; j++) {
+        int status;
+        if (read(res[j][0], &sp[j], sizeof sp[j]) != (ssize_t)sizeof sp[j] || sp[j].n < 1) rc = -1;
+        close(res[j][0]);
+        if (waitpid(pid[j], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) rc = -1;
+    }
+    return rc;
+}
+
+/* Shortest repeat of job a that ran (all but 5 % of it) while job b was
+ * busy: the two jobs never start or stop at exactly the same moment. */
+static double concurrent_best(const spans *a, const spans *b)
+{
+    double lo = b->t0[0], hi = b->t1[b->n - 1], best = HUGE_VAL, most = -1, at_most = HUGE_VAL;
+    for (int q = 0; q < a->n; q++) {
+        double len = a->t1[q] - a->t0[q], ov = fmin(a->t1[q], hi) - fmax(a->t0[q], lo);
+        if (ov >= 0.95 * len) best = fmin(best, len);
+        if (ov / len > most) most = ov / len, at_most = len;
+    }
+    return best < HUGE_VAL ? best : at_most; /* else: the most overlapped repeat */
+}
+
+typedef struct ceil_res {
+    int ok;
+    double t_alone, t_conc[2];
+    char note[200];
+} ceil_res;
+
+/* In a child (that has never started OpenMP threads, so its own children can
+ * use OpenMP safely after fork): the same cluster as measure() builds, the
+ * 1-thread Hessian alone, then twice at the same time.  The ceiling is the
+ * throughput of the two jobs relative to one alone, t_alone (1/t_a + 1/t_b),
+ * i.e. 2 t_alone / t_concurrent: what two perfectly independent threads get
+ * from this machine (memory bandwidth, shared cache, clock, other tenants). */
+static void run_ceiling(row *rw, const nnv_potential *p, int n_mol)
+{
+    int fds[2], status;
+    ceil_res cr;
+    pid_t pid;
+    ssize_t got;
+    if (pipe(fds) != 0) return;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    if (pid == 0) {
+        nnv_error err = {0, ""};
+        nnv_structure *s = water_cluster(n_mol, &err);
+        spans alone, two[2];
+        memset(&cr, 0, sizeof cr);
+        close(fds[0]);
+        if (!s) snprintf(cr.note, sizeof cr.note, "cluster: %s", err.message);
+        else if (hess_jobs(&alone, 1, p, s) != 0 || hess_jobs(two, 2, p, s) != 0)
+            snprintf(cr.note, sizeof cr.note, "a Hessian job failed");
+        else {
+            cr.t_alone = HUGE_VAL;
+            for (int q = 0; q < alone.n; q++) cr.t_alone = fmin(cr.t_alone, alone.t1[q] - alone.t0[q]);
+            cr.t_conc[0] = concurrent_best(&two[0], &two[1]);
+            cr.t_conc[1] = concurrent_best(&two[1], &two[0]);
+            cr.ok = 1;
+        }
+        nnv_structure_free(s);
+        if (write(fds[1], &cr, sizeof cr) != (ssize_t)sizeof cr) _exit(2);
+        _exit(0);
+    }
+    close(fds[1]);
+    got = read(fds[0], &cr, sizeof cr);
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    if (got != (ssize_t)sizeof cr) {
+        snprintf(rw->ceil_note, sizeof rw->ceil_note, "the measuring process died");
+        return;
+    }
+    rw->ceil_ok = cr.ok;
+    snprintf(rw->ceil_note, sizeof rw->ceil_note, "%s", cr.note);
+    if (cr.ok) {
+        rw->t_alone = cr.t_alone;
+        rw->t_conc[0] = cr.t_conc[0];
+        rw->t_conc[1] = cr.t_conc[1];
+        rw->ceiling = cr.t_alone * (1.0 / cr.t_conc[0] + 1.0 / cr.t_conc[1]);
+    }
 }
 
 /* ---- batch mode against one process per molecule ----------------------------------- */
@@ -425,6 +711,71 @@ static void bench_batch(const char *bin, const char *ppath, int n)
     for (int k = 0; k < n_mols; k++) nnv_structure_free(mols[k]);
 }
 
+/* The machine's parallel ceiling next to the OpenMP speed-up. */
+static void print_ceiling(const row *rows, int n_rows, int ceil_min, int n_threads)
+{
+    int any = 0;
+    if (ceil_min <= 0) {
+        printf("\nparallel ceiling: not measured (--ceiling 0)\n");
+        return;
+    }
+    for (int k = 0; k < n_rows; k++) {
+        const row *rw = &rows[k];
+        if (!rw->ok || rw->n_atoms < ceil_min) continue;
+        if (!any)
+            printf("\nparallel ceiling: the 1-thread analytic Hessian alone and in two processes at once\n"
+                   "%6s %11s %11s %11s %8s %7s %9s\n", "atoms", "alone ms", "2-proc a ms", "2-proc b ms", "ceiling",
+                   "omp x", "omp/ceil");
+        any = 1;
+        if (!rw->ceil_ok) {
+            printf("%6d  failed: %s\n", rw->n_atoms, rw->ceil_note);
+            continue;
+        }
+        printf("%6d %11.3f %11.3f %11.3f %8.2f %7.2f %9.2f\n", rw->n_atoms, 1e3 * rw->t_alone, 1e3 * rw->t_conc[0],
+               1e3 * rw->t_conc[1], rw->ceiling, rw->t_hess1 / rw->t_hessN, rw->t_hess1 / rw->t_hessN / rw->ceiling);
+    }
+    if (!any) {
+        printf("\nparallel ceiling: no size of %d atoms or more (--ceiling N)\n", ceil_min);
+        return;
+    }
+    printf("ceiling = t_alone (1/t_a + 1/t_b): throughput of two independent 1-thread jobs relative to one alone\n"
+           "  (2.00 = the machine gives two jobs twice the work; below: shared memory bandwidth and cache,\n"
+           "  clock, other tenants). omp x = hess1/hessN above (%d threads); omp/ceil = the share of what\n"
+           "  the machine allows that OpenMP reaches (with 2 threads).\n", n_threads);
+}
+
+/* The PyTorch side by side: times on the same thread counts, and how far its
+ * energy, forces and Hessian are from nnvib's. */
+static void print_torch(const row *rows, int n_rows, const torch_opts *to, int n_threads)
+{
+    if (!to->script) {
+        printf("\nPyTorch comparison: not requested (--torch SCRIPT; `make bench` passes it when "
+               "/usr/bin/python3 can import torch)\n");
+        return;
+    }
+    printf("\nPyTorch side by side: %s, autograd Hessian (one backward pass of the forces per row), up to %d atoms\n"
+           "%6s %11s %11s %8s %11s %11s %8s %11s %8s %9s %9s %9s %9s\n",
+           to->script, to->max_atoms, "atoms", "hess1 ms", "torch1 ms", "t/n 1", "hessN ms", "torchN ms", "t/n N",
+           "t frc ms", "t/n frc", "max|dE|", "max|dF|", "max|dH|", "dH rel");
+    for (int k = 0; k < n_rows; k++) {
+        const row *rw = &rows[k];
+        if (!rw->ok || rw->n_atoms > to->max_atoms) continue;
+        if (!rw->torch_ok) {
+            printf("%6d  failed: %s\n", rw->n_atoms, rw->torch_note);
+            continue;
+        }
+        printf("%6d %11.3f %11.3f %8.1f %11.3f %11.3f %8.1f %11.3f %8.1f %9.2e %9.2e %9.2e %9.2e\n", rw->n_atoms,
+               1e3 * rw->t_hess1, 1e3 * rw->t_torch1, rw->t_torch1 / rw->t_hess1, 1e3 * rw->t_hessN,
+               1e3 * rw->t_torchN, rw->t_torchN / rw->t_hessN, 1e3 * rw->t_torch_forceN,
+               rw->t_torch_forceN / rw->t_force, rw->torch_dE, rw->torch_dF, rw->torch_dH, rw->torch_dHrel);
+    }
+    printf("torch1/torchN: energy, forces (create_graph) and the Hessian from the positions, 1 / %d threads\n"
+           "  (torch.set_num_threads; neighbour lists built once beforehand, not timed); t/n = torch / nnvib at the\n"
+           "  same thread count; t frc = torch forces (%d threads), t/n frc against `force ms`. max|dE| eV, max|dF|\n"
+           "  eV/A, max|dH| eV/A^2: largest deviation from nnvib; dH rel = max|dH| / max|H|.\n",
+           n_threads, n_threads);
+}
+
 static const char *default_potential(char *buf, size_t n)
 {
     const char *src = getenv("NNVIB_SRCDIR"), *shared = getenv("NNVIB_SHARED");
@@ -438,6 +789,7 @@ static const char *default_potential(char *buf, size_t n)
 static void usage(void)
 {
     puts("Usage: nnvib-bench [--potential FILE] [--sizes N,N,...] [--fd-max N] [--vib-max N] [--eig N]\n"
+         "                   [--batch N] [--reps N] [--torch SCRIPT] [--torch-max N] [--python EXE] [--ceiling N]\n"
          "  --potential FILE  weights.bin with H and O [weights/hcno-tanh.bin, else\n"
          "                    $NNVIB_SHARED/conformance/case015/weights.bin]\n"
          "  --sizes           atoms per cluster, rounded to whole waters [3,30,100,300,1000,3000]\n"
@@ -446,14 +798,21 @@ static void usage(void)
          "  --eig N           compare dsyevd and dsyevr at the size of N atoms [300; 0: never]\n"
          "  --batch N         time N small molecules in one `nnvib batch` against N `nnvib` processes\n"
          "                    [1000; 0: never]; the program is $NNVIB_BIN, else ./nnvib\n"
-         "  --reps N          time every column at least N times (and 0.5 s), keep the shortest [2]");
+         "  --reps N          time every column at least N times (and 0.5 s), keep the shortest [2]\n"
+         "  --torch SCRIPT    also run bench/torch_bp.py (the same model in PyTorch, autograd Hessian) on\n"
+         "                    each cluster, on 1 and all threads, and compare its results with nnvib's [off]\n"
+         "  --torch-max N     run the PyTorch model up to N atoms [100]\n"
+         "  --python EXE      the Python with torch that runs SCRIPT [/usr/bin/python3]\n"
+         "  --ceiling N       from N atoms up, time two 1-thread Hessians in two processes at once:\n"
+         "                    the machine's own parallel ceiling [300; 0: never]");
 }
 
 int main(int argc, char **argv)
 {
     char pbuf[4096], sizes_buf[256] = "3,30,100,300,1000,3000";
     const char *ppath = NULL;
-    int fd_max = 100, vib_max = 3000, eig_n = 300, n_threads = 1, n_rows = 0, batch_n = 1000;
+    int fd_max = 100, vib_max = 3000, eig_n = 300, n_threads = 1, n_rows = 0, batch_n = 1000, ceil_min = 300;
+    torch_opts to = {"/usr/bin/python3", NULL, NULL, 100};
     row rows[32];
     nnv_potential *p = NULL;
     nnv_error err;
@@ -474,6 +833,10 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--eig") == 0) eig_n = atoi(val);
         else if (strcmp(a, "--batch") == 0) batch_n = atoi(val);
         else if (strcmp(a, "--reps") == 0) bench_reps = atoi(val) > 0 ? atoi(val) : 1;
+        else if (strcmp(a, "--torch") == 0) to.script = val;
+        else if (strcmp(a, "--torch-max") == 0) to.max_atoms = atoi(val);
+        else if (strcmp(a, "--python") == 0) to.python = val;
+        else if (strcmp(a, "--ceiling") == 0) ceil_min = atoi(val);
         else {
             usage();
             return 2;
@@ -483,6 +846,11 @@ int main(int argc, char **argv)
     if (!ppath) ppath = default_potential(pbuf, sizeof pbuf);
     if (!ppath) {
         fprintf(stderr, "nnvib-bench: no potential: give --potential FILE (H and O)\n");
+        return 2;
+    }
+    to.potential = ppath;
+    if (to.script && (access(to.script, R_OK) != 0 || access(to.python, X_OK) != 0)) {
+        fprintf(stderr, "nnvib-bench: --torch: cannot read %s or run %s\n", to.script, to.python);
         return 2;
     }
     if (nnv_potential_read(&p, ppath, &err) != NNV_OK) {
@@ -508,7 +876,7 @@ int main(int argc, char **argv)
         row *rw = &rows[n_rows];
         if (n_mol < 1) n_mol = 1;
         eig_at = eig_n > 0 && (int)lround(eig_n / 3.0) == n_mol ? 3 * n_mol : -1;
-        run_child(rw, p, n_mol, fd_max, vib_max, eig_at, n_threads);
+        run_child(rw, p, n_mol, fd_max, vib_max, eig_at, n_threads, &to);
         n_rows++;
         if (!rw->ok) {
             printf("%6d  failed: %s (peak %.0f MiB)\n", 3 * n_mol, rw->note, rw->peak_mib);
@@ -522,6 +890,7 @@ int main(int argc, char **argv)
         printf(" %9.1f %9.1f %8.2f %8.0f\n", rw->hess_mib, rw->peak_mib, rw->cpu_hessN,
                rw->pairs / rw->n_atoms);
         fflush(stdout);
+        if (ceil_min > 0 && rw->n_atoms >= ceil_min) run_ceiling(rw, p, n_mol);
     }
     printf("\nhess1/hessN: analytic Hessian (nnv_compute, forces included) on 1 / %d threads;"
            " omp x = hess1/hessN.\n", n_threads);
@@ -559,6 +928,8 @@ int main(int argc, char **argv)
                        rows[k].n_atoms, 3 * rows[k].n_atoms, 3 * rows[k].n_atoms, 1e3 * rows[k].t_evd,
                        1e3 * rows[k].t_evr, rows[k].evr_diff);
     }
+    print_ceiling(rows, n_rows, ceil_min, n_threads);
+    print_torch(rows, n_rows, &to, n_threads);
     if (batch_n > 0) {
         const char *bin = getenv("NNVIB_BIN");
         bench_batch(bin && *bin ? bin : "./nnvib", ppath, batch_n);
