@@ -59,7 +59,14 @@ expect_error() {
 # shellcheck disable=SC2086
 "$bin" compare -q "$mol" $pots --ref "$exp" --teacher "$tch" >"$tmp/table" 2>"$tmp/err"
 rc=$?
+# A C0 (ReLU) network may stall at a kink before the forces vanish: then, and
+# only then, exit 6 with one line naming it; the smooth networks must converge.
+relu_stalled() {
+    [ "$1" -eq 6 ] && [ "$(wc -l <"$tmp/err" | tr -d ' ')" -eq 1 ] &&
+        grep -q 'optimisation not converged for .*hcno-relu\.bin' "$tmp/err"
+}
 if [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then pass "table: exit 0, nothing on stderr with -q"
+elif relu_stalled "$rc"; then pass "table: exit 6, only the ReLU optimisation stalled"
 else fail "table: exit $rc"; show "$tmp/err"; fi
 k=$(grep -c 'vs reference:  3 bands assigned' "$tmp/table")
 t=$(grep -c 'vs teacher:    3 bands assigned' "$tmp/table")
@@ -73,7 +80,8 @@ else fail "table: no row for band nu2 (1595 cm-1)"; show "$tmp/table" 40; fi
 "$bin" compare -q --json -o "$tmp/r.json" --csv "$tmp/r.csv" "$mol" $pots --ref "$exp" --teacher "$tch" \
     >"$tmp/out" 2>"$tmp/err"
 rc=$?
-if [ "$rc" -eq 0 ] && [ -s "$tmp/r.json" ] && [ ! -s "$tmp/out" ]; then pass "--json -o: exit 0, report in the file only"
+if { [ "$rc" -eq 0 ] || relu_stalled "$rc"; } && [ -s "$tmp/r.json" ] && [ ! -s "$tmp/out" ]; then
+    pass "--json -o: exit $rc, report in the file only"
 else fail "--json -o: exit $rc"; show "$tmp/err"; fi
 rows=$(wc -l <"$tmp/r.csv" | tr -d ' ')
 # header + 3 potentials x (3 experimental + 3 teacher bands)
@@ -100,7 +108,7 @@ for p in d["potentials"]:
         assert abs(max(abs(x) for x in d_) - a["max_abs_cm1"]) < 1e-9
         # every mode assigned to exactly one band
         assert sorted(a["mode_band"]) == [1, 2, 3], a["mode_band"]
-    assert p["optimization"]["converged"] is True
+    assert p["optimization"]["converged"] is True or p["file"].endswith("hcno-relu.bin"), p["file"]
 tanh = [p for p in d["potentials"] if p["file"].endswith("hcno-tanh.bin")][0]
 mae = tanh["vs_teacher"]["mae_cm1"]
 print("tanh water MAE vs teacher %.2f cm-1, vs experiment %.2f cm-1" % (mae, tanh["vs_reference"]["mae_cm1"]))
