@@ -6,9 +6,11 @@
  *   dE_i/dx   = (S J)^T g,             g = dN/ds
  *   d2E_i/dx2 = (S J)^T H_N (S J) + sum_k g_k S_k d2G_k/dx2,   H_N = d2N/ds2
  * (J. Behler, M. Parrinello, PRL 98, 146401 (2007) for the model). */
+#define _DEFAULT_SOURCE /* madvise */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -257,6 +259,26 @@ static void scatter_atom(const eval_ctx *x, const local_terms *lt, int i, int t,
 
 /* The Hessian budget in bytes: NNVIB_MAX_HESSIAN_MB if set to a positive
  * number, else the default. */
+/* A zeroed n-double array for the Hessian. From a few hundred atoms on, the
+ * scatter writes 3 doubles at a time into rows tens of kB apart, and with 4 kB
+ * pages nearly every write misses the TLB; transparent huge pages (where the
+ * kernel gives them on request) take that cost away. */
+static double *hessian_alloc(size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    const size_t huge = (size_t)2 << 20;
+    if (n * sizeof(double) >= 8 * huge) {
+        void *p = NULL;
+        size_t bytes = (n * sizeof(double) + huge - 1) / huge * huge;
+        if (posix_memalign(&p, huge, bytes) != 0) return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: 4 kB pages work too */
+        memset(p, 0, n * sizeof(double));
+        return p;
+    }
+#endif
+    return calloc(n, sizeof(double));
+}
+
 static double hessian_budget(void)
 {
     const char *env = getenv("NNVIB_MAX_HESSIAN_MB");
@@ -367,7 +389,7 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     r->sf_values = malloc((size_t)r->sf_offset[N] * sizeof *r->sf_values);
     if (!r->sf_values) goto nomem;
     if (want_f && !(r->forces = calloc(n3, sizeof *r->forces))) goto nomem;
-    if (want_h && !(r->hessian = calloc(n3 * n3, sizeof *r->hessian))) goto nomem;
+    if (want_h && !(r->hessian = hessian_alloc(n3 * n3))) goto nomem;
     if (want_q) {
         r->has_charges = 1;
         r->total_charge = total_charge;

@@ -337,6 +337,50 @@ START_TEST(test_atom_count_limits)
 }
 END_TEST
 
+/* A Hessian of 18 MB takes model.c's huge-page allocation: 100 methanes 7.5 Å
+ * apart (beyond every cutoff) must give 100 copies of one methane's Hessian
+ * on the diagonal and exact zeros everywhere else, with 1 and 2 threads. */
+START_TEST(test_large_hessian_blocks)
+{
+    nnv_potential *p = load_ch();
+    nnv_structure *one = NULL, *s = NULL;
+    nnv_result *r0 = NULL, *r = NULL;
+    nnv_error err;
+    int n_mol = 100, n = 5 * n_mol, *Z = malloc((size_t)n * sizeof *Z);
+    double *xyz = malloc(3 * (size_t)n * sizeof *xyz);
+    size_t n3 = 3 * (size_t)n;
+    for (int m = 0; m < n_mol; m++) methane(Z + 5 * m, xyz + 15 * m, 7.5 * (m % 5), 7.5 * (m / 5 % 5), 7.5 * (m / 25));
+    ck_assert_int_eq(nnv_structure_new(&s, n, Z, xyz, &err), NNV_OK);
+    ck_assert_int_eq(nnv_structure_new(&one, 5, Z, xyz, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r0, p, one, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+    for (int threads = 1; threads <= 2; threads++) {
+#ifdef _OPENMP
+        omp_set_num_threads(threads);
+#endif
+        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+        /* One check per matrix: check's ck_assert costs a message per call. */
+        size_t bad = 0, first = 0;
+        for (size_t a = 0; a < n3; a++)
+            for (size_t b = 0; b < n3; b++) {
+                double h = r->hessian[a * n3 + b];
+                int ok = a / 15 != b / 15 ? h == 0.0
+                                          : tu_close(h, r0->hessian[(a % 15) * 15 + b % 15], 1e-12, 1e-10);
+                if (!ok && bad++ == 0) first = a * n3 + b;
+            }
+        ck_assert_msg(bad == 0, "%d threads: %zu wrong elements, first H[%zu][%zu] = %g", threads, bad, first / n3,
+                      first % n3, r->hessian[first]);
+        nnv_result_free(r);
+        r = NULL;
+    }
+    free(Z);
+    free(xyz);
+    nnv_result_free(r0);
+    nnv_structure_free(one);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
+}
+END_TEST
+
 /* ---- the threaded assembly ---------------------------------------------------------- */
 
 /* n_side^3 methanes on a 3.6 Å grid (well inside the 5.7-6 Å cutoffs), each
@@ -437,6 +481,7 @@ int main(void)
     tcase_add_test(tc, test_hessian_budget);
     tcase_add_test(tc, test_atom_count_limits);
     tcase_add_test(tc, test_threads_match_serial_and_fd);
+    tcase_add_test(tc, test_large_hessian_blocks);
     suite_add_tcase(su, tc);
     sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
