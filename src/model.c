@@ -486,6 +486,12 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
         }
     r->energy = 0.0;
     for (int i = 0; i < N; i++) r->energy += r->atomic_energies[i];
+    /* Finite atomic energies can still overflow in the sum (found by fuzzing:
+     * E0 values near the largest double). */
+    if (!isfinite(r->energy)) {
+        status = nnv_error_set(err, NNV_ENUMERIC, "the total energy overflows (sum of %d finite atomic energies)", N);
+        goto cleanup;
+    }
     /* Never hand back NaN or inf: a network whose derivatives overflow (huge
      * weights) fails here, naming the first bad value. */
     if (want_f && first_nonfinite(r->forces, n3) < n3) {
