@@ -133,6 +133,8 @@ int cli_parse_unit(const char *kind, const char *val, int *out);
 /* ---- option helpers shared by every subcommand (cli/options.c) ---- */
 /** Library status -> exit status (docs/exit-status.md); NNV_EIO counts as input. */
 int cli_exit_of(int code);
+/** As cli_exit_of, for a call that writes a file: its NNV_EIO is the output's failure (CLI_EXIT_OUTPUT). */
+int cli_exit_of_write(int code);
 /** Value of option `name` at argv[*i]: "--name=V", "--name V", or with shortc
  *  != 0 also "-cV" / "-c V"; *matched = 1 when argv[*i] is that option. NULL
  *  when the value is missing. */

@@ -135,7 +135,7 @@ int cli_md_main(int argc, char **argv)
     if (code != NNV_OK) {
         snprintf(msg, sizeof msg, "%s", err.message);
         /* A trajectory that cannot be written is an output failure. */
-        st = code == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(code);
+        st = cli_exit_of_write(code);
         goto cleanup;
     }
     if (rep.n_extrapolating && !quiet)

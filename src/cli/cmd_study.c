@@ -1398,7 +1398,7 @@ static int write_outputs(const study *st, char *msg, size_t msglen)
     goto cleanup;
 lib_fail:
     snprintf(msg, msglen, "%s", err.message);
-    code = lib == NNV_ENOMEM ? CLI_EXIT_INTERNAL : lib == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(lib);
+    code = cli_exit_of_write(lib);
     goto cleanup;
 oom:
     snprintf(msg, msglen, "out of memory");

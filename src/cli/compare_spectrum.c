@@ -51,11 +51,6 @@ void cli_spectrum_report_free(cli_spectrum_report *r)
 }
 
 /* The exit status for a library status (docs/exit-status.md). */
-static int exit_for(int code, int output)
-{
-    return code == NNV_EIO && output ? CLI_EXIT_OUTPUT : cli_exit_of(code);
-}
-
 static const char *base_name(const char *p)
 {
     const char *s = strrchr(p, '/');
@@ -128,7 +123,7 @@ int cli_spectrum_compare(cli_spectrum_report **out, const cli_spectrum_options *
     if ((rc = nnv_jcamp_read(&js, o->jdx_path, &err)) != NNV_OK ||
         (rc = nnv_jcamp_to_absorbance(&a, js, NULL, &err)) != NNV_OK) {
         snprintf(msg, msglen, "--spectrum: %s", err.message);
-        st = exit_for(rc, 0);
+        st = cli_exit_of(rc);
         goto cleanup;
     }
     r = calloc(1, sizeof *r);
@@ -156,7 +151,7 @@ int cli_spectrum_compare(cli_spectrum_report **out, const cli_spectrum_options *
         rc = nnv_spectral_compare(&r->res[k], a, in[k].n_modes, in[k].freq, in[k].intensity, &so, &err);
         if (rc != NNV_OK) {
             snprintf(msg, msglen, "--spectrum: %s against %s: %s", label, o->jdx_path, err.message);
-            st = exit_for(rc, 0);
+            st = cli_exit_of(rc);
             goto cleanup;
         }
     }
@@ -166,7 +161,7 @@ int cli_spectrum_compare(cli_spectrum_report **out, const cli_spectrum_options *
     }
     if (o->svg_path && (rc = write_svg(r, o->svg_path, &err)) != NNV_OK) {
         snprintf(msg, msglen, "--svg: %s", err.message);
-        st = exit_for(rc, 1);
+        st = cli_exit_of_write(rc);
         goto cleanup;
     }
     *out = r;

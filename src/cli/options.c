@@ -199,8 +199,8 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, char 
     return NULL;
 }
 
-/* EIO counts as bad input here: output errors are reported by the writers,
- * which know they are writing, with CLI_EXIT_OUTPUT. */
+/* EIO counts as bad input here; calls that write a file use
+ * cli_exit_of_write, so every writer maps its failure the same way. */
 int cli_exit_of(int code)
 {
     switch (code) {
@@ -211,6 +211,11 @@ int cli_exit_of(int code)
     case NNV_EUSAGE: return CLI_EXIT_USAGE;
     default: return CLI_EXIT_INTERNAL;
     }
+}
+
+int cli_exit_of_write(int code)
+{
+    return code == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(code);
 }
 
 /* INDEX=MASS with INDEX >= 1 and MASS finite > 0; the upper bound of INDEX is
