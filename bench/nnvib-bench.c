@@ -407,32 +407,63 @@ done:
     nnv_structure_free(s);
 }
 
-static int run_child(row *rw, const nnv_potential *p, int n_mol, int fd_max, int vib_max, int eig_at, int n_threads,
-                     const torch_opts *to)
+/* Run work(arg, out) in a forked child and copy its out (size bytes) back
+ * through a pipe: each size gets its own maxrss, and a child killed by the
+ * OOM killer costs one row, not the run. -1 (and *sig, the signal) when the
+ * child did not deliver. */
+static int in_child(void (*work)(void *arg, void *out), void *arg, void *out, size_t size, int *sig)
 {
-    int fds[2];
+    int fds[2], status = 0;
+    ssize_t got;
     pid_t pid;
-    memset(rw, 0, sizeof *rw);
+    *sig = 0;
     if (pipe(fds) != 0) return -1;
     fflush(stdout);
     pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        row out;
-        memset(&out, 0, sizeof out);
+    if (pid < 0) {
         close(fds[0]);
-        measure(&out, p, n_mol, fd_max, vib_max, eig_at, n_threads, to);
-        if (write(fds[1], &out, sizeof out) != (ssize_t)sizeof out) _exit(2);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        work(arg, out);
+        if (write(fds[1], out, size) != (ssize_t)size) _exit(2);
         _exit(0);
     }
     close(fds[1]);
-    ssize_t got = read(fds[0], rw, sizeof *rw);
+    got = read(fds[0], out, size);
     close(fds[0]);
-    int status;
     waitpid(pid, &status, 0);
-    if (got != (ssize_t)sizeof *rw) {
-        snprintf(rw->note, sizeof rw->note, "the measuring process died (signal %d): out of memory?",
-                 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    if (got != (ssize_t)size) {
+        *sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct measure_args {
+    const nnv_potential *p;
+    int n_mol, fd_max, vib_max, eig_at, n_threads;
+    const torch_opts *to;
+} measure_args;
+
+static void measure_work(void *arg, void *out)
+{
+    const measure_args *m = arg;
+    memset(out, 0, sizeof(row));
+    measure(out, m->p, m->n_mol, m->fd_max, m->vib_max, m->eig_at, m->n_threads, m->to);
+}
+
+static int run_child(row *rw, const nnv_potential *p, int n_mol, int fd_max, int vib_max, int eig_at, int n_threads,
+                     const torch_opts *to)
+{
+    measure_args m = {p, n_mol, fd_max, vib_max, eig_at, n_threads, to};
+    int sig;
+    memset(rw, 0, sizeof *rw);
+    if (in_child(measure_work, &m, rw, sizeof *rw, &sig) != 0) {
+        memset(rw, 0, sizeof *rw);
+        snprintf(rw->note, sizeof rw->note, "the measuring process died (signal %d): out of memory?", sig);
         return -1;
     }
     return 0;
@@ -523,51 +554,44 @@ typedef struct ceil_res {
     char note[200];
 } ceil_res;
 
+typedef struct ceiling_args {
+    const nnv_potential *p;
+    int n_mol;
+} ceiling_args;
+
 /* In a child (that has never started OpenMP threads, so its own children can
  * use OpenMP safely after fork): the same cluster as measure() builds, the
  * 1-thread Hessian alone, then twice at the same time.  The ceiling is the
  * throughput of the two jobs relative to one alone, t_alone (1/t_a + 1/t_b),
  * i.e. 2 t_alone / t_concurrent: what two perfectly independent threads get
  * from this machine (memory bandwidth, shared cache, clock, other tenants). */
+static void ceiling_work(void *arg, void *out)
+{
+    const ceiling_args *c = arg;
+    ceil_res *cr = out;
+    nnv_error err = {0, ""};
+    nnv_structure *s = water_cluster(c->n_mol, &err);
+    spans alone, two[2];
+    memset(cr, 0, sizeof *cr);
+    if (!s) snprintf(cr->note, sizeof cr->note, "cluster: %s", err.message);
+    else if (hess_jobs(&alone, 1, c->p, s) != 0 || hess_jobs(two, 2, c->p, s) != 0)
+        snprintf(cr->note, sizeof cr->note, "a Hessian job failed");
+    else {
+        cr->t_alone = HUGE_VAL;
+        for (int q = 0; q < alone.n; q++) cr->t_alone = fmin(cr->t_alone, alone.t1[q] - alone.t0[q]);
+        cr->t_conc[0] = concurrent_best(&two[0], &two[1]);
+        cr->t_conc[1] = concurrent_best(&two[1], &two[0]);
+        cr->ok = 1;
+    }
+    nnv_structure_free(s);
+}
+
 static void run_ceiling(row *rw, const nnv_potential *p, int n_mol)
 {
-    int fds[2], status;
+    ceiling_args c = {p, n_mol};
     ceil_res cr;
-    pid_t pid;
-    ssize_t got;
-    if (pipe(fds) != 0) return;
-    fflush(stdout);
-    pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return;
-    }
-    if (pid == 0) {
-        nnv_error err = {0, ""};
-        nnv_structure *s = water_cluster(n_mol, &err);
-        spans alone, two[2];
-        memset(&cr, 0, sizeof cr);
-        close(fds[0]);
-        if (!s) snprintf(cr.note, sizeof cr.note, "cluster: %s", err.message);
-        else if (hess_jobs(&alone, 1, p, s) != 0 || hess_jobs(two, 2, p, s) != 0)
-            snprintf(cr.note, sizeof cr.note, "a Hessian job failed");
-        else {
-            cr.t_alone = HUGE_VAL;
-            for (int q = 0; q < alone.n; q++) cr.t_alone = fmin(cr.t_alone, alone.t1[q] - alone.t0[q]);
-            cr.t_conc[0] = concurrent_best(&two[0], &two[1]);
-            cr.t_conc[1] = concurrent_best(&two[1], &two[0]);
-            cr.ok = 1;
-        }
-        nnv_structure_free(s);
-        if (write(fds[1], &cr, sizeof cr) != (ssize_t)sizeof cr) _exit(2);
-        _exit(0);
-    }
-    close(fds[1]);
-    got = read(fds[0], &cr, sizeof cr);
-    close(fds[0]);
-    waitpid(pid, &status, 0);
-    if (got != (ssize_t)sizeof cr) {
+    int sig;
+    if (in_child(ceiling_work, &c, &cr, sizeof cr, &sig) != 0) {
         snprintf(rw->ceil_note, sizeof rw->ceil_note, "the measuring process died");
         return;
     }
