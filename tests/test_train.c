@@ -569,6 +569,62 @@ START_TEST(test_training_run)
 }
 END_TEST
 
+/* The annealing schedules set the rate of each epoch from the budget alone:
+ * lr first, lr_min last, geometric (exp) or arithmetic (cosine) mean halfway,
+ * and no early stop when validation stalls before the budget is spent. */
+typedef struct rates {
+    int n;
+    double lr[8];
+} rates;
+
+static void on_rate(void *ctx, const train_epoch *ep)
+{
+    rates *r = ctx;
+    if (r->n < 8) r->lr[r->n] = ep->lr;
+    r->n++;
+}
+
+START_TEST(test_lr_schedules)
+{
+    static const int Z[3] = {1, 6, 8};
+    static const int kinds[2] = {TRAIN_LR_EXP, TRAIN_LR_COSINE};
+    ds_set data;
+    sfgen_options so;
+    train_options o;
+    train_report rep;
+    nnv_error err;
+
+    make_set(&data, 20, 7);
+    sfgen_defaults(&so);
+    so.n_radial = 2;
+    so.n_ang_eta = 1;
+    so.rc = 4.0;
+    for (int k = 0; k < 2; k++) {
+        nnv_potential *pot = NULL;
+        rates r = {0, {0}};
+        train_defaults(&o);
+        o.hidden[0] = o.hidden[1] = 4;
+        o.epochs = 5;
+        o.batch = 4;
+        o.lr = 4e-3;
+        o.lr_min = 1e-3;
+        o.lr_patience = 1; /* the plateau rule would halve after any stall; the schedule ignores it */
+        o.patience = 1000;
+        o.lr_schedule = kinds[k];
+        ck_assert_msg(train_run(&pot, &data, 3, Z, &so, &o, on_rate, &r, &rep, &err) == NNV_OK, "%s", err.message);
+        ck_assert_int_eq(r.n, 5);
+        ck_assert_double_eq_tol(r.lr[0], 4e-3, 1e-15);
+        ck_assert_double_eq_tol(r.lr[4], 1e-3, 1e-15);
+        ck_assert_double_eq_tol(r.lr[2], kinds[k] == TRAIN_LR_EXP ? 2e-3 : 2.5e-3, 1e-15);
+        for (int e = 1; e < 5; e++) ck_assert(r.lr[e] < r.lr[e - 1]);
+        ck_assert_ptr_nonnull(strstr(pot->description, kinds[k] == TRAIN_LR_EXP ? "exponential schedule to 0.001 over 5"
+                                                                                 : "cosine schedule to 0.001 over 5"));
+        nnv_potential_free(pot);
+    }
+    ds_free(&data);
+}
+END_TEST
+
 /* A slice of the committed GFN2-xTB data set reads and trains. */
 START_TEST(test_committed_data)
 {
@@ -650,13 +706,16 @@ START_TEST(test_cli)
     ck_assert_int_eq(run(bin, args), 2);
     snprintf(args, sizeof args, "--activation sigmoid '%s' -o '%s'", data, out);
     ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "--lr-schedule linear '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 2);
     ck_assert_int_eq(run(bin, "/nonexistent/d.extxyz -o /tmp/x.bin"), 3);
     snprintf(args, sizeof args, "'%s' -o /nonexistent/dir/x.bin", data);
     ck_assert_int_eq(run(bin, args), 5);
     snprintf(args, sizeof args, "--elements H,C '%s' -o '%s'", data, out);
     ck_assert_int_eq(run(bin, args), 3); /* the data has O too */
     ck_assert_int_ne(access(out, F_OK), 0);
-    snprintf(args, sizeof args, "-q --epochs 3 --hidden 4 --radial 2 --angular-eta 0 --activation gelu '%s' -o '%s'",
+    snprintf(args, sizeof args,
+             "-q --epochs 3 --lr-schedule cosine --hidden 4 --radial 2 --angular-eta 0 --activation gelu '%s' -o '%s'",
              data, out);
     ck_assert_int_eq(run(bin, args), 0);
     ck_assert_int_eq(nnv_potential_read(&p, out, &err), NNV_OK);
@@ -699,6 +758,7 @@ int main(void)
     tcase_add_loop_test(tc, test_export_matches_model, 1, NNV_ACT_COUNT);
     tcase_add_test(tc, test_evaluate);
     tcase_add_test(tc, test_training_run);
+    tcase_add_test(tc, test_lr_schedules);
     tcase_add_test(tc, test_committed_data);
     tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);

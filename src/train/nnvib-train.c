@@ -42,8 +42,12 @@ static void help(FILE *f)
           "  --epochs N           at most N epochs [1000]\n"
           "  --batch N            configurations per mini-batch [32]\n"
           "  --lr X               Adam learning rate, 0 < X <= 1 [0.001]\n"
-          "  --lr-min X           stop when the rate decays below X [1e-5]\n"
-          "  --lr-patience N      halve the rate after N epochs without validation gain [10]\n"
+          "  --lr-schedule NAME   plateau: halve the rate after --lr-patience epochs without\n"
+          "                       validation gain, stop below --lr-min; exp|cosine: anneal from\n"
+          "                       --lr to --lr-min over --epochs [plateau]\n"
+          "  --lr-min X           plateau: stop below X; exp|cosine: the last epoch's rate\n"
+          "                       (0 means lr/1000) [1e-5]\n"
+          "  --lr-patience N      plateau: epochs without validation gain before halving [10]\n"
           "  --patience N         stop after N epochs without validation gain [40]\n"
           "  --energy-weight X    weight of the per-atom energy MSE, eV^-2 [1]\n"
           "  --force-weight X     weight of the force MSE, (eV/A)^-2 [0.1]\n"
@@ -260,7 +264,7 @@ int main(int argc, char **argv)
         {
             static const char *const known[] = {
                 "help", "version", "quiet", "output", "log", "elements", "hidden", "activation", "celu-alpha",
-                "cutoff", "rc", "radial", "angular-eta", "epochs", "batch", "lr", "lr-min", "lr-patience",
+                "cutoff", "rc", "radial", "angular-eta", "epochs", "batch", "lr", "lr-min", "lr-patience", "lr-schedule",
                 "patience", "energy-weight", "force-weight", "dipole-weight", "val-frac", "test-frac", "seed",
                 "teacher", "evaluate", "by"};
             size_t k = 0;
@@ -331,6 +335,11 @@ int main(int argc, char **argv)
             if (parse_double(val, &o.lr) || !(o.lr > 0 && o.lr <= 1)) BAD();
         } else if (strcmp(name, "lr-min") == 0) {
             if (parse_double(val, &o.lr_min) || !(o.lr_min >= 0 && o.lr_min <= 1)) BAD();
+        } else if (strcmp(name, "lr-schedule") == 0) {
+            if (strcmp(val, "plateau") == 0) o.lr_schedule = TRAIN_LR_PLATEAU;
+            else if (strcmp(val, "exp") == 0) o.lr_schedule = TRAIN_LR_EXP;
+            else if (strcmp(val, "cosine") == 0) o.lr_schedule = TRAIN_LR_COSINE;
+            else BAD();
         } else if (strcmp(name, "lr-patience") == 0) {
             if (parse_int(val, 1, 1000000, &o.lr_patience)) BAD();
         } else if (strcmp(name, "patience") == 0) {

@@ -81,6 +81,12 @@ int sfgen_fit_scaling(nnv_element_model *em, const double *G, size_t n_rows, int
 /* ---- trainer (trainer.c) ---------------------------------------------------- */
 #define TR_MAX_HIDDEN 8
 
+/* Learning-rate schedules. PLATEAU reacts to validation stalls; EXP and COSINE
+ * anneal from lr to lr_min over the epoch budget whatever validation does,
+ * so the last epochs always run at a small rate (Adam's noise floor at a
+ * fixed rate is what kept the plateau runs above their targets). */
+enum { TRAIN_LR_PLATEAU = 0, TRAIN_LR_EXP = 1, TRAIN_LR_COSINE = 2 };
+
 typedef struct train_options {
     int n_hidden;                 /* hidden layers, default 2 */
     int hidden[TR_MAX_HIDDEN];    /* widths, default 32, 32 */
@@ -92,6 +98,7 @@ typedef struct train_options {
     double lr_min;                /* stop when the rate decays below this, default 1e-5 */
     double lr_decay;              /* factor on plateau, default 0.5 */
     int lr_patience;              /* epochs without validation gain before decay, default 10 */
+    int lr_schedule;              /* TRAIN_LR_PLATEAU (default), TRAIN_LR_EXP or TRAIN_LR_COSINE */
     int patience;                 /* early stop after this many, default 40 */
     double energy_weight;         /* w_E on the per-atom energy MSE (eV²), default 1 */
     double force_weight;          /* w_F on the force MSE ((eV/Å)²), default 0.1 */

@@ -826,6 +826,7 @@ void train_defaults(train_options *o)
     o->lr_min = 1e-5;
     o->lr_decay = 0.5;
     o->lr_patience = 10;
+    o->lr_schedule = TRAIN_LR_PLATEAU;
     o->patience = 40;
     o->energy_weight = 1.0;
     o->force_weight = 0.1;
@@ -865,8 +866,12 @@ static void rmses(tr_problem *pb, const int *idx, int n, double *loss, double ou
 static int describe(nnv_potential *p, const tr_problem *pb, const train_options *o, const sfgen_options *sfo,
                     const train_report *rep)
 {
-    char buf[4096], *d;
+    char buf[4096], sched[96], *d;
     int n = 0;
+    if (o->lr_schedule == TRAIN_LR_PLATEAU) snprintf(sched, sizeof sched, "plateau decay %.2f", o->lr_decay);
+    else
+        snprintf(sched, sizeof sched, "%s schedule to %.3g over %d epochs",
+                 o->lr_schedule == TRAIN_LR_EXP ? "exponential" : "cosine", o->lr_min, o->epochs);
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   "nnvib-train Behler-Parrinello potential. Teacher: %s. Data set: %s (CRC-32 %08x, %d configurations, "
                   "%d atoms), split by configuration train/validation/test %d/%d/%d with seed %llu. Elements:",
@@ -884,11 +889,11 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     for (int l = 0; l < o->n_hidden; l++) n += snprintf(buf + n, sizeof buf - (size_t)n, "%s%d", l ? "," : " ", o->hidden[l]);
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   ", activation %s, identity output; charge networks: %s. Loss: w_E %.3g x per-atom energy MSE + "
-                  "w_F %.3g x force MSE + w_mu %.3g x dipole MSE; Adam lr %.3g, batch %d, plateau decay %.2f; "
+                  "w_F %.3g x force MSE + w_mu %.3g x dipole MSE; Adam lr %.3g, batch %d, %s; "
                   "epochs run %d, best (kept) %d, %.0f s. RMSE train/val/test: energy %.3f/%.3f/%.3f meV/atom, "
                   "forces %.1f/%.1f/%.1f meV/A",
                   act_name(o->activation), pb->charges ? "yes" : "no", o->energy_weight, o->force_weight,
-                  o->dipole_weight, o->lr, o->batch, o->lr_decay, rep->epochs, rep->best_epoch, rep->seconds,
+                  o->dipole_weight, o->lr, o->batch, sched, rep->epochs, rep->best_epoch, rep->seconds,
                   1e3 * rep->rmse_e[0], 1e3 * rep->rmse_e[1], 1e3 * rep->rmse_e[2], 1e3 * rep->rmse_f[0],
                   1e3 * rep->rmse_f[1], 1e3 * rep->rmse_f[2]);
     if (pb->charges)
@@ -900,6 +905,18 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     free(p->description);
     p->description = d;
     return NNV_OK;
+}
+
+/* The annealed rate of epoch ep (1-based): lr at the first epoch, lr_min at
+ * the last. A zero lr_min with EXP would never leave lr, so it anneals to
+ * 1e-3 lr instead (documented with --lr-min). */
+static double scheduled_lr(const train_options *o, int ep)
+{
+    double t = o->epochs > 1 ? (double)(ep - 1) / (o->epochs - 1) : 1.0;
+    double lo = o->lr_min > 0.0 ? o->lr_min : 1e-3 * o->lr;
+    if (lo > o->lr) lo = o->lr;
+    if (o->lr_schedule == TRAIN_LR_EXP) return o->lr * pow(lo / o->lr, t);
+    return lo + 0.5 * (o->lr - lo) * (1.0 + cos(3.14159265358979323846 * t));
 }
 
 int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, const sfgen_options *sfo,
@@ -959,6 +976,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         double tl = 0.0, vl, vr[3];
         int nb = 0;
         train_epoch info;
+        if (o->lr_schedule != TRAIN_LR_PLATEAU) lr = scheduled_lr(o, ep);
         shuffle(tr, ntr, &r);
         for (int b0 = 0; b0 < ntr; b0 += o->batch) {
             int bn = ntr - b0 < o->batch ? ntr - b0 : o->batch;
@@ -999,14 +1017,14 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
             info.best = 1;
         } else {
             since_best++;
-            if (++since_decay >= o->lr_patience) {
+            if (o->lr_schedule == TRAIN_LR_PLATEAU && ++since_decay >= o->lr_patience) {
                 lr *= o->lr_decay;
                 since_decay = 0;
             }
         }
         info.seconds = now_seconds() - t0;
         if (progress) progress(ctx, &info);
-        if (since_best >= o->patience || lr < o->lr_min) break;
+        if (since_best >= o->patience || (o->lr_schedule == TRAIN_LR_PLATEAU && lr < o->lr_min)) break;
     }
     memcpy(pb->theta, best, (size_t)np * sizeof *best);
     {
