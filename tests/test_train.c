@@ -625,6 +625,97 @@ START_TEST(test_lr_schedules)
 }
 END_TEST
 
+/* --init continues from a potential: with a vanishing rate the run returns
+ * the same weights and errors, and a potential made with other inputs
+ * (symmetry functions, split, activation, charges) is refused by name. */
+static void tiny_options(train_options *o, sfgen_options *so)
+{
+    sfgen_defaults(so);
+    so->n_radial = 3;
+    so->n_ang_eta = 1;
+    so->rc = 4.0;
+    train_defaults(o);
+    o->hidden[0] = o->hidden[1] = 5;
+    o->activation = NNV_ACT_SILU;
+    o->epochs = 4;
+    o->batch = 4;
+    o->lr = 3e-3;
+    o->dipole_weight = 1.0;
+    o->seed = 11;
+}
+
+static void expect_init_refused(const ds_set *data, const nnv_potential *init, train_options *o,
+                                const sfgen_options *so, const char *fragment)
+{
+    static const int Z[3] = {1, 6, 8};
+    nnv_potential *pot = NULL;
+    train_report rep;
+    nnv_error err = {0, ""};
+    o->init = init;
+    o->init_name = "first.bin";
+    ck_assert_int_eq(train_run(&pot, data, 3, Z, so, o, NULL, NULL, &rep, &err), NNV_EINPUT);
+    ck_assert_ptr_null(pot);
+    ck_assert_msg(strstr(err.message, "first.bin") && strstr(err.message, fragment), "'%s' lacks '%s'", err.message,
+                  fragment);
+}
+
+START_TEST(test_init_continues)
+{
+    static const int Z[3] = {1, 6, 8};
+    ds_set data;
+    sfgen_options so;
+    train_options o;
+    train_report r1, r2;
+    nnv_potential *first = NULL, *again = NULL;
+    nnv_error err;
+    int differ = 0;
+
+    make_set(&data, 30, 5);
+    tiny_options(&o, &so);
+    ck_assert_msg(train_run(&first, &data, 3, Z, &so, &o, NULL, NULL, &r1, &err) == NNV_OK, "%s", err.message);
+    o.init = first;
+    o.init_name = "first.bin";
+    o.epochs = 1;
+    o.lr = 1e-300;
+    ck_assert_msg(train_run(&again, &data, 3, Z, &so, &o, NULL, NULL, &r2, &err) == NNV_OK, "%s", err.message);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_double_eq_tol(r2.rmse_e[k], r1.rmse_e[k], 1e-12);
+        ck_assert_double_eq_tol(r2.rmse_f[k], r1.rmse_f[k], 1e-12);
+        ck_assert_double_eq_tol(r2.rmse_mu[k], r1.rmse_mu[k], 1e-12);
+    }
+    for (int e = 0; e < 3; e++) {
+        const nnv_element_model *a = &first->elements[e], *b = &again->elements[e];
+        differ += a->E0 != b->E0;
+        for (int l = 0; l < a->energy.n_layers; l++) {
+            const nnv_layer *x = &a->energy.layers[l], *y = &b->energy.layers[l];
+            for (int k = 0; k < x->n_in * x->n_out; k++) differ += fabs(x->W[k] - y->W[k]) > 1e-12;
+            for (int k = 0; k < x->n_out; k++) differ += fabs(x->b[k] - y->b[k]) > 1e-12;
+        }
+    }
+    ck_assert_int_eq(differ, 0);
+    ck_assert_ptr_nonnull(strstr(again->description, "continued from the weights of first.bin"));
+    nnv_potential_free(again);
+
+    tiny_options(&o, &so);
+    o.activation = NNV_ACT_TANH;
+    expect_init_refused(&data, first, &o, &so, "activation silu, the options give tanh");
+    tiny_options(&o, &so);
+    o.hidden[1] = 6;
+    expect_init_refused(&data, first, &o, &so, "layer 2 is 5x5, the options give 6x5");
+    tiny_options(&o, &so);
+    so.n_radial = 4;
+    expect_init_refused(&data, first, &o, &so, "symmetry functions, this run makes");
+    tiny_options(&o, &so);
+    o.seed = 12; /* another split: other scaling */
+    expect_init_refused(&data, first, &o, &so, "scaling differ");
+    tiny_options(&o, &so);
+    o.dipole_weight = 0.0;
+    expect_init_refused(&data, first, &o, &so, "has charge networks");
+    nnv_potential_free(first);
+    ds_free(&data);
+}
+END_TEST
+
 /* A slice of the committed GFN2-xTB data set reads and trains. */
 START_TEST(test_committed_data)
 {
@@ -708,6 +799,8 @@ START_TEST(test_cli)
     ck_assert_int_eq(run(bin, args), 2);
     snprintf(args, sizeof args, "--lr-schedule linear '%s' -o '%s'", data, out);
     ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "--init /nonexistent.bin '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 3);
     ck_assert_int_eq(run(bin, "/nonexistent/d.extxyz -o /tmp/x.bin"), 3);
     snprintf(args, sizeof args, "'%s' -o /nonexistent/dir/x.bin", data);
     ck_assert_int_eq(run(bin, args), 5);
@@ -759,6 +852,7 @@ int main(void)
     tcase_add_test(tc, test_evaluate);
     tcase_add_test(tc, test_training_run);
     tcase_add_test(tc, test_lr_schedules);
+    tcase_add_test(tc, test_init_continues);
     tcase_add_test(tc, test_committed_data);
     tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);

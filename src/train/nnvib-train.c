@@ -55,6 +55,8 @@ static void help(FILE *f)
           "  --val-frac X         validation share of the configurations [0.1]\n"
           "  --test-frac X        test share of the configurations [0.1]\n"
           "  --seed N             seed of the split, the initial weights and the batches [1]\n"
+          "  --init FILE          start from FILE's weights (a potential nnvib-train wrote with the\n"
+          "                       same data set, seed and model options) instead of random ones\n"
           "  --teacher TEXT       method that labelled the data, for the file's description [unknown]\n"
           "Output:\n"
           "  -o, --output FILE    the potential (written complete or not at all); required\n"
@@ -112,7 +114,7 @@ static int parse_activation(const char *s)
 }
 
 typedef struct cli {
-    const char *data, *output, *log, *elements, *evaluate, *by;
+    const char *data, *output, *log, *elements, *evaluate, *by, *init;
     int quiet;
     const char *training_opt; /* the first model/training/output option given, refused with --evaluate */
     FILE *logf;
@@ -222,7 +224,7 @@ int main(int argc, char **argv)
     train_report rep;
     nnv_error err = {0, ""};
     ds_set data = {0, 0, NULL};
-    nnv_potential *pot = NULL;
+    nnv_potential *pot = NULL, *init = NULL;
     int Z[NNV_MAX_Z], nZ = 0, rc = 0, st;
     uint32_t crc = 0;
     char *probe = NULL;
@@ -266,7 +268,7 @@ int main(int argc, char **argv)
                 "help", "version", "quiet", "output", "log", "elements", "hidden", "activation", "celu-alpha",
                 "cutoff", "rc", "radial", "angular-eta", "epochs", "batch", "lr", "lr-min", "lr-patience", "lr-schedule",
                 "patience", "energy-weight", "force-weight", "dipole-weight", "val-frac", "test-frac", "seed",
-                "teacher", "evaluate", "by"};
+                "teacher", "evaluate", "by", "init"};
             size_t k = 0;
             while (k < sizeof known / sizeof known[0] && strcmp(known[k], name) != 0) k++;
             if (k == sizeof known / sizeof known[0]) return usage("unknown option '%s'", a);
@@ -369,6 +371,9 @@ int main(int argc, char **argv)
         } else if (strcmp(name, "teacher") == 0) {
             if (!*val || strlen(val) > 200) BAD();
             o.teacher = val;
+        } else if (strcmp(name, "init") == 0) {
+            if (!*val) BAD();
+            c.init = val;
         } else {
             return usage("unknown option '%s'", a);
         }
@@ -411,6 +416,11 @@ int main(int argc, char **argv)
               c.logf);
     }
 
+    if (c.init) {
+        if ((st = nnv_potential_read(&init, c.init, &err)) != NNV_OK) goto fail;
+        o.init = init;
+        o.init_name = base_name(c.init);
+    }
     if ((st = ds_read(&data, c.data, &crc, &err)) != NNV_OK) goto fail;
     if (!c.elements) {
         int seen[NNV_MAX_Z + 1] = {0};
@@ -453,6 +463,7 @@ cleanup:
         rc = EXIT_WRITE;
     }
     nnv_potential_free(pot);
+    nnv_potential_free(init);
     ds_free(&data);
     return rc;
 }

@@ -108,6 +108,8 @@ typedef struct train_options {
     const char *teacher;          /* for the description, default "unknown" */
     const char *data_name;        /* for the description */
     uint32_t data_crc;            /* CRC-32 of the data file, for the description */
+    const nnv_potential *init;    /* continue from these weights instead of random ones; NULL: random */
+    const char *init_name;        /* its file name, for messages and the description */
 } train_options;
 
 void train_defaults(train_options *o);

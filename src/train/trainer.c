@@ -880,6 +880,9 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     for (int e = 0; e < pb->n_el && n < (int)sizeof buf - 64; e++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, " %s (%d SFs)", nnv_element_symbol(p->elements[e].Z),
                       p->elements[e].n_sf);
+    if (o->init)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ". Training continued from the weights of %.200s",
+                      o->init_name ? o->init_name : "another potential");
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   ". Symmetry functions: sfgen preset, %d radial per element (type 2) and type 9 angular with "
                   "%d eta, zeta 1,2,4, lambda +-1 per element pair, rc %.2f A, %s cutoff; constant ones dropped; "
@@ -904,6 +907,78 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     strcpy(d, buf);
     free(p->description);
     p->description = d;
+    return NNV_OK;
+}
+
+/* Relative agreement of two numbers stored in weights.bin: the init file's
+ * scaling was computed from the same split by the same code, so anything
+ * but rounding-level agreement means another data set, split or preset. */
+static int same_number(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b))); }
+
+static int load_net(const tr_net *nt, double *th, const nnv_network *src, const char *what, int Z, const char *name,
+                    nnv_error *err)
+{
+    if (src->n_layers != nt->n_layers)
+        return nnv_error_set(err, NNV_EINPUT, "%s: element %s %s network has %d layers, the options give %d", name,
+                             nnv_element_symbol(Z), what, src->n_layers, nt->n_layers);
+    for (int l = 0; l < nt->n_layers; l++) {
+        const nnv_layer *L = &src->layers[l];
+        if (L->n_in != nt->size[l] || L->n_out != nt->size[l + 1])
+            return nnv_error_set(err, NNV_EINPUT, "%s: element %s %s network layer %d is %dx%d, the options give %dx%d",
+                                 name, nnv_element_symbol(Z), what, l + 1, L->n_out, L->n_in, nt->size[l + 1],
+                                 nt->size[l]);
+        if (L->activation != nt->act[l] || (L->activation == NNV_ACT_CELU && !same_number(L->param, nt->param)))
+            return nnv_error_set(err, NNV_EINPUT, "%s: element %s %s network layer %d: activation %s, the options give %s",
+                                 name, nnv_element_symbol(Z), what, l + 1, act_name(L->activation), act_name(nt->act[l]));
+        memcpy(th + nt->woff[l], L->W, (size_t)L->n_in * (size_t)L->n_out * sizeof *th);
+        memcpy(th + nt->boff[l], L->b, (size_t)L->n_out * sizeof *th);
+    }
+    return NNV_OK;
+}
+
+/* --init: continue from a potential this trainer wrote with the same
+ * options. Everything that defines the model's inputs must match what this
+ * run derived from the data, or the loaded weights would see other inputs. */
+static int load_init(tr_problem *pb, const train_options *o, nnv_error *err)
+{
+    const nnv_potential *in = o->init;
+    const char *name = o->init_name ? o->init_name : "--init";
+    if (in->n_elements != pb->n_el)
+        return nnv_error_set(err, NNV_EINPUT, "%s: %d elements, the data set has %d", name, in->n_elements, pb->n_el);
+    if (!!(in->flags & NNV_FLAG_CHARGES) != !!pb->charges)
+        return nnv_error_set(err, NNV_EINPUT, "%s: %s charge networks, but the dipole weight is %s", name,
+                             (in->flags & NNV_FLAG_CHARGES) ? "has" : "has no", pb->charges ? "> 0" : "0");
+    for (int e = 0; e < pb->n_el; e++) {
+        const nnv_element_model *a = &in->elements[e], *b = &pb->pot->elements[e];
+        int rc;
+        if (a->Z != b->Z)
+            return nnv_error_set(err, NNV_EINPUT, "%s: element %d is %s, the data set's is %s", name, e + 1,
+                                 nnv_element_symbol(a->Z), nnv_element_symbol(b->Z));
+        if (a->n_sf != b->n_sf)
+            return nnv_error_set(err, NNV_EINPUT, "%s: element %s has %d symmetry functions, this run makes %d", name,
+                                 nnv_element_symbol(a->Z), a->n_sf, b->n_sf);
+        for (int k = 0; k < a->n_sf; k++) {
+            const nnv_sf *x = &a->sf[k], *y = &b->sf[k];
+            const char *field = x->type != y->type || x->Zj != y->Zj || x->Zk != y->Zk ? "type or neighbours"
+                                : x->cutoff != y->cutoff || !same_number(x->rc, y->rc) ||
+                                        !same_number(x->cutoff_alpha, y->cutoff_alpha) ? "cutoff"
+                                : !same_number(x->eta, y->eta) || !same_number(x->rs, y->rs) ||
+                                        !same_number(x->zeta, y->zeta) || !same_number(x->lambda, y->lambda)
+                                    ? "parameters"
+                                : !same_number(x->shift, y->shift) || !same_number(x->scale, y->scale) ? "scaling"
+                                                                                                      : NULL;
+            if (field)
+                return nnv_error_set(err, NNV_EINPUT,
+                                     "%s: element %s symmetry function %d: %s differ from this run's (same data set, "
+                                     "split, seed and symmetry-function options needed)",
+                                     name, nnv_element_symbol(a->Z), k + 1, field);
+        }
+        if ((rc = load_net(&pb->enet[e], pb->theta, &a->energy, "energy", a->Z, name, err)) != NNV_OK) return rc;
+        if (pb->charges &&
+            (rc = load_net(&pb->qnet[e], pb->theta, &a->charge, "charge", a->Z, name, err)) != NNV_OK)
+            return rc;
+        pb->E0[e] = a->E0;
+    }
     return NNV_OK;
 }
 
@@ -961,6 +1036,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     if ((rc = sfgen_make(&pot, n_el, Z, sfo, err)) != NNV_OK) goto cleanup;
     if ((rc = tr_problem_new(&pb, pot, data, tr, ntr, o, err)) != NNV_OK) goto cleanup;
     tr_init(pb, o->seed, tr, ntr);
+    if (o->init && (rc = load_init(pb, o, err)) != NNV_OK) goto cleanup;
     np = pb->n_params;
     grad = calloc((size_t)np, sizeof *grad);
     m1 = calloc((size_t)np, sizeof *m1);
