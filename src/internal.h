@@ -3,8 +3,28 @@
 #ifndef NNVIB_INTERNAL_H
 #define NNVIB_INTERNAL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <nnvib.h>
+
+/* ---- random numbers ---------------------------------------------------------
+ * splitmix64 (Steele, Lea & Flood, OOPSLA 2014): our own generator, so a seed
+ * gives the same data set, initial weights and MD velocities on every libc.
+ * Callers keep their own normal deviates: changing how one is drawn would
+ * change committed data and weights. */
+static inline uint64_t rng_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1) from 53 random bits, never 0 (safe under log). */
+static inline double rng_open_unit(uint64_t *state)
+{
+    return ((double)(rng_splitmix64(state) >> 11) + 0.5) * 0x1.0p-53;
+}
 
 /* ---- cutoff functions (symfunc.c) ------------------------------------------
  * fc and its first two derivatives with respect to r, zero for r >= rc. */

@@ -7,21 +7,13 @@
 
 #include "internal.h"
 
-/* ---- random numbers: our own, so a seed gives the same run everywhere ----- */
+/* ---- random numbers (the generator of internal.h) ------------------------ */
 typedef struct md_rng {
     uint64_t s;
 } md_rng;
 
-static uint64_t md_next(md_rng *r) /* splitmix64 (Steele, Lea & Flood, OOPSLA 2014) */
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* Uniform in (0, 1), never 0 (log below). */
-static double md_uniform(md_rng *r) { return ((double)(md_next(r) >> 11) + 0.5) * 0x1.0p-53; }
+static double md_uniform(md_rng *r) { return rng_open_unit(&r->s); }
 
 /* Box–Muller; one normal per call (the second is dropped: simpler, still exact). */
 static double md_normal(md_rng *r)

@@ -41,24 +41,15 @@ typedef struct smp_options {
     int harmonic_only;
 } smp_options;
 
-/* ---- random numbers: splitmix64 (Steele, Lea & Flood 2014), our own so the
- * data set is the same on every libc ---------------------------------------- */
+/* ---- random numbers: the generator of internal.h, plus a spare normal ------ */
 typedef struct smp_rng {
     uint64_t s;
     int have_spare;
     double spare;
 } smp_rng;
 
-static uint64_t smp_next(smp_rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 /* Uniform in (0, 1): 53 random bits, never 0. */
-static double smp_uniform(smp_rng *r) { return ((double)(smp_next(r) >> 11) + 0.5) / 9007199254740992.0; }
+static double smp_uniform(smp_rng *r) { return rng_open_unit(&r->s); }
 
 /* Standard normal (Box–Muller, both values used). */
 static double smp_gauss(smp_rng *r)
