@@ -486,6 +486,19 @@ START_TEST(test_evaluate)
     ck_assert_int_eq(n, 1);
     ck_assert(tu_close(g[0].sse_mu, 9e-4, 1e-15, 1e-9));
     free(g);
+    /* A value longer than a group name holds is refused, not cut (two values
+     * sharing their first 63 characters would fall into one group). */
+    free(data.frames[1].info);
+    data.frames[1].info = strdup("molecule=\"0123456789012345678901234567890123456789012345678901234567890123\"");
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, "molecule", 0.0, &err), NNV_EINPUT);
+    ck_assert_ptr_null(g);
+    ck_assert_ptr_nonnull(strstr(err.message, "configuration 2: the value of molecule is longer than 63"));
+    data.frames[1].info[strlen(data.frames[1].info) - 2] = '"'; /* 63 characters: accepted */
+    data.frames[1].info[strlen(data.frames[1].info) - 1] = 0;
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, "molecule", 0.0, &err), NNV_OK);
+    ck_assert_int_eq(n, 4); /* all, toy, the long one, and frame 3 without the key */
+    ck_assert_str_eq(g[2].name, "012345678901234567890123456789012345678901234567890123456789012");
+    free(g);
     /* A frame with an element the potential lacks: an error naming the configuration. */
     data.frames[2].Z[0] = 7;
     ck_assert_int_ne(train_evaluate(&g, &n, pot, &data, "T", 0.0, &err), NNV_OK);

@@ -7,8 +7,9 @@
 #include "train.h"
 
 /* The value of key in a frame's info text ("k=v k2=\"a b\""), copied into buf;
- * an empty string when the key is absent, so those frames still form a group. */
-static void info_value(const char *info, const char *key, char *buf, size_t n)
+ * an empty string when the key is absent, so those frames still form a group.
+ * Returns the value's full length: longer than n - 1 means it was cut. */
+static size_t info_value(const char *info, const char *key, char *buf, size_t n)
 {
     size_t klen = strlen(key);
     const char *s = info;
@@ -26,10 +27,9 @@ static void info_value(const char *info, const char *key, char *buf, size_t n)
                 end = v + strcspn(v, " \t");
             }
             len = (size_t)(end - v);
-            if (len >= n) len = n - 1;
-            memcpy(buf, v, len);
-            buf[len] = 0;
-            return;
+            memcpy(buf, v, len < n ? len : n - 1);
+            buf[len < n ? len : n - 1] = 0;
+            return len;
         }
         /* Skip this pair, honouring quotes so a quoted value holding "k=" is not a key. */
         while (*s && *s != ' ' && *s != '\t') {
@@ -41,6 +41,7 @@ static void info_value(const char *info, const char *key, char *buf, size_t n)
             }
         }
     }
+    return 0;
 }
 
 static int group_of(train_eval_group **g, int *n, int *cap, const char *name, nnv_error *err)
@@ -106,7 +107,12 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
         if ((st = nnv_compute(&r, p, s, total_charge, want, err)) != NNV_OK) goto frame_fail;
         if (key) {
             char val[sizeof g[0].name];
-            info_value(fr->info, key, val, sizeof val);
+            /* A cut value could merge two groups that differ only after the cut. */
+            if (info_value(fr->info, key, val, sizeof val) >= sizeof val) {
+                st = nnv_error_set(err, NNV_EINPUT, "the value of %s is longer than %d characters", key,
+                                   (int)sizeof val - 1);
+                goto frame_fail;
+            }
             if ((k = group_of(&g, &n, &cap, val, err)) < 0) {
                 st = k;
                 goto frame_fail;
