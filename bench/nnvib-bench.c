@@ -460,7 +460,6 @@ static int run_child(row *rw, const nnv_potential *p, int n_mol, int fd_max, int
 {
     measure_args m = {p, n_mol, fd_max, vib_max, eig_at, n_threads, to};
     int sig;
-    memset(rw, 0, sizeof *rw);
     if (in_child(measure_work, &m, rw, sizeof *rw, &sig) != 0) {
         memset(rw, 0, sizeof *rw);
         snprintf(rw->note, sizeof rw->note, "the measuring process died (signal %d): out of memory?", sig);

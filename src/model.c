@@ -257,8 +257,6 @@ static void scatter_atom(const eval_ctx *x, const local_terms *lt, int i, int t,
     }
 }
 
-/* The Hessian budget in bytes: NNVIB_MAX_HESSIAN_MB if set to a positive
- * number, else the default. */
 /* A zeroed n-double array for the Hessian. From a few hundred atoms on, the
  * scatter writes 3 doubles at a time into rows tens of kB apart, and with 4 kB
  * pages nearly every write misses the TLB; transparent huge pages (where the
@@ -279,6 +277,8 @@ static double *hessian_alloc(size_t n)
     return calloc(n, sizeof(double));
 }
 
+/* The Hessian budget in bytes: NNVIB_MAX_HESSIAN_MB if set to a positive
+ * number, else the default. */
 static double hessian_budget(void)
 {
     const char *env = getenv("NNVIB_MAX_HESSIAN_MB");

@@ -50,7 +50,6 @@ void cli_spectrum_report_free(cli_spectrum_report *r)
     free(r);
 }
 
-/* The exit status for a library status (docs/exit-status.md). */
 static const char *base_name(const char *p)
 {
     const char *s = strrchr(p, '/');

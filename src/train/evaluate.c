@@ -18,7 +18,7 @@ static size_t info_value(const char *info, const char *key, char *buf, size_t n)
         while (*s == ' ' || *s == '\t') s++;
         if (strncmp(s, key, klen) == 0 && s[klen] == '=') {
             const char *v = s + klen + 1, *end;
-            size_t len;
+            size_t len, kept;
             if (*v == '"') {
                 v++;
                 end = strchr(v, '"');
@@ -27,8 +27,9 @@ static size_t info_value(const char *info, const char *key, char *buf, size_t n)
                 end = v + strcspn(v, " \t");
             }
             len = (size_t)(end - v);
-            memcpy(buf, v, len < n ? len : n - 1);
-            buf[len < n ? len : n - 1] = 0;
+            kept = len < n ? len : n - 1;
+            memcpy(buf, v, kept);
+            buf[kept] = 0;
             return len;
         }
         /* Skip this pair, honouring quotes so a quoted value holding "k=" is not a key. */

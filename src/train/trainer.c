@@ -1029,8 +1029,12 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
 
     if ((rc = sfgen_make(&pot, n_el, Z, sfo, err)) != NNV_OK) goto cleanup;
     if ((rc = tr_problem_new(&pb, pot, data, tr, ntr, o, err)) != NNV_OK) goto cleanup;
-    tr_init(pb, o->seed, tr, ntr);
-    if (o->init && (rc = load_init(pb, o, err)) != NNV_OK) goto cleanup;
+    /* --init supplies every weight and E0, so the random start is skipped. */
+    if (o->init) {
+        if ((rc = load_init(pb, o, err)) != NNV_OK) goto cleanup;
+    } else {
+        tr_init(pb, o->seed, tr, ntr);
+    }
     np = pb->n_params;
     grad = calloc((size_t)np, sizeof *grad);
     m1 = calloc((size_t)np, sizeof *m1);
