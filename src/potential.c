@@ -1,6 +1,7 @@
 /* potential.c: queries on a loaded potential (element lookup, smoothness
- * class) and its release; reading and writing live in potential_io.c. */
+ * class, activation names) and its release; reading and writing live in potential_io.c. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -78,6 +79,22 @@ const char *nnv_smoothness_name(int smoothness)
     case NNV_CINF: return "C-infinity";
     default: return "unknown";
     }
+}
+
+/* The names of the command lines (--activation) and of file descriptions. */
+static const char *const activation_names[NNV_ACT_COUNT] = {"identity", "relu", "softplus", "tanh",
+                                                            "silu",     "gelu", "ssp",      "celu"};
+
+const char *nnv_activation_name(int act)
+{
+    return act >= 0 && act < NNV_ACT_COUNT ? activation_names[act] : "unknown";
+}
+
+int nnv_activation_from_name(const char *name)
+{
+    for (int a = 0; name && a < NNV_ACT_COUNT; a++)
+        if (strcmp(name, activation_names[a]) == 0) return a;
+    return -1;
 }
 
 static void network_free(nnv_network *net)

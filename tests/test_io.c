@@ -595,6 +595,15 @@ START_TEST(test_weights_smoothness)
     ck_assert_str_eq(nnv_smoothness_name(NNV_C1), "C1");
     ck_assert_str_eq(nnv_smoothness_name(NNV_C2), "C2");
     ck_assert_str_eq(nnv_smoothness_name(NNV_CINF), "C-infinity");
+    /* the names round-trip, and codes or names outside the enum are refused */
+    for (int a = 0; a < NNV_ACT_COUNT; a++)
+        ck_assert_int_eq(nnv_activation_from_name(nnv_activation_name(a)), a);
+    ck_assert_str_eq(nnv_activation_name(NNV_ACT_SOFTPLUS), "softplus");
+    ck_assert_str_eq(nnv_activation_name(NNV_ACT_COUNT), "unknown");
+    ck_assert_str_eq(nnv_activation_name(-1), "unknown");
+    ck_assert_int_eq(nnv_activation_from_name("unknown"), -1);
+    ck_assert_int_eq(nnv_activation_from_name("Tanh"), -1);
+    ck_assert_int_eq(nnv_activation_from_name(NULL), -1);
     nnv_potential_free(p);
     free(B.b);
 }

@@ -101,6 +101,13 @@ int nnv_potential_smoothness(const nnv_potential *p);
 /** "C0", "C1", "C2" or "C-infinity". */
 const char *nnv_smoothness_name(int smoothness);
 
+/** "identity", "relu", "softplus", "tanh", "silu", "gelu", "ssp", "celu" for
+ * enum nnv_activation; "unknown" for any other code. */
+const char *nnv_activation_name(int act);
+
+/** The enum nnv_activation code of a name above, or -1. */
+int nnv_activation_from_name(const char *name);
+
 /** CRC-32 (zlib/PNG polynomial) of a buffer. */
 uint32_t nnv_crc32(const unsigned char *buf, size_t len);
 

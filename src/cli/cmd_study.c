@@ -95,8 +95,6 @@ typedef struct study {
     int cut_Z[2];
 } study;
 
-static const char *const act_names[NNV_ACT_COUNT] = {"identity", "relu", "softplus", "tanh",
-                                                     "silu",     "gelu", "ssp",      "celu"};
 static const double fd_steps[N_FD] = {1e-2, 1e-3, 1e-4};
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -241,7 +239,7 @@ static void label_potential(study_pot *sp, int by_file)
     }
     sp->act = act >= 0 && act < NNV_ACT_COUNT ? act : -1;
     if (sp->act >= 0 && !by_file) {
-        snprintf(sp->label, sizeof sp->label, "%s", act_names[sp->act]);
+        snprintf(sp->label, sizeof sp->label, "%s", nnv_activation_name(sp->act));
         return;
     }
     base = strrchr(sp->path, '/');

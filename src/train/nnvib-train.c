@@ -105,12 +105,11 @@ static int parse_int(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
+/* A hidden activation: "identity" is a code of the format but not offered. */
 static int parse_activation(const char *s)
 {
-    static const char *const names[] = {"identity", "relu", "softplus", "tanh", "silu", "gelu", "ssp", "celu"};
-    for (int a = 1; a < NNV_ACT_COUNT; a++)
-        if (strcmp(s, names[a]) == 0) return a;
-    return -1;
+    int a = nnv_activation_from_name(s);
+    return a == NNV_ACT_IDENTITY ? -1 : a;
 }
 
 typedef struct cli {

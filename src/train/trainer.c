@@ -839,13 +839,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const char *act_name(int a)
-{
-    static const char *const names[NNV_ACT_COUNT] = {"identity", "relu", "softplus", "tanh",
-                                                     "silu",     "gelu", "ssp",      "celu"};
-    return a >= 0 && a < NNV_ACT_COUNT ? names[a] : "?";
-}
-
 static void rmses(tr_problem *pb, const int *idx, int n, double *loss, double out[3])
 {
     double sse[3], cnt[3];
@@ -889,7 +882,7 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
                   "w_F %.3g x force MSE + w_mu %.3g x dipole MSE; Adam lr %.3g, batch %d, %s; "
                   "epochs run %d, best (kept) %d, %.0f s. RMSE train/val/test: energy %.3f/%.3f/%.3f meV/atom, "
                   "forces %.1f/%.1f/%.1f meV/A",
-                  act_name(o->activation), pb->charges ? "yes" : "no", o->energy_weight, o->force_weight,
+                  nnv_activation_name(o->activation), pb->charges ? "yes" : "no", o->energy_weight, o->force_weight,
                   o->dipole_weight, o->lr, o->batch, sched, rep->epochs, rep->best_epoch, rep->seconds,
                   1e3 * rep->rmse_e[0], 1e3 * rep->rmse_e[1], 1e3 * rep->rmse_e[2], 1e3 * rep->rmse_f[0],
                   1e3 * rep->rmse_f[1], 1e3 * rep->rmse_f[2]);
@@ -923,7 +916,7 @@ static int load_net(const tr_net *nt, double *th, const nnv_network *src, const 
                                  nt->size[l]);
         if (L->activation != nt->act[l] || (L->activation == NNV_ACT_CELU && !same_number(L->param, nt->param)))
             return nnv_error_set(err, NNV_EINPUT, "%s: element %s %s network layer %d: activation %s, the options give %s",
-                                 name, nnv_element_symbol(Z), what, l + 1, act_name(L->activation), act_name(nt->act[l]));
+                                 name, nnv_element_symbol(Z), what, l + 1, nnv_activation_name(L->activation), nnv_activation_name(nt->act[l]));
         memcpy(th + nt->woff[l], L->W, (size_t)L->n_in * (size_t)L->n_out * sizeof *th);
         memcpy(th + nt->boff[l], L->b, (size_t)L->n_out * sizeof *th);
     }
