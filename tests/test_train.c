@@ -460,7 +460,7 @@ START_TEST(test_evaluate)
         nnv_result_free(r);
         nnv_structure_free(s);
     }
-    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, "T", 0.0, &err), NNV_OK);
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0, "T", 0.0, &err), NNV_OK);
     ck_assert_int_eq(n, 4);
     ck_assert_str_eq(g[0].name, "all");
     ck_assert_str_eq(g[1].name, "100");
@@ -482,26 +482,38 @@ START_TEST(test_evaluate)
     ck_assert_int_eq(g[0].n_f, 3 * g[0].n_atoms);
     free(g);
     /* Without a key: only the whole set. */
-    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0.0, &err), NNV_OK);
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0, NULL, 0.0, &err), NNV_OK);
     ck_assert_int_eq(n, 1);
     ck_assert(tu_close(g[0].sse_mu, 9e-4, 1e-15, 1e-9));
     free(g);
+    /* A subset (what --split picks), groups in the order of the subset. */
+    {
+        const int idx[2] = {2, 0};
+        ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, idx, 2, "T", 0.0, &err), NNV_OK);
+        ck_assert_int_eq(n, 3);
+        ck_assert_int_eq(g[0].n_frames, 2);
+        ck_assert_str_eq(g[1].name, "300");
+        ck_assert_str_eq(g[2].name, "100");
+        ck_assert(tu_close(g[0].sse_e, 2.5e-5 + 1e-4, 1e-15, 1e-9));
+        ck_assert(tu_close(g[0].sse_f, 0.0, 1e-20, 0.0));
+        free(g);
+    }
     /* A value longer than a group name holds is refused, not cut (two values
      * sharing their first 63 characters would fall into one group). */
     free(data.frames[1].info);
     data.frames[1].info = strdup("molecule=\"0123456789012345678901234567890123456789012345678901234567890123\"");
-    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, "molecule", 0.0, &err), NNV_EINPUT);
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0, "molecule", 0.0, &err), NNV_EINPUT);
     ck_assert_ptr_null(g);
     ck_assert_ptr_nonnull(strstr(err.message, "configuration 2: the value of molecule is longer than 63"));
     data.frames[1].info[strlen(data.frames[1].info) - 2] = '"'; /* 63 characters: accepted */
     data.frames[1].info[strlen(data.frames[1].info) - 1] = 0;
-    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, "molecule", 0.0, &err), NNV_OK);
+    ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0, "molecule", 0.0, &err), NNV_OK);
     ck_assert_int_eq(n, 4); /* all, toy, the long one, and frame 3 without the key */
     ck_assert_str_eq(g[2].name, "012345678901234567890123456789012345678901234567890123456789012");
     free(g);
     /* A frame with an element the potential lacks: an error naming the configuration. */
     data.frames[2].Z[0] = 7;
-    ck_assert_int_ne(train_evaluate(&g, &n, pot, &data, "T", 0.0, &err), NNV_OK);
+    ck_assert_int_ne(train_evaluate(&g, &n, pot, &data, NULL, 0, "T", 0.0, &err), NNV_OK);
     ck_assert_ptr_null(g);
     ck_assert_ptr_nonnull(strstr(err.message, "configuration 3"));
     tr_problem_free(pb);
@@ -573,6 +585,30 @@ START_TEST(test_training_run)
         ck_assert(isfinite(r->energy) && r->hessian && r->dipole_deriv);
         nnv_result_free(r);
         nnv_structure_free(s);
+    }
+    /* train_split with the training seed gives back the test set: nnv_compute
+     * on the written file scores it as the trainer did. */
+    {
+        int order[60], nva = -1, nte = -1, n = 0, bad = 0;
+        uint64_t state = o.seed;
+        train_eval_group *g = NULL;
+        train_split(60, o.val_frac, o.test_frac, &state, order, &nva, &nte);
+        ck_assert_int_eq(nte, rep.n_test);
+        ck_assert_int_eq(nva, rep.n_val);
+        ck_assert_msg(train_evaluate(&g, &n, back, &data, order, nte, NULL, 0.0, &err) == NNV_OK, "%s", err.message);
+        ck_assert_int_eq(g[0].n_frames, nte);
+        bad += !tu_close(sqrt(g[0].sse_e / g[0].n_e), rep.rmse_e[2], 1e-12, 1e-8);
+        bad += !tu_close(sqrt(g[0].sse_f / g[0].n_f), rep.rmse_f[2], 1e-12, 1e-8);
+        bad += !tu_close(sqrt(g[0].sse_mu / g[0].n_mu), rep.rmse_mu[2], 1e-12, 1e-8);
+        ck_assert_msg(bad == 0, "test split RMSEs %g %g %g, trainer %g %g %g", sqrt(g[0].sse_e / g[0].n_e),
+                      sqrt(g[0].sse_f / g[0].n_f), sqrt(g[0].sse_mu / g[0].n_mu), rep.rmse_e[2], rep.rmse_f[2],
+                      rep.rmse_mu[2]);
+        free(g);
+        /* the validation part follows the test part */
+        ck_assert_msg(train_evaluate(&g, &n, back, &data, order + nte, nva, NULL, 0.0, &err) == NNV_OK, "%s",
+                      err.message);
+        ck_assert(tu_close(sqrt(g[0].sse_f / g[0].n_f), rep.rmse_f[1], 1e-12, 1e-8));
+        free(g);
     }
     unlink(path);
     rmdir(dir);
@@ -834,6 +870,14 @@ START_TEST(test_cli)
     ck_assert_int_eq(run(bin, args), 2); /* training options are refused */
     snprintf(args, sizeof args, "--by T '%s' -o '%s'", data, out);
     ck_assert_int_eq(run(bin, args), 2); /* --by without --evaluate */
+    snprintf(args, sizeof args, "--evaluate '%s' --split test --seed 1 --test-frac 0.2 --by T '%s'", out, data);
+    ck_assert_int_eq(run(bin, args), 0);
+    snprintf(args, sizeof args, "--evaluate '%s' --seed 1 '%s'", out, data);
+    ck_assert_int_eq(run(bin, args), 2); /* a split option without --split */
+    snprintf(args, sizeof args, "--evaluate '%s' --split tests '%s'", out, data);
+    ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "--split val '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 2); /* --split without --evaluate */
     snprintf(args, sizeof args, "--evaluate '%s' --by 'a b' '%s'", out, data);
     ck_assert_int_eq(run(bin, args), 2);
     snprintf(args, sizeof args, "--evaluate /nonexistent.bin '%s'", data);

@@ -90,7 +90,7 @@ static void add(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
 }
 
 int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
-                   const char *key, double total_charge, nnv_error *err)
+                   const int *idx, int n_idx, const char *key, double total_charge, nnv_error *err)
 {
     int n = 1, cap = 16, st = NNV_OK;
     train_eval_group *g = calloc((size_t)cap, sizeof *g);
@@ -98,7 +98,9 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
     *n_out = 0;
     if (!g) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
     snprintf(g[0].name, sizeof g[0].name, "all");
-    for (int f = 0; f < data->n_frames; f++) {
+    if (!idx) n_idx = data->n_frames;
+    for (int i = 0; i < n_idx; i++) {
+        int f = idx ? idx[i] : i;
         const ds_frame *fr = &data->frames[f];
         nnv_structure *s = NULL;
         nnv_result *r = NULL;

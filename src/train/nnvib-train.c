@@ -25,7 +25,7 @@ enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_NUMERIC = 4, EXIT
 static void help(FILE *f)
 {
     fputs("Usage: nnvib-train [options] data.extxyz[.gz] -o out.bin\n"
-          "       nnvib-train --evaluate weights.bin [--by KEY] data.extxyz[.gz]\n"
+          "       nnvib-train --evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]\n"
           "Train a Behler-Parrinello potential (weights.bin, format version 1) on the\n"
           "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A).\n"
           "\n"
@@ -68,6 +68,8 @@ static void help(FILE *f)
           "  --evaluate FILE      RMSEs of the potential FILE on every configuration of the\n"
           "                       data set, computed by nnvib's own model code\n"
           "  --by KEY             also per value of the comment key KEY (e.g. T, molecule)\n"
+          "  --split PART         only the train|val|test part of the split that --seed,\n"
+          "                       --val-frac and --test-frac make (give the training values)\n"
           "Options take their value as --opt VALUE or --opt=VALUE. Threads: OMP_NUM_THREADS.\n"
           "\n"
           "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input (data set),\n"
@@ -114,6 +116,8 @@ static int parse_activation(const char *s)
 
 typedef struct cli {
     const char *data, *output, *log, *elements, *evaluate, *by, *init;
+    int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
+    const char *split_opt;    /* the first of --seed, --val-frac, --test-frac given */
     int quiet;
     const char *training_opt; /* the first model/training/output option given, refused with --evaluate */
     FILE *logf;
@@ -188,17 +192,36 @@ static void print_group(const train_eval_group *g, const char *key)
 
 /* --evaluate: score a finished potential; the groups make visible where the
  * error lives (hot configurations, one hard molecule) behind one test RMSE. */
-static int evaluate(const cli *c)
+static int evaluate(const cli *c, const train_options *o)
 {
+    static const char *const part_names[4] = {"", "training", "validation", "test"};
     nnv_error err = {0, ""};
     ds_set data = {0, 0, NULL};
     nnv_potential *pot = NULL;
     train_eval_group *g = NULL;
-    int n = 0, st, rc = 0;
+    int *order = NULL, *idx = NULL, n_idx = 0, n = 0, st, rc = 0;
     if ((st = nnv_potential_read(&pot, c->evaluate, &err)) != NNV_OK) goto fail;
     if ((st = ds_read(&data, c->data, NULL, &err)) != NNV_OK) goto fail;
-    if ((st = train_evaluate(&g, &n, pot, &data, c->by, 0.0, &err)) != NNV_OK) goto fail;
-    printf("# %s on %s: %d configurations (predictions by nnv_compute)\n", c->evaluate, c->data, data.n_frames);
+    n_idx = data.n_frames;
+    if (c->split) {
+        uint64_t state = o->seed;
+        int nva, nte;
+        if (!(order = malloc((size_t)(data.n_frames > 0 ? data.n_frames : 1) * sizeof *order))) {
+            st = nnv_error_set(&err, NNV_ENOMEM, "out of memory");
+            goto fail;
+        }
+        train_split(data.n_frames, o->val_frac, o->test_frac, &state, order, &nva, &nte);
+        idx = c->split == 3 ? order : c->split == 2 ? order + nte : order + nte + nva;
+        n_idx = c->split == 3 ? nte : c->split == 2 ? nva : data.n_frames - nte - nva;
+    }
+    if ((st = train_evaluate(&g, &n, pot, &data, idx, n_idx, c->by, 0.0, &err)) != NNV_OK) goto fail;
+    if (c->split)
+        printf("# %s on the %s part of %s (seed %llu, fractions val %g test %g): %d of %d configurations "
+               "(predictions by nnv_compute)\n",
+               c->evaluate, part_names[c->split], c->data, (unsigned long long)o->seed, o->val_frac, o->test_frac,
+               n_idx, data.n_frames);
+    else
+        printf("# %s on %s: %d configurations (predictions by nnv_compute)\n", c->evaluate, c->data, data.n_frames);
     printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "# group", "configs", "atoms", "E rmse", "E max", "F rmse", "F max",
            "mu rmse", "extrap");
     printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "#", "", "", "meV/atom", "meV/atom", "meV/A", "meV/A", "e*A", "configs");
@@ -210,6 +233,7 @@ fail:
     rc = st == NNV_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT;
 cleanup:
     free(g);
+    free(order);
     ds_free(&data);
     nnv_potential_free(pot);
     return rc;
@@ -267,7 +291,7 @@ int main(int argc, char **argv)
                 "help", "version", "quiet", "output", "log", "elements", "hidden", "activation", "celu-alpha",
                 "cutoff", "rc", "radial", "angular-eta", "epochs", "batch", "lr", "lr-min", "lr-patience", "lr-schedule",
                 "patience", "energy-weight", "force-weight", "dipole-weight", "val-frac", "test-frac", "seed",
-                "teacher", "evaluate", "by", "init"};
+                "teacher", "evaluate", "by", "init", "split"};
             size_t k = 0;
             while (k < sizeof known / sizeof known[0] && strcmp(known[k], name) != 0) k++;
             if (k == sizeof known / sizeof known[0]) return usage("unknown option '%s'", a);
@@ -279,9 +303,14 @@ int main(int argc, char **argv)
             val = argv[++i];
         }
 #define BAD() return usage("bad value for --%s: '%s'", name, val)
-        if (strcmp(name, "help") != 0 && strcmp(name, "version") != 0 && strcmp(name, "quiet") != 0 &&
-            strcmp(name, "evaluate") != 0 && strcmp(name, "by") != 0 && !c.training_opt)
+        /* The split options serve training and, with --split, evaluation. */
+        if (strcmp(name, "seed") == 0 || strcmp(name, "val-frac") == 0 || strcmp(name, "test-frac") == 0) {
+            if (!c.split_opt) c.split_opt = a;
+        } else if (strcmp(name, "help") != 0 && strcmp(name, "version") != 0 && strcmp(name, "quiet") != 0 &&
+                   strcmp(name, "evaluate") != 0 && strcmp(name, "by") != 0 && strcmp(name, "split") != 0 &&
+                   !c.training_opt) {
             c.training_opt = a;
+        }
         if (strcmp(name, "help") == 0) {
             help(stdout);
             return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_WRITE;
@@ -364,6 +393,11 @@ int main(int argc, char **argv)
         } else if (strcmp(name, "evaluate") == 0) {
             if (!*val) BAD();
             c.evaluate = val;
+        } else if (strcmp(name, "split") == 0) {
+            if (strcmp(val, "train") == 0) c.split = 1;
+            else if (strcmp(val, "val") == 0) c.split = 2;
+            else if (strcmp(val, "test") == 0) c.split = 3;
+            else BAD();
         } else if (strcmp(name, "by") == 0) {
             if (!*val || strlen(val) > 60 || strpbrk(val, "= \t\"")) BAD();
             c.by = val;
@@ -381,9 +415,11 @@ int main(int argc, char **argv)
     if (!c.data) return usage("no data set given");
     if (c.evaluate) {
         if (c.training_opt) return usage("%s cannot be combined with --evaluate", c.training_opt);
-        return evaluate(&c);
+        if (c.split_opt && !c.split) return usage("%s with --evaluate needs --split", c.split_opt);
+        return evaluate(&c, &o);
     }
     if (c.by) return usage("--by needs --evaluate");
+    if (c.split) return usage("--split needs --evaluate");
     if (!c.output) return usage("no output file given (-o FILE)");
     if (o.energy_weight == 0 && o.force_weight == 0 && o.dipole_weight == 0)
         return usage("all loss weights are 0");

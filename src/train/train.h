@@ -134,6 +134,14 @@ typedef struct train_report {
     double rmse_e[3], rmse_f[3], rmse_mu[3]; /* train, val, test: eV/atom, eV/Å, e·Å */
 } train_report;
 
+/* The split of n configurations by configuration: order[0..n) receives the
+ * test indices, then the validation ones, then the training ones, and
+ * *n_test, *n_val their counts (both 0 when they would leave no training
+ * configuration). *state is the splitmix64 state, seeded with the seed and
+ * advanced, so train_run's batches continue the same stream. */
+void train_split(int n, double val_frac, double test_frac, uint64_t *state, int *order, int *n_val,
+                 int *n_test);
+
 /* Train per-element networks on `data` for the elements Z[0..n_el) (ascending),
  * with the SF preset `sfo`. The result carries the description (provenance and
  * test RMSEs). Frames with an element outside Z are rejected naming the frame. */
@@ -155,12 +163,13 @@ typedef struct train_eval_group {
     int n_extrapolating;      /* configurations with a symmetry function outside [gmin, gmax] */
 } train_eval_group;
 
-/* Evaluate p on every frame of data. (*out)[0] is the whole set; with key
+/* Evaluate p on the frames idx[0..n_idx) of data (every frame when idx is
+ * NULL). (*out)[0] is the whole set; with key
  * (e.g. "T" or "molecule") one more group per distinct value of key= in the
  * frames' info, in order of first appearance. Dipoles count only when p has
  * charge networks. The caller frees *out. */
 int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
-                   const char *key, double total_charge, nnv_error *err);
+                   const int *idx, int n_idx, const char *key, double total_charge, nnv_error *err);
 
 /* ---- lower level, exposed for the unit tests ------------------------------- */
 typedef struct tr_problem tr_problem;

@@ -51,6 +51,20 @@ static void shuffle(int *v, int n, rng *r)
     }
 }
 
+void train_split(int n, double val_frac, double test_frac, uint64_t *state, int *order, int *n_val, int *n_test)
+{
+    rng r = {*state};
+    int nte, nva;
+    for (int f = 0; f < n; f++) order[f] = f;
+    shuffle(order, n, &r);
+    nte = (int)floor(test_frac * n + 0.5);
+    nva = (int)floor(val_frac * n + 0.5);
+    if (nte + nva >= n) nte = nva = 0;
+    *n_val = nva;
+    *n_test = nte;
+    *state = r.s;
+}
+
 /* ---- problem ------------------------------------------------------------------ */
 
 typedef struct tr_net {
@@ -1009,11 +1023,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     /* Split by configuration, fixed seed. */
     order = malloc((size_t)n * sizeof *order);
     if (!order) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
-    for (int f = 0; f < n; f++) order[f] = f;
-    shuffle(order, n, &r);
-    nte = (int)floor(o->test_frac * n + 0.5);
-    nva = (int)floor(o->val_frac * n + 0.5);
-    if (nte + nva >= n) nte = nva = 0;
+    train_split(n, o->val_frac, o->test_frac, &r.s, order, &nva, &nte);
     ntr = n - nte - nva;
     te = order;
     va = order + nte;
