@@ -88,6 +88,18 @@ for k, b in enumerate(three, 1):
     ok &= same(b, json.load(open(os.path.join(t, "frame%d.json" % k))), "frame %d" % k)
 sys.exit(0 if ok else 1)
 EOF
+    # A file name that is not UTF-8 and holds a quote and a tab: still one valid
+    # JSON line (strict UTF-8 decoding), the name's bad byte as U+FFFD.
+    odd=$(printf '%s/w\377"\t.xyz' "$tmp")
+    cp "$mol/water.xyz" "$odd"
+    run 0 "batch --json on an odd file name" "$pot" "$odd" --json
+    if python3 - "$tmp/out" <<'EOF'; then pass "odd file name escaped in valid JSON"; else fail "odd file name breaks the JSON line"; show "$tmp/out"; fi
+import json, sys
+lines = open(sys.argv[1], "rb").read().splitlines()
+d = json.loads(lines[0].decode("utf-8", "strict"))
+sys.exit(0 if len(lines) == 1 and d["file"].endswith("/w\ufffd\"\t.xyz") and d["status"] == "ok" else 1)
+EOF
+    rm -f "$odd"
 fi
 
 # ---- --jobs 2 prints what --jobs 1 prints -------------------------------------------

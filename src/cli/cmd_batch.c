@@ -107,17 +107,21 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-/* A JSON string literal (control characters escaped; UTF-8 passed through). */
+/* A JSON string literal by the writer of every other JSON output (which also
+ * replaces invalid UTF-8, as a file name may hold), through a memory stream. */
 static void sb_json_str(sbuf *b, const char *s)
 {
-    sb_printf(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') sb_printf(b, "\\%c", *p);
-        else if (*p == '\n') sb_printf(b, "\\n");
-        else if (*p < 0x20 || *p == 0x7f) sb_printf(b, "\\u%04x", *p);
-        else sb_printf(b, "%c", *p);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) {
+        b->oom = 1;
+        return;
     }
-    sb_printf(b, "\"");
+    cli_json_str(m, s);
+    if (fclose(m) != 0 || !text) b->oom = 1;
+    else sb_printf(b, "%s", text);
+    free(text);
 }
 
 static void sb_json_num(sbuf *b, double x)
