@@ -58,9 +58,7 @@ int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_s
     if (!(c->h_net = calloc(nn, sizeof *c->h_net)) || !(c->h_sf = calloc(nn, sizeof *c->h_sf))) goto nomem;
     for (int i = 0; i < N; i++) {
         em[i] = nnv_potential_element(p, s->Z[i]);
-        cutoff[i] = 0.0;
-        for (int k = 0; k < em[i]->n_sf; k++)
-            if (em[i]->sf[k].rc > cutoff[i]) cutoff[i] = em[i]->sf[k].rc;
+        cutoff[i] = sf_max_cutoff(em[i]);
         if (em[i]->n_sf > max_sf) max_sf = em[i]->n_sf;
     }
     if ((status = nb_build(&nb, N, s->xyz, cutoff, err)) != NNV_OK) goto cleanup;
@@ -89,15 +87,7 @@ int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_s
         int m = nb.offset[i + 1] - nb.offset[i], ns = e->n_sf, D = 3 * (m + 1);
         sf_env env = {m, Zn, rel, r};
         double Ei;
-        for (int a = 0; a < m; a++) {
-            double d2 = 0.0;
-            for (int q = 0; q < 3; q++) {
-                rel[3 * a + q] = s->xyz[3 * nbr[a] + q] - s->xyz[3 * i + q];
-                d2 += rel[3 * a + q] * rel[3 * a + q];
-            }
-            r[a] = sqrt(d2);
-            Zn[a] = s->Z[nbr[a]];
-        }
+        nb_env(&nb, i, s->Z, s->xyz, Zn, rel, r);
         sf_values(e, &env, G);
         for (int k = 0; k < ns; k++) sv[k] = (G[k] - e->sf[k].shift) * e->sf[k].scale;
         if (net_eval(&e->energy, sv, &Ei, g, HN, &ws) != NNV_OK) goto nomem;

@@ -45,6 +45,9 @@ typedef struct sf_env {
     const double *r;   /* m distances, Å */
 } sf_env;
 
+/* The largest cutoff radius of the element's SFs: its neighbour-list cutoff. */
+double sf_max_cutoff(const nnv_element_model *em);
+
 /* Unscaled G of every SF of the element, in file order. */
 void sf_values(const nnv_element_model *em, const sf_env *env, double *G);
 
@@ -78,6 +81,10 @@ typedef struct nb_list {
 
 int nb_build(nb_list *out, int n_atoms, const double *xyz, const double *cutoff, nnv_error *err);
 void nb_free(nb_list *nb);
+
+/* The sf_env arrays of atom i (Z and xyz of the whole structure): Zn, rel
+ * and r must hold its neighbour count of entries. */
+void nb_env(const nb_list *nb, int i, const int *Z, const double *xyz, int *Zn, double *rel, double *r);
 
 /* ---- optimiser (optimize.c) -------------------------------------------------
  * Generic L-BFGS minimiser with an Armijo backtracking line search, used by

@@ -130,22 +130,12 @@ static int eval_atom(const eval_ctx *x, work *wk, const local_terms *lt, int i)
     const nnv_structure *s = x->s;
     nnv_result *r = x->r;
     const nnv_element_model *e = x->em[i];
-    const int *nbr = x->nb->index + x->nb->offset[i];
     int m = x->nb->offset[i + 1] - x->nb->offset[i], ns = e->n_sf, D = 3 * (m + 1);
     int want_f = x->want_f, want_h = x->want_h, want_q = x->want_q, want_dq = x->want_dq;
     sf_env env = {m, wk->Zn, wk->rel, wk->r};
     double Ei, qt = 0.0;
 
-    for (int a = 0; a < m; a++) {
-        int j = nbr[a];
-        double d2 = 0.0;
-        for (int q = 0; q < 3; q++) {
-            wk->rel[3 * a + q] = s->xyz[3 * j + q] - s->xyz[3 * i + q];
-            d2 += wk->rel[3 * a + q] * wk->rel[3 * a + q];
-        }
-        wk->r[a] = sqrt(d2);
-        wk->Zn[a] = s->Z[j];
-    }
+    nb_env(x->nb, i, s->Z, s->xyz, wk->Zn, wk->rel, wk->r);
     sf_values(e, &env, wk->G);
     memcpy(r->sf_values + r->sf_offset[i], wk->G, (size_t)ns * sizeof *wk->G);
     for (int k = 0; k < ns; k++) wk->s[k] = (wk->G[k] - e->sf[k].shift) * e->sf[k].scale;
@@ -371,9 +361,7 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
                                    sym ? sym : "?", s->Z[i]);
             goto cleanup;
         }
-        cutoff[i] = 0.0;
-        for (int k = 0; k < em[i]->n_sf; k++)
-            if (em[i]->sf[k].rc > cutoff[i]) cutoff[i] = em[i]->sf[k].rc;
+        cutoff[i] = sf_max_cutoff(em[i]);
         if (em[i]->n_sf > max_sf) max_sf = em[i]->n_sf;
     }
     if ((status = nb_build(&nb, N, s->xyz, cutoff, err)) != NNV_OK) goto cleanup;

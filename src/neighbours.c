@@ -144,3 +144,19 @@ cleanup:
     if (status != NNV_OK) nb_free(out);
     return status;
 }
+
+void nb_env(const nb_list *nb, int i, const int *Z, const double *xyz, int *Zn, double *rel, double *r)
+{
+    const int *nbr = nb->index + nb->offset[i];
+    int m = nb->offset[i + 1] - nb->offset[i];
+    for (int a = 0; a < m; a++) {
+        int j = nbr[a];
+        double d2 = 0.0;
+        for (int q = 0; q < 3; q++) {
+            rel[3 * a + q] = xyz[3 * j + q] - xyz[3 * i + q];
+            d2 += rel[3 * a + q] * rel[3 * a + q];
+        }
+        r[a] = sqrt(d2);
+        Zn[a] = Z[j];
+    }
+}

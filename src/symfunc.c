@@ -90,6 +90,14 @@ static int pair_matches(const nnv_sf *sf, int zj, int zk)
     return (zj == sf->Zj && zk == sf->Zk) || (zj == sf->Zk && zk == sf->Zj);
 }
 
+double sf_max_cutoff(const nnv_element_model *em)
+{
+    double rc = 0.0;
+    for (int k = 0; k < em->n_sf; k++)
+        if (em->sf[k].rc > rc) rc = em->sf[k].rc;
+    return rc;
+}
+
 void sf_values(const nnv_element_model *em, const sf_env *env, double *G)
 {
     int m = env->m;

@@ -130,33 +130,9 @@ void tr_problem_free(tr_problem *pb)
 int tr_n_params(const tr_problem *pb) { return pb->n_params; }
 double *tr_params(tr_problem *pb) { return pb->theta; }
 
-/* Local environment of atom i of a frame (positions xyz) from a neighbour list. */
-static void fill_env(const ds_frame *d, const nb_list *nb, int i, int *Zn, double *rel, double *r)
-{
-    int m = nb->offset[i + 1] - nb->offset[i];
-    for (int a = 0; a < m; a++) {
-        int j = nb->index[nb->offset[i] + a];
-        double d2 = 0.0;
-        for (int q = 0; q < 3; q++) {
-            rel[3 * a + q] = d->xyz[3 * j + q] - d->xyz[3 * i + q];
-            d2 += rel[3 * a + q] * rel[3 * a + q];
-        }
-        r[a] = sqrt(d2);
-        Zn[a] = d->Z[j];
-    }
-}
-
-static double max_rc(const nnv_element_model *em)
-{
-    double rc = 0.0;
-    for (int k = 0; k < em->n_sf; k++)
-        if (em->sf[k].rc > rc) rc = em->sf[k].rc;
-    return rc;
-}
-
 static int build_nb(nb_list *nb, const tr_problem *pb, const ds_frame *d, double *cut, nnv_error *err)
 {
-    for (int i = 0; i < d->n_atoms; i++) cut[i] = max_rc(&pb->pot->elements[pb->el_of_Z[d->Z[i]]]);
+    for (int i = 0; i < d->n_atoms; i++) cut[i] = sf_max_cutoff(&pb->pot->elements[pb->el_of_Z[d->Z[i]]]);
     return nb_build(nb, d->n_atoms, d->xyz, cut, err);
 }
 
@@ -239,7 +215,7 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
                 Gall[e] = g;
                 Gcap[e] = c;
             }
-            fill_env(d, &nb, i, Zn, rel, r);
+            nb_env(&nb, i, d->Z, d->xyz, Zn, rel, r);
             sf_values(&pot->elements[e], &env, Gall[e] + Gn[e]);
             Gn[e] += (size_t)ns;
         }
@@ -313,7 +289,7 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
             sf_env env = {nb.offset[i + 1] - nb.offset[i], Zn, rel, r};
             int D = 3 * (env.m + 1);
             double *s = t->s + t->s_off[i], *SJ = t->SJ + t->j_off[i];
-            fill_env(d, &nb, i, Zn, rel, r);
+            nb_env(&nb, i, d->Z, d->xyz, Zn, rel, r);
             sf_values(em, &env, s);
             sf_derivatives(em, &env, NULL, SJ, NULL);
             for (int k = 0; k < em->n_sf; k++) {
