@@ -480,7 +480,29 @@ START_TEST(test_evaluate)
     ck_assert_int_eq(g[2].n_mu, 3);
     ck_assert(tu_close(g[3].sse_e, 0.0, 1e-20, 0.0));
     ck_assert_int_eq(g[0].n_f, 3 * g[0].n_atoms);
+    /* every frame is inside the training range: the in-range sums are the sums */
+    ck_assert_int_eq(g[0].n_extrapolating, 0);
+    ck_assert_int_eq(g[0].n_frames_in, 4);
+    ck_assert_int_eq(g[0].n_f_in, g[0].n_f);
+    ck_assert(tu_close(g[0].sse_e_in, g[0].sse_e, 1e-18, 1e-12));
+    ck_assert(tu_close(g[1].sse_f_in, 0.0025, 1e-15, 1e-9));
     free(g);
+    /* A range no G can fall in puts every frame outside: nothing is left in range. */
+    {
+        double lo[8], hi[8];
+        ck_assert_int_le(pot->n_elements, 8);
+        for (int e = 0; e < pot->n_elements; e++) {
+            lo[e] = pot->elements[e].sf[0].gmin, hi[e] = pot->elements[e].sf[0].gmax;
+            pot->elements[e].sf[0].gmin = pot->elements[e].sf[0].gmax = -1.0;
+        }
+        ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0, NULL, 0.0, &err), NNV_OK);
+        ck_assert_int_eq(g[0].n_extrapolating, 4);
+        ck_assert_int_eq(g[0].n_frames_in, 0);
+        ck_assert_int_eq(g[0].n_e_in + g[0].n_f_in, 0);
+        ck_assert(g[0].sse_e_in == 0.0 && g[0].sse_f_in == 0.0 && g[0].sse_e > 0.0);
+        free(g);
+        for (int e = 0; e < pot->n_elements; e++) pot->elements[e].sf[0].gmin = lo[e], pot->elements[e].sf[0].gmax = hi[e];
+    }
     /* Without a key: only the whole set. */
     ck_assert_int_eq(train_evaluate(&g, &n, pot, &data, NULL, 0, NULL, 0.0, &err), NNV_OK);
     ck_assert_int_eq(n, 1);

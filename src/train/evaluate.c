@@ -65,20 +65,26 @@ static void add(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
 {
     g->n_frames++;
     g->n_atoms += fr->n_atoms;
-    g->n_extrapolating += r->n_extrapolations > 0;
+    int in = r->n_extrapolations == 0;
+    g->n_extrapolating += !in;
+    g->n_frames_in += in;
     if (fr->has_energy) {
         double d = (r->energy - fr->energy) / fr->n_atoms;
         g->sse_e += d * d;
         g->n_e++;
         if (fabs(d) > g->max_e) g->max_e = fabs(d);
+        if (in) g->sse_e_in += d * d, g->n_e_in++;
     }
     if (fr->forces) {
+        double sse = 0.0;
         for (int k = 0; k < 3 * fr->n_atoms; k++) {
             double d = r->forces[k] - fr->forces[k];
-            g->sse_f += d * d;
+            sse += d * d;
             if (fabs(d) > g->max_f) g->max_f = fabs(d);
         }
+        g->sse_f += sse;
         g->n_f += 3 * fr->n_atoms;
+        if (in) g->sse_f_in += sse, g->n_f_in += 3 * fr->n_atoms;
     }
     if (fr->has_dipole && r->has_charges) {
         for (int k = 0; k < 3; k++) {

@@ -225,7 +225,19 @@ static int evaluate(const cli *c, const train_options *o)
     printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "# group", "configs", "atoms", "E rmse", "E max", "F rmse", "F max",
            "mu rmse", "extrap");
     printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "#", "", "", "meV/atom", "meV/atom", "meV/A", "meV/A", "e*A", "configs");
-    for (int k = 0; k < n; k++) print_group(&g[k], c->by);
+    for (int k = 0; k < n; k++) {
+        print_group(&g[k], c->by);
+        /* What is left without the extrapolating configurations: how well the
+         * potential interpolates, apart from the few configurations it cannot know. */
+        if (k == 0) {
+            printf("%-20s %8d %8s", "all in range", g->n_frames_in, "-");
+            if (g->n_e_in) printf(" %9.3f %9s", 1e3 * sqrt(g->sse_e_in / g->n_e_in), "-");
+            else printf(" %9s %9s", "-", "-");
+            if (g->n_f_in) printf(" %9.2f %9s", 1e3 * sqrt(g->sse_f_in / g->n_f_in), "-");
+            else printf(" %9s %9s", "-", "-");
+            printf(" %9s %8d\n", "-", 0);
+        }
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) rc = EXIT_WRITE;
     goto cleanup;
 fail:

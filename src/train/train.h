@@ -161,6 +161,10 @@ typedef struct train_eval_group {
     double sse_mu;            /* Σ |Δμ|² over components, (e·Å)² */
     double max_e, max_f;      /* largest |ΔE|/N (eV) and |ΔF| component (eV/Å) */
     int n_extrapolating;      /* configurations with a symmetry function outside [gmin, gmax] */
+    /* The same sums over the configurations inside the training range only
+     * (no extrapolation): the error where the potential interpolates. */
+    int n_frames_in, n_e_in, n_f_in;
+    double sse_e_in, sse_f_in;
 } train_eval_group;
 
 /* Evaluate p on the frames idx[0..n_idx) of data (every frame when idx is
