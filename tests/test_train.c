@@ -860,6 +860,14 @@ START_TEST(test_cli)
     snprintf(data, sizeof data, "%s/toy.extxyz", dir);
     snprintf(out, sizeof out, "%s/toy.bin", dir);
     make_set(&set, 30, 3);
+    {
+        /* sampling temperatures, one frame in four without any, for --by T */
+        static const char *const T[4] = {"molecule=toy T=1000", "molecule=toy T=300", "molecule=toy", "T=0"};
+        for (int f = 0; f < set.n_frames; f++) {
+            free(set.frames[f].info);
+            set.frames[f].info = strdup(T[f % 4]);
+        }
+    }
     ck_assert_int_eq(ds_write(&set, data, &err), NNV_OK);
     ck_assert_int_eq(run(bin, "--help"), 0);
     ck_assert_int_eq(run(bin, ""), 2);
@@ -894,6 +902,19 @@ START_TEST(test_cli)
     ck_assert_int_eq(run(bin, args), 2); /* --by without --evaluate */
     snprintf(args, sizeof args, "--evaluate '%s' --split test --seed 1 --test-frac 0.2 --by T '%s'", out, data);
     ck_assert_int_eq(run(bin, args), 0);
+    {
+        /* --by T rows sorted numerically (0 < 300 < 1000), configurations without T last */
+        char cmd[1400], line[256], order[64] = "";
+        FILE *pipe;
+        snprintf(cmd, sizeof cmd, "'%s' --evaluate '%s' --by T '%s' 2>/dev/null", bin, out, data);
+        pipe = popen(cmd, "r");
+        ck_assert_ptr_nonnull(pipe);
+        while (fgets(line, sizeof line, pipe))
+            if (strncmp(line, "T=", 2) == 0 && strlen(order) + 16 < sizeof order)
+                strncat(order, line, strcspn(line, " ") + 1);
+        ck_assert_int_eq(pclose(pipe), 0);
+        ck_assert_str_eq(order, "T=0 T=300 T=1000 T=(none) ");
+    }
     snprintf(args, sizeof args, "--evaluate '%s' --seed 1 '%s'", out, data);
     ck_assert_int_eq(run(bin, args), 2); /* a split option without --split */
     snprintf(args, sizeof args, "--evaluate '%s' --split tests '%s'", out, data);

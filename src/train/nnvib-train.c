@@ -190,6 +190,40 @@ static void print_group(const train_eval_group *g, const char *key)
     printf(" %8d\n", g->n_extrapolating);
 }
 
+/* Group rows in a reading order: by value, numerically when every value is a
+ * number (T=100 before T=1000), configurations without the key last. */
+static int numeric_value(const char *s, double *v)
+{
+    char *end;
+    if (!*s) return 0;
+    *v = strtod(s, &end);
+    return *end == 0 && isfinite(*v);
+}
+
+static int group_order_text(const void *pa, const void *pb)
+{
+    const train_eval_group *a = pa, *b = pb;
+    if (!*a->name || !*b->name) return (!*a->name) - (!*b->name);
+    return strcmp(a->name, b->name);
+}
+
+static int group_order_numeric(const void *pa, const void *pb)
+{
+    const train_eval_group *a = pa, *b = pb;
+    double x, y;
+    if (!*a->name || !*b->name || !numeric_value(a->name, &x) || !numeric_value(b->name, &y))
+        return group_order_text(pa, pb);
+    return (x > y) - (x < y);
+}
+
+static void sort_groups(train_eval_group *g, int n)
+{
+    int numeric = 1;
+    double v;
+    for (int k = 0; k < n; k++) numeric &= !*g[k].name || numeric_value(g[k].name, &v);
+    if (n > 1) qsort(g, (size_t)n, sizeof *g, numeric ? group_order_numeric : group_order_text);
+}
+
 /* --evaluate: score a finished potential; the groups make visible where the
  * error lives (hot configurations, one hard molecule) behind one test RMSE. */
 static int evaluate(const cli *c, const train_options *o)
@@ -215,6 +249,7 @@ static int evaluate(const cli *c, const train_options *o)
         n_idx = c->split == 3 ? nte : c->split == 2 ? nva : data.n_frames - nte - nva;
     }
     if ((st = train_evaluate(&g, &n, pot, &data, idx, n_idx, c->by, 0.0, &err)) != NNV_OK) goto fail;
+    sort_groups(g + 1, n - 1);
     if (c->split)
         printf("# %s on the %s part of %s (seed %llu, fractions val %g test %g): %d of %d configurations "
                "(predictions by nnv_compute)\n",
