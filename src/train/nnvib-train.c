@@ -175,19 +175,36 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+/* One RMSE column and, when max >= 0, its largest error (meV units); "-"
+ * where there is nothing to average. */
+static void print_rmse(int n, double sse, double max, int prec_rmse, int prec_max)
+{
+    if (n) printf(" %9.*f", prec_rmse, 1e3 * sqrt(sse / n));
+    else printf(" %9s", "-");
+    if (n && max >= 0.0) printf(" %9.*f", prec_max, 1e3 * max);
+    else printf(" %9s", "-");
+}
+
 static void print_group(const train_eval_group *g, const char *key)
 {
     char label[96];
     if (key && strcmp(g->name, "all") != 0) snprintf(label, sizeof label, "%s=%s", key, *g->name ? g->name : "(none)");
     else snprintf(label, sizeof label, "%s", g->name);
     printf("%-20s %8d %8d", label, g->n_frames, g->n_atoms);
-    if (g->n_e) printf(" %9.3f %9.3f", 1e3 * sqrt(g->sse_e / g->n_e), 1e3 * g->max_e);
-    else printf(" %9s %9s", "-", "-");
-    if (g->n_f) printf(" %9.2f %9.1f", 1e3 * sqrt(g->sse_f / g->n_f), 1e3 * g->max_f);
-    else printf(" %9s %9s", "-", "-");
+    print_rmse(g->n_e, g->sse_e, g->max_e, 3, 3);
+    print_rmse(g->n_f, g->sse_f, g->max_f, 2, 1);
     if (g->n_mu) printf(" %9.4f", sqrt(g->sse_mu / g->n_mu));
     else printf(" %9s", "-");
     printf(" %8d\n", g->n_extrapolating);
+}
+
+/* The whole set without its extrapolating configurations (no maxima kept). */
+static void print_in_range(const train_eval_group *g)
+{
+    printf("%-20s %8d %8s", "all in range", g->n_frames_in, "-");
+    print_rmse(g->n_e_in, g->sse_e_in, -1.0, 3, 3);
+    print_rmse(g->n_f_in, g->sse_f_in, -1.0, 2, 1);
+    printf(" %9s %8d\n", "-", 0);
 }
 
 /* Group rows in a reading order: by value, numerically when every value is a
@@ -264,14 +281,7 @@ static int evaluate(const cli *c, const train_options *o)
         print_group(&g[k], c->by);
         /* What is left without the extrapolating configurations: how well the
          * potential interpolates, apart from the few configurations it cannot know. */
-        if (k == 0) {
-            printf("%-20s %8d %8s", "all in range", g->n_frames_in, "-");
-            if (g->n_e_in) printf(" %9.3f %9s", 1e3 * sqrt(g->sse_e_in / g->n_e_in), "-");
-            else printf(" %9s %9s", "-", "-");
-            if (g->n_f_in) printf(" %9.2f %9s", 1e3 * sqrt(g->sse_f_in / g->n_f_in), "-");
-            else printf(" %9s %9s", "-", "-");
-            printf(" %9s %8d\n", "-", 0);
-        }
+        if (k == 0) print_in_range(g);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) rc = EXIT_WRITE;
     goto cleanup;

@@ -905,8 +905,10 @@ static int load_net(const tr_net *nt, double *th, const nnv_network *src, const 
                                  name, nnv_element_symbol(Z), what, l + 1, L->n_out, L->n_in, nt->size[l + 1],
                                  nt->size[l]);
         if (L->activation != nt->act[l] || (L->activation == NNV_ACT_CELU && !same_number(L->param, nt->param)))
-            return nnv_error_set(err, NNV_EINPUT, "%s: element %s %s network layer %d: activation %s, the options give %s",
-                                 name, nnv_element_symbol(Z), what, l + 1, nnv_activation_name(L->activation), nnv_activation_name(nt->act[l]));
+            return nnv_error_set(err, NNV_EINPUT,
+                                 "%s: element %s %s network layer %d: activation %s, the options give %s", name,
+                                 nnv_element_symbol(Z), what, l + 1, nnv_activation_name(L->activation),
+                                 nnv_activation_name(nt->act[l]));
         memcpy(th + nt->woff[l], L->W, (size_t)L->n_in * (size_t)L->n_out * sizeof *th);
         memcpy(th + nt->boff[l], L->b, (size_t)L->n_out * sizeof *th);
     }
