@@ -787,6 +787,76 @@ START_TEST(test_init_continues)
 }
 END_TEST
 
+/* Refining a potential on more data (--extra-train, --keep-scaling): the extra
+ * frames join the training set only, so validation and test are the same
+ * configurations as before; the kept inputs leave the weights' predictions
+ * unchanged while gmin/gmax widen to the new frames. */
+START_TEST(test_extra_training_frames)
+{
+    static const int Z[3] = {1, 6, 8};
+    ds_set data, extra;
+    sfgen_options so;
+    train_options o;
+    train_report r1, r2;
+    nnv_potential *first = NULL, *again = NULL;
+    nnv_error err;
+    int widened = 0;
+
+    make_set(&data, 30, 5);
+    tiny_options(&o, &so);
+    ck_assert_msg(train_run(&first, &data, 3, Z, &so, &o, NULL, NULL, &r1, &err) == NNV_OK, "%s", err.message);
+    /* Compressed copies of other frames: shorter distances than any training frame. */
+    make_set(&extra, 12, 9);
+    for (int f = 0; f < extra.n_frames; f++) {
+        for (int k = 0; k < 3 * extra.frames[f].n_atoms; k++) extra.frames[f].xyz[k] *= 0.85;
+        morse_label(&extra.frames[f]);
+        ck_assert_int_eq(ds_append(&data, &extra.frames[f], NULL), NNV_OK);
+    }
+    o.n_split = 30;
+    o.extra_name = "hot.extxyz";
+    o.init = first;
+    o.init_name = "first.bin";
+    o.keep_scaling = 1;
+    o.epochs = 1;
+    o.lr = 1e-300;
+    ck_assert_msg(train_run(&again, &data, 3, Z, &so, &o, NULL, NULL, &r2, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(r2.n_extra, 12);
+    ck_assert_int_eq(r2.n_train, r1.n_train + 12);
+    ck_assert_int_eq(r2.n_val, r1.n_val);
+    ck_assert_int_eq(r2.n_test, r1.n_test);
+    for (int k = 1; k < 3; k++) { /* same validation and test configurations, same weights */
+        ck_assert_double_eq_tol(r2.rmse_e[k], r1.rmse_e[k], 1e-12);
+        ck_assert_double_eq_tol(r2.rmse_f[k], r1.rmse_f[k], 1e-12);
+    }
+    for (int e = 0; e < 3; e++) {
+        const nnv_element_model *a = &first->elements[e], *b = &again->elements[e];
+        ck_assert_int_eq(b->n_sf, a->n_sf);
+        for (int k = 0; k < a->n_sf; k++) {
+            ck_assert_ptr_null(sfgen_sf_differs(&a->sf[k], &b->sf[k], 1));
+            ck_assert(b->sf[k].gmin <= a->sf[k].gmin && b->sf[k].gmax >= a->sf[k].gmax);
+            widened += b->sf[k].gmin < a->sf[k].gmin || b->sf[k].gmax > a->sf[k].gmax;
+        }
+    }
+    ck_assert_int_gt(widened, 0);
+    ck_assert_ptr_nonnull(strstr(again->description, "30 configurations"));
+    ck_assert_ptr_nonnull(strstr(again->description, "plus 12 training-only configurations"));
+    ck_assert_ptr_nonnull(strstr(again->description, "from hot.extxyz"));
+    ck_assert_ptr_nonnull(strstr(again->description, "keeping its symmetry functions' shift and scale"));
+    nnv_potential_free(again);
+
+    /* Without --keep-scaling the extra frames change the fitted scaling: refused. */
+    o.keep_scaling = 0;
+    expect_init_refused(&data, first, &o, &so, "scaling differ");
+    /* Kept scaling still needs the same symmetry-function options. */
+    o.keep_scaling = 1;
+    so.rc = 4.5;
+    expect_init_refused(&data, first, &o, &so, "is not one of this run's preset");
+    nnv_potential_free(first);
+    ds_free(&extra);
+    ds_free(&data);
+}
+END_TEST
+
 /* A slice of the committed GFN2-xTB data set reads and trains. */
 START_TEST(test_committed_data)
 {
@@ -837,7 +907,7 @@ END_TEST
 /* The program end to end: exit statuses of docs/exit-status.md and a tiny run. */
 static int run(const char *bin, const char *args)
 {
-    char cmd[2048];
+    char cmd[2400];
     int st;
     snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>&1", bin, args);
     st = system(cmd);
@@ -847,7 +917,7 @@ static int run(const char *bin, const char *args)
 START_TEST(test_cli)
 {
     const char *bdir = getenv("NNVIB_BUILDDIR");
-    char bin[1024], dir[] = "/tmp/nnvib-test-train-XXXXXX", data[128], out[128], args[600];
+    char bin[1024], dir[] = "/tmp/nnvib-test-train-XXXXXX", data[128], out[128], out2[160], args[1200];
     ds_set set;
     nnv_error err;
     nnv_potential *p = NULL;
@@ -880,6 +950,12 @@ START_TEST(test_cli)
     ck_assert_int_eq(run(bin, args), 2);
     snprintf(args, sizeof args, "--init /nonexistent.bin '%s' -o '%s'", data, out);
     ck_assert_int_eq(run(bin, args), 3);
+    snprintf(args, sizeof args, "--keep-scaling '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 2); /* --keep-scaling without --init */
+    snprintf(args, sizeof args, "--keep-scaling=yes '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "--extra-train /nonexistent.extxyz '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 3);
     ck_assert_int_eq(run(bin, "/nonexistent/d.extxyz -o /tmp/x.bin"), 3);
     snprintf(args, sizeof args, "'%s' -o /nonexistent/dir/x.bin", data);
     ck_assert_int_eq(run(bin, args), 5);
@@ -896,6 +972,20 @@ START_TEST(test_cli)
     nnv_potential_free(p);
     snprintf(args, sizeof args, "--evaluate '%s' --by molecule '%s'", out, data);
     ck_assert_int_eq(run(bin, args), 0);
+    /* The refinement path end to end: the toy set again as training-only frames. */
+    {
+        snprintf(out2, sizeof out2, "%s/refined.bin", dir);
+        snprintf(args, sizeof args,
+                 "-q --epochs 1 --lr-schedule cosine --hidden 4 --radial 2 --angular-eta 0 --activation gelu "
+                 "--init '%s' --keep-scaling --extra-train '%s' '%s' -o '%s'",
+                 out, data, data, out2);
+        ck_assert_int_eq(run(bin, args), 0);
+        ck_assert_int_eq(nnv_potential_read(&p, out2, &err), NNV_OK);
+        ck_assert_ptr_nonnull(strstr(p->description, "plus 30 training-only configurations"));
+        nnv_potential_free(p);
+        snprintf(args, sizeof args, "--evaluate '%s' --extra-train '%s' '%s'", out, data, data);
+        ck_assert_int_eq(run(bin, args), 2); /* a training option */
+    }
     snprintf(args, sizeof args, "--evaluate '%s' -o '%s' '%s'", out, out, data);
     ck_assert_int_eq(run(bin, args), 2); /* training options are refused */
     snprintf(args, sizeof args, "--by T '%s' -o '%s'", data, out);
@@ -926,6 +1016,7 @@ START_TEST(test_cli)
     snprintf(args, sizeof args, "--evaluate /nonexistent.bin '%s'", data);
     ck_assert_int_eq(run(bin, args), 3);
     unlink(out);
+    unlink(out2);
     unlink(data);
     rmdir(dir);
     ds_free(&set);
@@ -953,6 +1044,7 @@ int main(void)
     tcase_add_test(tc, test_training_run);
     tcase_add_test(tc, test_lr_schedules);
     tcase_add_test(tc, test_init_continues);
+    tcase_add_test(tc, test_extra_training_frames);
     tcase_add_test(tc, test_committed_data);
     tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);

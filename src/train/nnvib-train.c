@@ -57,6 +57,10 @@ static void help(FILE *f)
           "  --seed N             seed of the split, the initial weights and the batches [1]\n"
           "  --init FILE          start from FILE's weights (a potential nnvib-train wrote with the\n"
           "                       same data set, seed and model options) instead of random ones\n"
+          "  --keep-scaling       with --init: keep FILE's symmetry functions and their scaling\n"
+          "                       (only gmin/gmax are refitted), e.g. to refine it on more data\n"
+          "  --extra-train FILE   more configurations (extended XYZ) for the training set only;\n"
+          "                       the validation and test sets stay those of the data set\n"
           "  --teacher TEXT       method that labelled the data, for the file's description [unknown]\n"
           "Output:\n"
           "  -o, --output FILE    the potential (written complete or not at all); required\n"
@@ -115,7 +119,7 @@ static int parse_activation(const char *s)
 }
 
 typedef struct cli {
-    const char *data, *output, *log, *elements, *evaluate, *by, *init;
+    const char *data, *output, *log, *elements, *evaluate, *by, *init, *extra;
     int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
     const char *split_opt;    /* the first of --seed, --val-frac, --test-frac given */
     int quiet;
@@ -348,12 +352,13 @@ int main(int argc, char **argv)
                 "help", "version", "quiet", "output", "log", "elements", "hidden", "activation", "celu-alpha",
                 "cutoff", "rc", "radial", "angular-eta", "epochs", "batch", "lr", "lr-min", "lr-patience", "lr-schedule",
                 "patience", "energy-weight", "force-weight", "dipole-weight", "val-frac", "test-frac", "seed",
-                "teacher", "evaluate", "by", "init", "split"};
+                "teacher", "evaluate", "by", "init", "split", "keep-scaling", "extra-train"};
             size_t k = 0;
             while (k < sizeof known / sizeof known[0] && strcmp(known[k], name) != 0) k++;
             if (k == sizeof known / sizeof known[0]) return usage("unknown option '%s'", a);
         }
-        takes = !(strcmp(name, "quiet") == 0 || strcmp(name, "help") == 0 || strcmp(name, "version") == 0);
+        takes = !(strcmp(name, "quiet") == 0 || strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
+                  strcmp(name, "keep-scaling") == 0);
         if (!takes && val) return usage("option --%s takes no value", name);
         if (takes && !val) {
             if (i + 1 >= argc) return usage("option --%s needs a value", name);
@@ -464,6 +469,11 @@ int main(int argc, char **argv)
         } else if (strcmp(name, "init") == 0) {
             if (!*val) BAD();
             c.init = val;
+        } else if (strcmp(name, "keep-scaling") == 0) {
+            o.keep_scaling = 1;
+        } else if (strcmp(name, "extra-train") == 0) {
+            if (!*val) BAD();
+            c.extra = val;
         } else {
             return usage("unknown option '%s'", a);
         }
@@ -478,6 +488,7 @@ int main(int argc, char **argv)
     if (c.by) return usage("--by needs --evaluate");
     if (c.split) return usage("--split needs --evaluate");
     if (!c.output) return usage("no output file given (-o FILE)");
+    if (o.keep_scaling && !c.init) return usage("--keep-scaling needs --init");
     if (o.energy_weight == 0 && o.force_weight == 0 && o.dipole_weight == 0)
         return usage("all loss weights are 0");
 
@@ -523,8 +534,19 @@ int main(int argc, char **argv)
     }
     o.data_name = base_name(c.data);
     o.data_crc = crc;
+    if (c.extra) {
+        ds_set extra = {0, 0, NULL};
+        if ((st = ds_read(&extra, c.extra, &o.extra_crc, &err)) != NNV_OK) goto fail;
+        o.n_split = data.n_frames;
+        for (int f = 0; f < extra.n_frames && st == NNV_OK; f++) st = ds_append(&data, &extra.frames[f], &err);
+        ds_free(&extra);
+        if (st != NNV_OK) goto fail;
+        o.extra_name = base_name(c.extra);
+    }
     if (!c.quiet) {
-        fprintf(stderr, "nnvib-train: %s: %d configurations; elements", c.data, data.n_frames);
+        fprintf(stderr, "nnvib-train: %s: %d configurations", c.data, o.n_split ? o.n_split : data.n_frames);
+        if (c.extra) fprintf(stderr, ", %s: %d more for training", c.extra, data.n_frames - o.n_split);
+        fputs("; elements", stderr);
         for (int k = 0; k < nZ; k++) fprintf(stderr, " %s", nnv_element_symbol(Z[k]));
         fputc('\n', stderr);
     }
@@ -534,8 +556,10 @@ int main(int argc, char **argv)
         rc = st == NNV_ENOMEM ? EXIT_INTERNAL : st == NNV_EIO ? EXIT_WRITE : EXIT_INPUT;
         goto cleanup;
     }
-    printf("%s: %d epochs (best %d), %.1f s; configurations train/val/test %d/%d/%d\n", c.output, rep.epochs,
+    printf("%s: %d epochs (best %d), %.1f s; configurations train/val/test %d/%d/%d", c.output, rep.epochs,
            rep.best_epoch, rep.seconds, rep.n_train, rep.n_val, rep.n_test);
+    if (rep.n_extra) printf(" (train includes %d from %s)", rep.n_extra, c.extra);
+    printf("\n");
     if (rep.n_test > 0) {
         printf("test RMSE: energy %.3f meV/atom, forces %.2f meV/A", 1e3 * rep.rmse_e[2], 1e3 * rep.rmse_f[2]);
         if (!isnan(rep.rmse_mu[2])) printf(", dipole %.4f e*A", rep.rmse_mu[2]);

@@ -141,3 +141,33 @@ int sfgen_fit_scaling(nnv_element_model *em, const double *G, size_t n_rows, int
     em->n_sf = kept;
     return kept;
 }
+
+void sfgen_fit_range(nnv_element_model *em, const double *G, size_t n_rows)
+{
+    int ns = em->n_sf;
+    for (int k = 0; k < ns; k++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t r = 0; r < n_rows; r++) {
+            double v = G[r * (size_t)ns + (size_t)k];
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+        if (n_rows) em->sf[k].gmin = lo, em->sf[k].gmax = hi;
+    }
+}
+
+/* Numbers stored in weights.bin agree when equal to rounding: a file made by
+ * the same code from the same options reproduces them. */
+static int same_number(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b))); }
+
+const char *sfgen_sf_differs(const nnv_sf *x, const nnv_sf *y, int scaling)
+{
+    if (x->type != y->type || x->Zj != y->Zj || x->Zk != y->Zk) return "type or neighbours";
+    if (x->cutoff != y->cutoff || !same_number(x->rc, y->rc) || !same_number(x->cutoff_alpha, y->cutoff_alpha))
+        return "cutoff";
+    if (!same_number(x->eta, y->eta) || !same_number(x->rs, y->rs) || !same_number(x->zeta, y->zeta) ||
+        !same_number(x->lambda, y->lambda))
+        return "parameters";
+    if (scaling && (!same_number(x->shift, y->shift) || !same_number(x->scale, y->scale))) return "scaling";
+    return NULL;
+}

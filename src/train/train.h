@@ -78,6 +78,15 @@ int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options 
  * keep (em->n_sf on entry) receives 1 for kept SFs. Returns the new count. */
 int sfgen_fit_scaling(nnv_element_model *em, const double *G, size_t n_rows, int *keep);
 
+/* Only gmin/gmax of every SF of em from G (n_rows x em->n_sf), shift and
+ * scale untouched: the range check of a potential whose scaling is kept. */
+void sfgen_fit_range(nnv_element_model *em, const double *G, size_t n_rows);
+
+/* The first field in which two SFs differ ("type or neighbours", "cutoff",
+ * "parameters", or with scaling != 0 also "scaling"), NULL when they agree
+ * to 1e-9 relative. */
+const char *sfgen_sf_differs(const nnv_sf *a, const nnv_sf *b, int scaling);
+
 /* ---- trainer (trainer.c) ---------------------------------------------------- */
 #define TR_MAX_HIDDEN 8
 
@@ -110,6 +119,17 @@ typedef struct train_options {
     uint32_t data_crc;            /* CRC-32 of the data file, for the description */
     const nnv_potential *init;    /* continue from these weights instead of random ones; NULL: random */
     const char *init_name;        /* its file name, for messages and the description */
+    /* With init: take each element's symmetry functions and their shift and
+     * scale from init (the inputs its weights were trained on) instead of
+     * refitting them; gmin/gmax still come from this run's training frames.
+     * Lets a potential be refined on more data without changing its inputs. */
+    int keep_scaling;
+    /* Frames [0, n_split) are split into training/validation/test; frames
+     * [n_split, n) join the training set only, so the validation and test
+     * sets are those of the first n_split frames alone. 0: every frame. */
+    int n_split;
+    const char *extra_name;       /* file of the training-only frames, for the description */
+    uint32_t extra_crc;           /* its CRC-32 */
 } train_options;
 
 void train_defaults(train_options *o);
@@ -127,7 +147,9 @@ typedef struct train_epoch {
 typedef void (*train_progress_fn)(void *ctx, const train_epoch *ep);
 
 typedef struct train_report {
-    int n_train, n_val, n_test;      /* configurations */
+    int n_train, n_val, n_test;      /* configurations (n_train includes n_extra) */
+    int n_extra;                     /* training-only frames (train_options.n_split) */
+    int n_atoms_extra;               /* their atoms (included in n_atoms_total) */
     int n_atoms_total;
     int epochs, best_epoch;
     double seconds;

@@ -155,6 +155,39 @@ static void net_layout(tr_net *nt, int n_in, const train_options *o, size_t *np)
     nt->units = nt->uoff[nt->n_layers];
 }
 
+/* --keep-scaling: the preset's SFs are replaced by the init file's (a subset
+ * of them, after the constant ones were dropped, with their shift and scale),
+ * so refined weights see the inputs they were trained on. An SF the preset
+ * does not make means other symmetry-function options: refused. */
+static int adopt_scaling(nnv_potential *pot, const train_options *o, nnv_error *err)
+{
+    const nnv_potential *in = o->init;
+    const char *name = o->init_name ? o->init_name : "--init";
+    if (in->n_elements != pot->n_elements)
+        return nnv_error_set(err, NNV_EINPUT, "%s: %d elements, the data set has %d", name, in->n_elements,
+                             pot->n_elements);
+    for (int e = 0; e < pot->n_elements; e++) {
+        const nnv_element_model *a = &in->elements[e];
+        nnv_element_model *b = &pot->elements[e];
+        int j = 0;
+        if (a->Z != b->Z)
+            return nnv_error_set(err, NNV_EINPUT, "%s: element %d is %s, the data set's is %s", name, e + 1,
+                                 nnv_element_symbol(a->Z), nnv_element_symbol(b->Z));
+        /* Dropping keeps the preset's order, so one forward scan matches. */
+        for (int k = 0; k < a->n_sf; k++, j++) {
+            while (j < b->n_sf && sfgen_sf_differs(&a->sf[k], &b->sf[j], 0)) j++;
+            if (j == b->n_sf)
+                return nnv_error_set(err, NNV_EINPUT,
+                                     "%s: element %s symmetry function %d is not one of this run's preset "
+                                     "(same symmetry-function options needed)",
+                                     name, nnv_element_symbol(a->Z), k + 1);
+        }
+        memcpy(b->sf, a->sf, (size_t)a->n_sf * sizeof *b->sf);
+        b->n_sf = a->n_sf;
+    }
+    return NNV_OK;
+}
+
 int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, const int *fit, int n_fit,
                    const train_options *o, nnv_error *err)
 {
@@ -201,6 +234,8 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
     keep = malloc((size_t)nsf0 * sizeof *keep);
     if (!cut || !Zn || !rel || !r || !Gall || !Gn || !Gcap || !keep) goto nomem;
 
+    if (o->init && o->keep_scaling && (rc = adopt_scaling(pot, o, err)) != NNV_OK) goto cleanup;
+
     /* Pass 1: unscaled SF values of the fitting frames, for the scaling. */
     for (int t = 0; t < (fit ? n_fit : data->n_frames); t++) {
         const ds_frame *d = &data->frames[fit ? fit[t] : t];
@@ -228,7 +263,8 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
                                nnv_element_symbol(em->Z));
             goto cleanup;
         }
-        sfgen_fit_scaling(em, Gall[e], Gn[e] / (size_t)em->n_sf, keep);
+        if (o->init && o->keep_scaling) sfgen_fit_range(em, Gall[e], Gn[e] / (size_t)em->n_sf);
+        else sfgen_fit_scaling(em, Gall[e], Gn[e] / (size_t)em->n_sf, keep);
         if (em->n_sf > pb->max_sf) pb->max_sf = em->n_sf;
         net_layout(&pb->enet[e], em->n_sf, o, &np);
         if (pb->charges) net_layout(&pb->qnet[e], em->n_sf, o, &np);
@@ -852,14 +888,21 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   "nnvib-train Behler-Parrinello potential. Teacher: %s. Data set: %s (CRC-32 %08x, %d configurations, "
                   "%d atoms), split by configuration train/validation/test %d/%d/%d with seed %llu. Elements:",
-                  o->teacher, o->data_name, (unsigned)o->data_crc, rep->n_train + rep->n_val + rep->n_test,
-                  rep->n_atoms_total, rep->n_train, rep->n_val, rep->n_test, (unsigned long long)o->seed);
+                  o->teacher, o->data_name, (unsigned)o->data_crc, rep->n_train - rep->n_extra + rep->n_val + rep->n_test,
+                  rep->n_atoms_total - rep->n_atoms_extra, rep->n_train - rep->n_extra, rep->n_val, rep->n_test,
+                  (unsigned long long)o->seed);
+    if (rep->n_extra)
+        n += snprintf(buf + n, sizeof buf - (size_t)n,
+                      ", plus %d training-only configurations (%d atoms) from %.200s (CRC-32 %08x)", rep->n_extra,
+                      rep->n_atoms_extra, o->extra_name ? o->extra_name : "another data set",
+                      (unsigned)o->extra_crc);
     for (int e = 0; e < pb->n_el && n < (int)sizeof buf - 64; e++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, " %s (%d SFs)", nnv_element_symbol(p->elements[e].Z),
                       p->elements[e].n_sf);
     if (o->init)
-        n += snprintf(buf + n, sizeof buf - (size_t)n, ". Training continued from the weights of %.200s",
-                      o->init_name ? o->init_name : "another potential");
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ". Training continued from the weights of %.200s%s",
+                      o->init_name ? o->init_name : "another potential",
+                      o->keep_scaling ? ", keeping its symmetry functions' shift and scale" : "");
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   ". Symmetry functions: sfgen preset, %d radial per element (type 2) and type 9 angular with "
                   "%d eta, zeta 1,2,4, lambda +-1 per element pair, rc %.2f A, %s cutoff; constant ones dropped; "
@@ -937,15 +980,7 @@ static int load_init(tr_problem *pb, const train_options *o, nnv_error *err)
             return nnv_error_set(err, NNV_EINPUT, "%s: element %s has %d symmetry functions, this run makes %d", name,
                                  nnv_element_symbol(a->Z), a->n_sf, b->n_sf);
         for (int k = 0; k < a->n_sf; k++) {
-            const nnv_sf *x = &a->sf[k], *y = &b->sf[k];
-            const char *field = x->type != y->type || x->Zj != y->Zj || x->Zk != y->Zk ? "type or neighbours"
-                                : x->cutoff != y->cutoff || !same_number(x->rc, y->rc) ||
-                                        !same_number(x->cutoff_alpha, y->cutoff_alpha) ? "cutoff"
-                                : !same_number(x->eta, y->eta) || !same_number(x->rs, y->rs) ||
-                                        !same_number(x->zeta, y->zeta) || !same_number(x->lambda, y->lambda)
-                                    ? "parameters"
-                                : !same_number(x->shift, y->shift) || !same_number(x->scale, y->scale) ? "scaling"
-                                                                                                      : NULL;
+            const char *field = sfgen_sf_differs(&a->sf[k], &b->sf[k], 1);
             if (field)
                 return nnv_error_set(err, NNV_EINPUT,
                                      "%s: element %s symmetry function %d: %s differ from this run's (same data set, "
@@ -991,6 +1026,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         has_mu |= data->frames[f].has_dipole;
         has_ef |= data->frames[f].has_energy || data->frames[f].forces != NULL;
         rep->n_atoms_total += data->frames[f].n_atoms;
+        if (o->n_split > 0 && f >= o->n_split) rep->n_atoms_extra += data->frames[f].n_atoms;
     }
     if (!has_ef)
         return nnv_error_set(err, NNV_EINPUT, "%s: no configuration has an energy= or a forces column",
@@ -1001,7 +1037,13 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     /* Split by configuration, fixed seed. */
     order = malloc((size_t)n * sizeof *order);
     if (!order) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
-    train_split(n, o->val_frac, o->test_frac, &r.s, order, &nva, &nte);
+    {
+        int ns = o->n_split > 0 && o->n_split < n ? o->n_split : n;
+        train_split(ns, o->val_frac, o->test_frac, &r.s, order, &nva, &nte);
+        /* Training-only frames extend the training part, after the split. */
+        for (int f = ns; f < n; f++) order[f] = f;
+        rep->n_extra = n - ns;
+    }
     ntr = n - nte - nva;
     te = order;
     va = order + nte;
