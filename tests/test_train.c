@@ -730,6 +730,18 @@ static void expect_init_refused(const ds_set *data, const nnv_potential *init, t
                   fragment);
 }
 
+/* The potential the --init tests continue from: tiny options, 30 toy frames. */
+static nnv_potential *train_first(ds_set *data, train_options *o, sfgen_options *so, train_report *rep)
+{
+    static const int Z[3] = {1, 6, 8};
+    nnv_potential *first = NULL;
+    nnv_error err;
+    make_set(data, 30, 5);
+    tiny_options(o, so);
+    ck_assert_msg(train_run(&first, data, 3, Z, so, o, NULL, NULL, rep, &err) == NNV_OK, "%s", err.message);
+    return first;
+}
+
 START_TEST(test_init_continues)
 {
     static const int Z[3] = {1, 6, 8};
@@ -741,9 +753,7 @@ START_TEST(test_init_continues)
     nnv_error err;
     int differ = 0;
 
-    make_set(&data, 30, 5);
-    tiny_options(&o, &so);
-    ck_assert_msg(train_run(&first, &data, 3, Z, &so, &o, NULL, NULL, &r1, &err) == NNV_OK, "%s", err.message);
+    first = train_first(&data, &o, &so, &r1);
     o.init = first;
     o.init_name = "first.bin";
     o.epochs = 1;
@@ -802,9 +812,7 @@ START_TEST(test_extra_training_frames)
     nnv_error err;
     int widened = 0;
 
-    make_set(&data, 30, 5);
-    tiny_options(&o, &so);
-    ck_assert_msg(train_run(&first, &data, 3, Z, &so, &o, NULL, NULL, &r1, &err) == NNV_OK, "%s", err.message);
+    first = train_first(&data, &o, &so, &r1);
     /* Compressed copies of other frames: shorter distances than any training frame. */
     make_set(&extra, 12, 9);
     for (int f = 0; f < extra.n_frames; f++) {
@@ -841,6 +849,7 @@ START_TEST(test_extra_training_frames)
     ck_assert_ptr_nonnull(strstr(again->description, "30 configurations"));
     ck_assert_ptr_nonnull(strstr(again->description, "plus 12 training-only configurations"));
     ck_assert_ptr_nonnull(strstr(again->description, "from hot.extxyz"));
+    ck_assert_ptr_nonnull(strstr(again->description, "). Elements: H (")); /* the clause in its place */
     ck_assert_ptr_nonnull(strstr(again->description, "keeping its symmetry functions' shift and scale"));
     nnv_potential_free(again);
 

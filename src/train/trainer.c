@@ -887,7 +887,7 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
                  o->lr_schedule == TRAIN_LR_EXP ? "exponential" : "cosine", o->lr_min, o->epochs);
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   "nnvib-train Behler-Parrinello potential. Teacher: %s. Data set: %s (CRC-32 %08x, %d configurations, "
-                  "%d atoms), split by configuration train/validation/test %d/%d/%d with seed %llu. Elements:",
+                  "%d atoms), split by configuration train/validation/test %d/%d/%d with seed %llu",
                   o->teacher, o->data_name, (unsigned)o->data_crc, rep->n_train - rep->n_extra + rep->n_val + rep->n_test,
                   rep->n_atoms_total - rep->n_atoms_extra, rep->n_train - rep->n_extra, rep->n_val, rep->n_test,
                   (unsigned long long)o->seed);
@@ -896,6 +896,7 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
                       ", plus %d training-only configurations (%d atoms) from %.200s (CRC-32 %08x)", rep->n_extra,
                       rep->n_atoms_extra, o->extra_name ? o->extra_name : "another data set",
                       (unsigned)o->extra_crc);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, ". Elements:");
     for (int e = 0; e < pb->n_el && n < (int)sizeof buf - 64; e++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, " %s (%d SFs)", nnv_element_symbol(p->elements[e].Z),
                       p->elements[e].n_sf);
