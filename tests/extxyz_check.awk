@@ -4,13 +4,16 @@
 # back the wrong way breaks the torque), symbols H/C/N/O only. Prints one
 # summary line "frames F atoms A molecules M" or the first problem, exit 1.
 # Variables: -v maxf=... largest |net force| component allowed (eV/Å),
-#            -v maxtorque=... largest |net torque| component (eV).
+#            -v maxtorque=... largest |net torque| component (eV),
+#            -v first=... config index of each molecule's first frame (default 0;
+#            configs must then count up by one).
 function fail(msg) { printf "line %d: %s\n", NR, msg; bad = 1; exit 1 }
 function isnum(s) { return s ~ /^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ }
 function abs(x) { return x < 0 ? -x : x }
 BEGIN {
     if (maxf == "") maxf = 1e-6
     if (maxtorque == "") maxtorque = 1e-4
+    first += 0
     state = 0
 }
 {
@@ -28,7 +31,7 @@ BEGIN {
         t = $0; sub(/^.* T=/, "", t); sub(/ .*/, "", t)
         c = $0; sub(/^.* config=/, "", c)
         if (!isnum(e) || !isnum(d[1]) || !isnum(d[2]) || !isnum(d[3]) || !isnum(t)) fail("non-numeric energy, dipole or T")
-        if (!(m in natoms)) { natoms[m] = n; nmol++; expect[m] = 0 }
+        if (!(m in natoms)) { natoms[m] = n; nmol++; expect[m] = first }
         if (natoms[m] != n) fail("molecule " m " with " n " atoms, before " natoms[m])
         if (c + 0 != expect[m]) fail("molecule " m ": config " c ", expected " expect[m])
         expect[m]++

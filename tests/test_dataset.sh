@@ -1,61 +1,71 @@
 #!/bin/sh
-# The committed GFN2-xTB training set (weights/data/gfn2xtb-hcno.extxyz.gz):
-# intact (its sha256 file), every frame in the documented extended-XYZ layout
-# with finite numbers, zero net force and torque (tests/extxyz_check.awk),
-# at least 20 molecules and 3000 frames, every molecule a shipped molecules/
-# file with the same elements in the same order, and, when python3-ase is
-# installed, readable by ase.io.read with energy, forces and dipole.
+# The committed GFN2-xTB training sets: the data set the potentials are split
+# and trained on (weights/data/gfn2xtb-hcno.extxyz.gz) and the training-only
+# hot set (gfn2xtb-hcno-hot.extxyz.gz). Each: intact (its sha256 file), every
+# frame in the documented extended-XYZ layout with finite numbers, zero net
+# force and torque (tests/extxyz_check.awk), at least 20 molecules, every
+# molecule a shipped molecules/ file with the same elements in the same
+# order, and, when python3-ase is installed, readable by ase.io.read with
+# energy, forces and dipole. The hot set must hold no T=0 frame (those repeat
+# frames of the main set, which may be test configurations).
 # Needs no xtb: CI checks the data without regenerating it.
 set -u
 SRC=${NNVIB_SRCDIR:-.}
-DATA="$SRC/weights/data/gfn2xtb-hcno.extxyz.gz"
-if [ ! -f "$DATA" ]; then
-    echo "FAIL: $DATA missing"
-    exit 1
-fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nnvib-data.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-if command -v sha256sum >/dev/null 2>&1; then
-    (cd "$SRC/weights/data" && sha256sum -c --quiet gfn2xtb-hcno.extxyz.gz.sha256) || fail "sha256 mismatch"
-fi
-gzip -dc "$DATA" >"$tmp/data.extxyz" || { echo "FAIL: cannot gunzip $DATA"; exit 1; }
-
-summary=$(awk -f "$SRC/tests/extxyz_check.awk" "$tmp/data.extxyz")
-echo "data set: $summary"
-set -- $summary
-nframes=0
-if [ "${1:-}" != frames ]; then
-    fail "format: $summary"
-else
-    nframes=$2
-    [ "$2" -ge 3000 ] || fail "only $2 frames"
-    [ "$6" -ge 20 ] || fail "only $6 molecules"
-fi
-
-# Element sequence of the first frame of every molecule vs molecules/NAME.xyz.
-awk '/^Properties/ { m = $0; sub(/^.* molecule=/, "", m); sub(/ .*/, "", m); take = !(m in seen); seen[m] = 1
-                     if (take) printf "%s", m; next }
-     /^[0-9]+$/ { if (take) printf "\n"; take = 0; next }
-     take { printf " %s", $1 }
-     END { if (take) printf "\n" }' "$tmp/data.extxyz" | sed '/^$/d' >"$tmp/first"
-while read -r name elements; do
-    f="$SRC/molecules/$name.xyz"
-    if [ ! -f "$f" ]; then fail "molecule $name has no molecules/$name.xyz"; continue; fi
-    want=$(awk 'NR > 2 && NF >= 4 { printf "%s%s", sep, $1; sep = " " }' "$f")
-    [ "$want" = "$elements" ] || fail "$name: data set atoms '$elements', molecules/$name.xyz '$want'"
-done <"$tmp/first"
-
 PY=
 for p in python3 /usr/bin/python3; do
     if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import ase.io' 2>/dev/null; then PY=$p; break; fi
 done
-if [ -z "$PY" ]; then
-    echo "note: no python3 with ASE (Debian: python3-ase); ASE read check skipped"
-else
-    out=$("$PY" - "$tmp/data.extxyz" "$nframes" <<'EOF' 2>&1
+[ -n "$PY" ] || echo "note: no python3 with ASE (Debian: python3-ase); ASE read checks skipped"
+
+# check_set NAME FIRST_CONFIG: the checks above on weights/data/NAME, whose
+# molecules start at config FIRST_CONFIG ($min_frames frames at least);
+# leaves the plain text in $tmp/data.extxyz.
+check_set() {
+    name=$1
+    first=$2
+    data="$SRC/weights/data/$name"
+    if [ ! -f "$data" ]; then
+        fail "$data missing"
+        return
+    fi
+    if command -v sha256sum >/dev/null 2>&1; then
+        (cd "$SRC/weights/data" && sha256sum -c --quiet "$name.sha256") || fail "$name: sha256 mismatch"
+    fi
+    gzip -dc "$data" >"$tmp/data.extxyz" || { fail "cannot gunzip $data"; return; }
+
+    summary=$(awk -v first="$first" -f "$SRC/tests/extxyz_check.awk" "$tmp/data.extxyz")
+    echo "$name: $summary"
+    # shellcheck disable=SC2086
+    set -- $summary
+    nframes=0
+    if [ "${1:-}" != frames ]; then
+        fail "$name: format: $summary"
+    else
+        nframes=$2
+        [ "$2" -ge "$min_frames" ] || fail "$name: only $2 frames"
+        [ "$6" -ge 20 ] || fail "$name: only $6 molecules"
+    fi
+
+    # Element sequence of the first frame of every molecule vs molecules/NAME.xyz.
+    awk '/^Properties/ { m = $0; sub(/^.* molecule=/, "", m); sub(/ .*/, "", m); take = !(m in seen); seen[m] = 1
+                         if (take) printf "%s", m; next }
+         /^[0-9]+$/ { if (take) printf "\n"; take = 0; next }
+         take { printf " %s", $1 }
+         END { if (take) printf "\n" }' "$tmp/data.extxyz" | sed '/^$/d' >"$tmp/first"
+    while read -r mol elements; do
+        f="$SRC/molecules/$mol.xyz"
+        if [ ! -f "$f" ]; then fail "$name: molecule $mol has no molecules/$mol.xyz"; continue; fi
+        want=$(awk 'NR > 2 && NF >= 4 { printf "%s%s", sep, $1; sep = " " }' "$f")
+        [ "$want" = "$elements" ] || fail "$name: $mol: data set atoms '$elements', molecules/$mol.xyz '$want'"
+    done <"$tmp/first"
+
+    if [ -n "$PY" ]; then
+        if out=$("$PY" - "$tmp/data.extxyz" "$nframes" <<'EOF' 2>&1
 import sys, math, ase.io
 frames = ase.io.read(sys.argv[1], index=':')
 assert len(frames) == int(sys.argv[2]), (len(frames), sys.argv[2])
@@ -65,8 +75,21 @@ for a in frames:
     assert 'molecule' in a.info and 'T' in a.info and 'config' in a.info
 print(len(frames))
 EOF
-) && echo "ASE read $out frames" || fail "ASE: $out"
-fi
+); then
+            echo "$name: ASE read $out frames"
+        else
+            fail "$name: ASE: $out"
+        fi
+    fi
+}
+
+min_frames=3000
+check_set gfn2xtb-hcno.extxyz.gz 0
+# The hot set starts at config 7: the minimum and its six scalings are dropped.
+min_frames=1000
+check_set gfn2xtb-hcno-hot.extxyz.gz 7
+n0=$(grep -c ' T=0 ' "$tmp/data.extxyz")
+[ "$n0" -eq 0 ] || fail "gfn2xtb-hcno-hot.extxyz.gz: $n0 frames at T=0 (they repeat frames of the main set)"
 
 [ "$fails" -eq 0 ] || exit 1
-echo "PASS: committed data set"
+echo "PASS: committed data sets"
