@@ -101,18 +101,26 @@ nomem:
     return rc;
 }
 
+/* Sum, minimum and maximum of column k of G (n_rows x ns). */
+static double column_range(const double *G, size_t n_rows, int ns, int k, double *lo, double *hi)
+{
+    double sum = 0.0;
+    *lo = INFINITY, *hi = -INFINITY;
+    for (size_t r = 0; r < n_rows; r++) {
+        double v = G[r * (size_t)ns + (size_t)k];
+        sum += v;
+        if (v < *lo) *lo = v;
+        if (v > *hi) *hi = v;
+    }
+    return sum;
+}
+
 int sfgen_fit_scaling(nnv_element_model *em, const double *G, size_t n_rows, int *keep)
 {
     int ns = em->n_sf, kept = 0;
     for (int k = 0; k < ns; k++) {
-        double mean = 0.0, var = 0.0, lo = INFINITY, hi = -INFINITY;
+        double lo, hi, mean = column_range(G, n_rows, ns, k, &lo, &hi), var = 0.0;
         nnv_sf *sf = &em->sf[k];
-        for (size_t r = 0; r < n_rows; r++) {
-            double v = G[r * (size_t)ns + (size_t)k];
-            mean += v;
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
-        }
         if (n_rows) mean /= (double)n_rows;
         for (size_t r = 0; r < n_rows; r++) {
             double d = G[r * (size_t)ns + (size_t)k] - mean;
@@ -144,30 +152,22 @@ int sfgen_fit_scaling(nnv_element_model *em, const double *G, size_t n_rows, int
 
 void sfgen_fit_range(nnv_element_model *em, const double *G, size_t n_rows)
 {
-    int ns = em->n_sf;
-    for (int k = 0; k < ns; k++) {
-        double lo = INFINITY, hi = -INFINITY;
-        for (size_t r = 0; r < n_rows; r++) {
-            double v = G[r * (size_t)ns + (size_t)k];
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
-        }
-        if (n_rows) em->sf[k].gmin = lo, em->sf[k].gmax = hi;
-    }
+    for (int k = 0; k < em->n_sf && n_rows; k++)
+        column_range(G, n_rows, em->n_sf, k, &em->sf[k].gmin, &em->sf[k].gmax);
 }
 
-/* Numbers stored in weights.bin agree when equal to rounding: a file made by
- * the same code from the same options reproduces them. */
-static int same_number(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b))); }
+int sfgen_same_number(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b))); }
 
 const char *sfgen_sf_differs(const nnv_sf *x, const nnv_sf *y, int scaling)
 {
     if (x->type != y->type || x->Zj != y->Zj || x->Zk != y->Zk) return "type or neighbours";
-    if (x->cutoff != y->cutoff || !same_number(x->rc, y->rc) || !same_number(x->cutoff_alpha, y->cutoff_alpha))
+    if (x->cutoff != y->cutoff || !sfgen_same_number(x->rc, y->rc) ||
+        !sfgen_same_number(x->cutoff_alpha, y->cutoff_alpha))
         return "cutoff";
-    if (!same_number(x->eta, y->eta) || !same_number(x->rs, y->rs) || !same_number(x->zeta, y->zeta) ||
-        !same_number(x->lambda, y->lambda))
+    if (!sfgen_same_number(x->eta, y->eta) || !sfgen_same_number(x->rs, y->rs) ||
+        !sfgen_same_number(x->zeta, y->zeta) || !sfgen_same_number(x->lambda, y->lambda))
         return "parameters";
-    if (scaling && (!same_number(x->shift, y->shift) || !same_number(x->scale, y->scale))) return "scaling";
+    if (scaling && (!sfgen_same_number(x->shift, y->shift) || !sfgen_same_number(x->scale, y->scale)))
+        return "scaling";
     return NULL;
 }

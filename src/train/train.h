@@ -82,6 +82,10 @@ int sfgen_fit_scaling(nnv_element_model *em, const double *G, size_t n_rows, int
  * scale untouched: the range check of a potential whose scaling is kept. */
 void sfgen_fit_range(nnv_element_model *em, const double *G, size_t n_rows);
 
+/* Two numbers stored in weights.bin agree to rounding (1e-9 relative): a file
+ * made by the same code from the same options reproduces them. */
+int sfgen_same_number(double a, double b);
+
 /* The first field in which two SFs differ ("type or neighbours", "cutoff",
  * "parameters", or with scaling != 0 also "scaling"), NULL when they agree
  * to 1e-9 relative. */

@@ -159,20 +159,31 @@ static void net_layout(tr_net *nt, int n_in, const train_options *o, size_t *np)
  * of them, after the constant ones were dropped, with their shift and scale),
  * so refined weights see the inputs they were trained on. An SF the preset
  * does not make means other symmetry-function options: refused. */
-static int adopt_scaling(nnv_potential *pot, const train_options *o, nnv_error *err)
+/* The --init file has the run's elements, in the same order. */
+static int init_elements_match(const train_options *o, const nnv_potential *pot, nnv_error *err)
 {
     const nnv_potential *in = o->init;
     const char *name = o->init_name ? o->init_name : "--init";
     if (in->n_elements != pot->n_elements)
         return nnv_error_set(err, NNV_EINPUT, "%s: %d elements, the data set has %d", name, in->n_elements,
                              pot->n_elements);
+    for (int e = 0; e < pot->n_elements; e++)
+        if (in->elements[e].Z != pot->elements[e].Z)
+            return nnv_error_set(err, NNV_EINPUT, "%s: element %d is %s, the data set's is %s", name, e + 1,
+                                 nnv_element_symbol(in->elements[e].Z), nnv_element_symbol(pot->elements[e].Z));
+    return NNV_OK;
+}
+
+static int adopt_scaling(nnv_potential *pot, const train_options *o, nnv_error *err)
+{
+    const nnv_potential *in = o->init;
+    const char *name = o->init_name ? o->init_name : "--init";
+    int rc = init_elements_match(o, pot, err);
+    if (rc != NNV_OK) return rc;
     for (int e = 0; e < pot->n_elements; e++) {
         const nnv_element_model *a = &in->elements[e];
         nnv_element_model *b = &pot->elements[e];
         int j = 0;
-        if (a->Z != b->Z)
-            return nnv_error_set(err, NNV_EINPUT, "%s: element %d is %s, the data set's is %s", name, e + 1,
-                                 nnv_element_symbol(a->Z), nnv_element_symbol(b->Z));
         /* Dropping keeps the preset's order, so one forward scan matches. */
         for (int k = 0; k < a->n_sf; k++, j++) {
             while (j < b->n_sf && sfgen_sf_differs(&a->sf[k], &b->sf[j], 0)) j++;
@@ -888,9 +899,9 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   "nnvib-train Behler-Parrinello potential. Teacher: %s. Data set: %s (CRC-32 %08x, %d configurations, "
                   "%d atoms), split by configuration train/validation/test %d/%d/%d with seed %llu",
-                  o->teacher, o->data_name, (unsigned)o->data_crc, rep->n_train - rep->n_extra + rep->n_val + rep->n_test,
-                  rep->n_atoms_total - rep->n_atoms_extra, rep->n_train - rep->n_extra, rep->n_val, rep->n_test,
-                  (unsigned long long)o->seed);
+                  o->teacher, o->data_name, (unsigned)o->data_crc,
+                  rep->n_train - rep->n_extra + rep->n_val + rep->n_test, rep->n_atoms_total - rep->n_atoms_extra,
+                  rep->n_train - rep->n_extra, rep->n_val, rep->n_test, (unsigned long long)o->seed);
     if (rep->n_extra)
         n += snprintf(buf + n, sizeof buf - (size_t)n,
                       ", plus %d training-only configurations (%d atoms) from %.200s (CRC-32 %08x)", rep->n_extra,
@@ -931,11 +942,6 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     return NNV_OK;
 }
 
-/* Relative agreement of two numbers stored in weights.bin: the init file's
- * scaling was computed from the same split by the same code, so anything
- * but rounding-level agreement means another data set, split or preset. */
-static int same_number(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b))); }
-
 static int load_net(const tr_net *nt, double *th, const nnv_network *src, const char *what, int Z, const char *name,
                     nnv_error *err)
 {
@@ -948,7 +954,7 @@ static int load_net(const tr_net *nt, double *th, const nnv_network *src, const 
             return nnv_error_set(err, NNV_EINPUT, "%s: element %s %s network layer %d is %dx%d, the options give %dx%d",
                                  name, nnv_element_symbol(Z), what, l + 1, L->n_out, L->n_in, nt->size[l + 1],
                                  nt->size[l]);
-        if (L->activation != nt->act[l] || (L->activation == NNV_ACT_CELU && !same_number(L->param, nt->param)))
+        if (L->activation != nt->act[l] || (L->activation == NNV_ACT_CELU && !sfgen_same_number(L->param, nt->param)))
             return nnv_error_set(err, NNV_EINPUT,
                                  "%s: element %s %s network layer %d: activation %s, the options give %s", name,
                                  nnv_element_symbol(Z), what, l + 1, nnv_activation_name(L->activation),
@@ -966,17 +972,13 @@ static int load_init(tr_problem *pb, const train_options *o, nnv_error *err)
 {
     const nnv_potential *in = o->init;
     const char *name = o->init_name ? o->init_name : "--init";
-    if (in->n_elements != pb->n_el)
-        return nnv_error_set(err, NNV_EINPUT, "%s: %d elements, the data set has %d", name, in->n_elements, pb->n_el);
+    int rc = init_elements_match(o, pb->pot, err);
+    if (rc != NNV_OK) return rc;
     if (!!(in->flags & NNV_FLAG_CHARGES) != !!pb->charges)
         return nnv_error_set(err, NNV_EINPUT, "%s: %s charge networks, but the dipole weight is %s", name,
                              (in->flags & NNV_FLAG_CHARGES) ? "has" : "has no", pb->charges ? "> 0" : "0");
     for (int e = 0; e < pb->n_el; e++) {
         const nnv_element_model *a = &in->elements[e], *b = &pb->pot->elements[e];
-        int rc;
-        if (a->Z != b->Z)
-            return nnv_error_set(err, NNV_EINPUT, "%s: element %d is %s, the data set's is %s", name, e + 1,
-                                 nnv_element_symbol(a->Z), nnv_element_symbol(b->Z));
         if (a->n_sf != b->n_sf)
             return nnv_error_set(err, NNV_EINPUT, "%s: element %s has %d symmetry functions, this run makes %d", name,
                                  nnv_element_symbol(a->Z), a->n_sf, b->n_sf);
@@ -1015,6 +1017,8 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     nnv_potential *pot = NULL;
     tr_problem *pb = NULL;
     int *order = NULL, *tr = NULL, *va = NULL, *te = NULL, n = data->n_frames, ntr, nva, nte, rc;
+    /* Frames [ns, n) are training-only (train_options.n_split). */
+    int ns = o->n_split > 0 && o->n_split < n ? o->n_split : n;
     int np, since_best = 0, since_decay = 0, has_mu = 0, has_ef = 0;
     double *grad = NULL, *m1 = NULL, *m2 = NULL, *best = NULL, lr = o->lr, best_val = INFINITY, t0 = now_seconds();
     double b1t = 1.0, b2t = 1.0;
@@ -1027,7 +1031,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         has_mu |= data->frames[f].has_dipole;
         has_ef |= data->frames[f].has_energy || data->frames[f].forces != NULL;
         rep->n_atoms_total += data->frames[f].n_atoms;
-        if (o->n_split > 0 && f >= o->n_split) rep->n_atoms_extra += data->frames[f].n_atoms;
+        if (f >= ns) rep->n_atoms_extra += data->frames[f].n_atoms;
     }
     if (!has_ef)
         return nnv_error_set(err, NNV_EINPUT, "%s: no configuration has an energy= or a forces column",
@@ -1038,13 +1042,10 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     /* Split by configuration, fixed seed. */
     order = malloc((size_t)n * sizeof *order);
     if (!order) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
-    {
-        int ns = o->n_split > 0 && o->n_split < n ? o->n_split : n;
-        train_split(ns, o->val_frac, o->test_frac, &r.s, order, &nva, &nte);
-        /* Training-only frames extend the training part, after the split. */
-        for (int f = ns; f < n; f++) order[f] = f;
-        rep->n_extra = n - ns;
-    }
+    train_split(ns, o->val_frac, o->test_frac, &r.s, order, &nva, &nte);
+    /* Training-only frames extend the training part, after the split. */
+    for (int f = ns; f < n; f++) order[f] = f;
+    rep->n_extra = n - ns;
     ntr = n - nte - nva;
     te = order;
     va = order + nte;
