@@ -4,10 +4,12 @@
 #define NNVIB_H
 
 #include <nnvib/core.h>
+#include <nnvib/units.h>
 #include <nnvib/structure.h>
 #include <nnvib/potential.h>
 #include <nnvib/model.h>
 #include <nnvib/vib.h>
+#include <nnvib/optimize.h>
 #include <nnvib/n2p2.h>
 #include <nnvib/thermo.h>
 #include <nnvib/spectrum.h>

@@ -34,7 +34,7 @@ START_TEST(hungarian_square_known)
     const double c[9] = {4, 1, 3, 2, 0, 5, 3, 2, 2};
     int rc[3];
     double total = -1;
-    ck_assert_int_eq(nnv_assign_min_cost(3, 3, c, rc, &total, NULL), NNV_OK);
+    ck_assert_int_eq(asg_min_cost(3, 3, c, rc, &total, NULL), NNV_OK);
     ck_assert(tu_close(total, 5, 1e-12, 0));
     ck_assert_int_eq(rc[0], 1);
     ck_assert_int_eq(rc[1], 0);
@@ -49,14 +49,14 @@ START_TEST(hungarian_rectangular_known)
     const double c[8] = {9, 7, 2, 1, 8, 5, 6, 0};
     int rc[2], rc_t[4];
     double ct[8], total;
-    ck_assert_int_eq(nnv_assign_min_cost(2, 4, c, rc, &total, NULL), NNV_OK);
+    ck_assert_int_eq(asg_min_cost(2, 4, c, rc, &total, NULL), NNV_OK);
     ck_assert(tu_close(total, 2, 1e-12, 0));
     ck_assert_int_eq(rc[0], 2);
     ck_assert_int_eq(rc[1], 3);
     /* The transpose (4 rows x 2 columns): same optimum, two rows unassigned. */
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 4; j++) ct[j * 2 + i] = c[i * 4 + j];
-    ck_assert_int_eq(nnv_assign_min_cost(4, 2, ct, rc_t, &total, NULL), NNV_OK);
+    ck_assert_int_eq(asg_min_cost(4, 2, ct, rc_t, &total, NULL), NNV_OK);
     ck_assert(tu_close(total, 2, 1e-12, 0));
     ck_assert_int_eq(rc_t[0], -1);
     ck_assert_int_eq(rc_t[1], -1);
@@ -72,21 +72,21 @@ START_TEST(hungarian_empty_and_ties)
     double total = -1;
     nnv_error err = {0, ""};
     /* 0 x n and n x 0: nothing to assign, every row unassigned. */
-    ck_assert_int_eq(nnv_assign_min_cost(0, 5, NULL, NULL, &total, NULL), NNV_OK);
+    ck_assert_int_eq(asg_min_cost(0, 5, NULL, NULL, &total, NULL), NNV_OK);
     ck_assert(total == 0);
-    ck_assert_int_eq(nnv_assign_min_cost(3, 0, NULL, rc, &total, NULL), NNV_OK);
+    ck_assert_int_eq(asg_min_cost(3, 0, NULL, rc, &total, NULL), NNV_OK);
     ck_assert_int_eq(rc[0], -1);
     ck_assert_int_eq(rc[2], -1);
     /* All costs equal: any perfect matching is optimal. */
-    ck_assert_int_eq(nnv_assign_min_cost(4, 4, tie, rc, &total, NULL), NNV_OK);
+    ck_assert_int_eq(asg_min_cost(4, 4, tie, rc, &total, NULL), NNV_OK);
     ck_assert(tu_close(total, 12, 1e-12, 0));
     check_matching(4, 4, rc);
     /* Bad arguments are refused, not crashed on. */
     {
         double bad[4] = {1, NAN, 2, 3};
-        ck_assert_int_eq(nnv_assign_min_cost(2, 2, bad, rc, &total, &err), NNV_EUSAGE);
+        ck_assert_int_eq(asg_min_cost(2, 2, bad, rc, &total, &err), NNV_EUSAGE);
         ck_assert_ptr_nonnull(strstr(err.message, "row 1, column 2"));
-        ck_assert_int_eq(nnv_assign_min_cost(-1, 2, bad, rc, &total, NULL), NNV_EUSAGE);
+        ck_assert_int_eq(asg_min_cost(-1, 2, bad, rc, &total, NULL), NNV_EUSAGE);
     }
 }
 END_TEST
@@ -139,7 +139,7 @@ START_TEST(hungarian_brute_force)
                 if (rep >= 4 && (n + m) % 3 != rep % 3) continue; /* keep the run short */
                 /* Half of the cases with small integers, so that ties are common. */
                 for (int k = 0; k < n * m; k++) c[k] = rep % 2 ? floor(rnd() * 4) : rnd() * 1000;
-                ck_assert_int_eq(nnv_assign_min_cost(n, m, c, rc, &total, NULL), NNV_OK);
+                ck_assert_int_eq(asg_min_cost(n, m, c, rc, &total, NULL), NNV_OK);
                 check_matching(n, m, rc);
                 memset(used, 0, sizeof used);
                 double best = brute(n, m, c, 0, used, 0);

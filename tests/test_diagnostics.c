@@ -130,7 +130,7 @@ START_TEST(test_path_geometry)
     nnv_path pa = {NNV_PATH_TORSION, {0, 1, 2, 3}, {0, 0, 0}, -30, 30};
     double x[12], d0 = dihedral(x0, 0, 1, 2, 3), dd;
     nnv_error err;
-    ck_assert_int_eq(nnv_path_point(x, &pa, s, 25.0, &err), NNV_OK);
+    ck_assert_int_eq(diag_path_point(x, &pa, s, 25.0, &err), NNV_OK);
     dd = fmod(dihedral(x, 0, 1, 2, 3) - d0 + 540.0, 360.0) - 180.0;
     ck_assert_msg(tu_close(dd, 25.0, 1e-9, 0), "dihedral moved by %g", dd);
     for (int q = 0; q < 9; q++) ck_assert(x[q] == x0[q]); /* H1, O1, O2 fixed */
@@ -138,7 +138,7 @@ START_TEST(test_path_geometry)
     ck_assert(tu_close(dist(x, 1, 3), dist(x0, 1, 3), 1e-12, 0));
     /* A bond path changes that distance by t. */
     pa = (nnv_path){NNV_PATH_BOND, {1, 2, 0, 0}, {0, 0, 0}, -0.1, 0.1};
-    ck_assert_int_eq(nnv_path_point(x, &pa, s, 0.07, &err), NNV_OK);
+    ck_assert_int_eq(diag_path_point(x, &pa, s, 0.07, &err), NNV_OK);
     ck_assert(tu_close(dist(x, 1, 2), dist(x0, 1, 2) + 0.07, 1e-12, 0));
     /* Bad paths are refused with a message, not a crash. */
     pa.atoms[1] = 1;
@@ -316,11 +316,11 @@ static nnv_structure *molecule(const char *name)
 START_TEST(test_md_units)
 {
     /* The MD unit, checked against the independent wavenumber constant of
-     * vib.h: omega = sqrt(eV/(A^2 u)) = sqrt(NNV_MD_ACCEL) rad/fs, and
+     * vib.h: omega = sqrt(eV/(A^2 u)) = sqrt(NNV_ACCEL_FACTOR) rad/fs, and
      * nu~ = omega / (2 pi c) with c = 2.99792458e10 cm/s. */
-    double nu = sqrt(NNV_MD_ACCEL) * 1e15 / (2.0 * 3.14159265358979323846 * 2.99792458e10);
+    double nu = sqrt(NNV_ACCEL_FACTOR) * 1e15 / (2.0 * 3.14159265358979323846 * 2.99792458e10);
     ck_assert_msg(tu_close(nu, NNV_CM1_FACTOR, 0, 1e-9), "%.12g vs %.12g", nu, NNV_CM1_FACTOR);
-    ck_assert(tu_close(NNV_MD_EV_PER_UA2FS2, 103.6427, 1e-4, 0));
+    ck_assert(tu_close(NNV_EV_PER_UA2FS2, 103.6427, 1e-4, 0));
 }
 END_TEST
 

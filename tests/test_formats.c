@@ -215,7 +215,7 @@ START_TEST(test_cml_methane)
 
     methane(&fx);
     snprintf(path, sizeof path, "%s/m.cml", dir);
-    ck_assert_msg(nnv_write_cml(path, fx.s, fx.r, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_cml_write(path, fx.s, fx.r, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
     ck_assert_int_eq(dir_entries(dir), 1); /* no temporary left */
 
     /* Jmol picks its Molpro reader from the first 16 KB of text. */
@@ -375,7 +375,7 @@ START_TEST(test_cml_imaginary_and_thermo)
     memset(&info, 0, sizeof info);
     info.thermo = &t;
     snprintf(path, sizeof path, "%s/w.cml", dir);
-    ck_assert_msg(nnv_write_cml(path, fx.s, NULL, fx.v, &info, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_cml_write(path, fx.s, NULL, fx.v, &info, &err) == NNV_OK, "%s", err.message);
     doc = parse_ok(path);
     mol = first_child(xmlDocGetRootElement(doc), "molecule", NS_CML);
     /* Water: two O-H bonds, no H-H bond (1.51 A > 1.2 x 0.62 A). */
@@ -425,7 +425,7 @@ START_TEST(test_cml_escaping)
 
     water_synthetic(&fx, "a<b & \"c\" 'd' ]]> \x01 \xff \xc3\xa9</molecule>");
     snprintf(path, sizeof path, "%s/e.cml", dir);
-    ck_assert_msg(nnv_write_cml(path, fx.s, NULL, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_cml_write(path, fx.s, NULL, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
     text = tu_read_file(path, NULL);
     ck_assert_ptr_nonnull(text);
     ck_assert_ptr_null(strstr(text, "a<b"));
@@ -460,7 +460,7 @@ START_TEST(test_cml_all_imaginary)
     fx.v->ir_intensities = calloc(3, sizeof(double));
     ck_assert_ptr_nonnull(fx.v->ir_intensities);
     snprintf(path, sizeof path, "%s/i.cml", dir);
-    ck_assert_msg(nnv_write_cml(path, fx.s, NULL, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_cml_write(path, fx.s, NULL, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
     doc = parse_ok(path);
     mol = first_child(xmlDocGetRootElement(doc), "molecule", NS_CML);
     ck_assert_ptr_null(first_child(xmlDocGetRootElement(doc), "spectrum", NS_CML));
@@ -484,7 +484,7 @@ START_TEST(test_atomic_failures)
     char *dir = tmpdir(), path[256];
     nnv_error err = {0, ""};
     int (*writers[3])(const char *, const nnv_structure *, const nnv_result *, const nnv_vib *,
-                      const nnv_write_info *, nnv_error *) = {nnv_write_cml, nnv_write_molden, nnv_write_extxyz};
+                      const nnv_write_info *, nnv_error *) = {nnv_cml_write, nnv_molden_write, nnv_extxyz_write};
 
     water_synthetic(&fx, NULL);
     for (int w = 0; w < 3; w++) {
@@ -505,13 +505,13 @@ START_TEST(test_atomic_failures)
     /* Bad input is refused before any file is opened. */
     fx.v->frequencies[1] = NAN;
     snprintf(path, sizeof path, "%s/nan.cml", dir);
-    ck_assert_int_eq(nnv_write_cml(path, fx.s, NULL, fx.v, NULL, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_cml_write(path, fx.s, NULL, fx.v, NULL, &err), NNV_EINPUT);
     ck_assert_msg(strstr(err.message, "mode 2") != NULL, "%s", err.message);
     fx.v->frequencies[1] = 1595.25;
     fx.v->n_atoms = 4;
-    ck_assert_int_eq(nnv_write_molden(path, fx.s, NULL, fx.v, NULL, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_molden_write(path, fx.s, NULL, fx.v, NULL, &err), NNV_EUSAGE);
     fx.v->n_atoms = 3;
-    ck_assert_int_eq(nnv_write_extxyz(NULL, fx.s, NULL, fx.v, NULL, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_extxyz_write(NULL, fx.s, NULL, fx.v, NULL, &err), NNV_EUSAGE);
     ck_assert_int_eq(dir_entries(dir), 0);
     /* An existing target is replaced whole. */
     snprintf(path, sizeof path, "%s/old.molden", dir);
@@ -521,7 +521,7 @@ START_TEST(test_atomic_failures)
         ck_assert_ptr_nonnull(f);
         fputs("old contents\n", f);
         fclose(f);
-        ck_assert_int_eq(nnv_write_molden(path, fx.s, NULL, fx.v, NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_molden_write(path, fx.s, NULL, fx.v, NULL, &err), NNV_OK);
         text = tu_read_file(path, NULL);
         ck_assert_ptr_nonnull(text);
         ck_assert_msg(!strncmp(text, "[Molden Format]\n", 16), "%.40s", text);
@@ -617,7 +617,7 @@ START_TEST(test_molden_methane)
     ck_assert_ptr_nonnull(d);
     methane(&fx);
     snprintf(path, sizeof path, "%s/m.molden", dir);
-    ck_assert_msg(nnv_write_molden(path, fx.s, fx.r, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_molden_write(path, fx.s, fx.r, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
     molden_read(path, d);
     ck_assert_int_eq(d->n_sections, 7);
     for (int i = 0; i < 7; i++) ck_assert_str_eq(d->order[i], order[i]);
@@ -654,7 +654,7 @@ START_TEST(test_molden_no_intensities)
     ck_assert_ptr_nonnull(d);
     water_synthetic(&fx, "water [test]\twith a tab");
     snprintf(path, sizeof path, "%s/w.molden", dir);
-    ck_assert_msg(nnv_write_molden(path, fx.s, NULL, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_molden_write(path, fx.s, NULL, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
     molden_read(path, d);
     ck_assert_int_eq(d->n_sections, 6); /* no [INT] */
     ck_assert_int_eq(d->n_freq, 3);
@@ -681,7 +681,7 @@ START_TEST(test_extxyz_methane)
 
     methane(&fx);
     snprintf(path, sizeof path, "%s/m.extxyz", dir);
-    ck_assert_msg(nnv_write_extxyz(path, fx.s, fx.r, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_extxyz_write(path, fx.s, fx.r, fx.v, NULL, &err) == NNV_OK, "%s", err.message);
     text = tu_read_file(path, NULL);
     ck_assert_ptr_nonnull(text);
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -784,7 +784,7 @@ START_TEST(test_single_atom)
 
     ck_assert(nnv_structure_new(&s, 1, Z, xyz, &err) == NNV_OK);
     snprintf(path, sizeof path, "%s/ar.cml", dir);
-    ck_assert_msg(nnv_write_cml(path, s, NULL, NULL, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_cml_write(path, s, NULL, NULL, NULL, &err) == NNV_OK, "%s", err.message);
     doc = parse_ok(path);
     ck_assert_ptr_null(first_child(xmlDocGetRootElement(doc), "vibrations", NS_MOLPRO));
     ck_assert_int_eq(count_children(first_child(first_child(xmlDocGetRootElement(doc), "molecule", NS_CML),
@@ -793,12 +793,12 @@ START_TEST(test_single_atom)
                      1);
     xmlFreeDoc(doc);
     snprintf(path, sizeof path, "%s/ar.molden", dir);
-    ck_assert_int_eq(nnv_write_molden(path, s, NULL, NULL, NULL, &err), NNV_OK);
+    ck_assert_int_eq(nnv_molden_write(path, s, NULL, NULL, NULL, &err), NNV_OK);
     text = tu_read_file(path, NULL);
     ck_assert_ptr_null(strstr(text, "[FREQ]"));
     free(text);
     snprintf(path, sizeof path, "%s/ar.xyz", dir);
-    ck_assert_int_eq(nnv_write_extxyz(path, s, NULL, NULL, NULL, &err), NNV_OK);
+    ck_assert_int_eq(nnv_extxyz_write(path, s, NULL, NULL, NULL, &err), NNV_OK);
     text = tu_read_file(path, NULL);
     ck_assert_msg(!strncmp(text, "1\n", 2) && strstr(text, "\nAr ") && !strstr(strstr(text, "\nAr ") + 1, "\n1\n"),
                   "%s", text);

@@ -554,7 +554,7 @@ START_TEST(test_weights_layout)
     /* serialize() gives back the very bytes built here. */
     unsigned char *out = NULL;
     size_t n = 0;
-    ck_assert_msg(nnv_potential_serialize(p, &out, &n, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_potential_serialize(&out, &n, p, &err) == NNV_OK, "%s", err.message);
     ck_assert(n == B.n && memcmp(out, B.b, n) == 0);
     free(out);
     nnv_potential_free(p);
@@ -564,7 +564,7 @@ START_TEST(test_weights_layout)
     B = build(0, &L);
     ck_assert_msg(parse_bytes(&p, B.b, B.n, &err) == NNV_OK, "%s", err.message);
     ck_assert(p->flags == 0 && p->elements[0].charge.n_layers == 0 && p->elements[1].charge.n_layers == 0);
-    ck_assert_msg(nnv_potential_serialize(p, &out, &n, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_potential_serialize(&out, &n, p, &err) == NNV_OK, "%s", err.message);
     ck_assert(n == B.n && memcmp(out, B.b, n) == 0);
     free(out);
     nnv_potential_free(p);
@@ -867,36 +867,36 @@ START_TEST(test_weights_serialize_validates)
     ck_assert_int_eq(parse_bytes(&p, B.b, B.n, &err), NNV_OK);
 
     p->elements[0].sf[1].rc = -1.0;
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_EINPUT);
     ck_assert_msg(strstr(err.message, "'element[0](Z=1).sf[1].rc'"), "%s", err.message);
     ck_assert_ptr_null(out);
     p->elements[0].sf[1].rc = 5.5;
 
     p->elements[1].sf[1].lambda = 0.0;
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_EINPUT);
     p->elements[1].sf[1].lambda = 1.0;
 
     p->elements[0].energy.layers[1].n_in = 3; /* chain 3 -> 2, then 3 -> 1 */
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_EINPUT);
     ck_assert_msg(strstr(err.message, "chain"), "%s", err.message);
     p->elements[0].energy.layers[1].n_in = 2;
 
     p->flags = 0; /* charge networks present but not flagged */
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_EINPUT);
     p->flags = 6;
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_EINPUT);
     p->flags = 1;
 
     p->elements[1].Z = 1; /* not ascending */
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_EINPUT);
     p->elements[1].Z = 8;
 
     p->description[0] = (char)0xff;
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_EINPUT);
     ck_assert_msg(strstr(err.message, "'description'"), "%s", err.message);
     p->description[0] = 't';
 
-    ck_assert_int_eq(nnv_potential_serialize(p, &out, &n, &err), NNV_OK);
+    ck_assert_int_eq(nnv_potential_serialize(&out, &n, p, &err), NNV_OK);
     ck_assert(n == B.n && memcmp(out, B.b, n) == 0);
     free(out);
 
@@ -906,7 +906,7 @@ START_TEST(test_weights_serialize_validates)
         ck_assert_ptr_nonnull(mkdtemp(dir));
         snprintf(path, sizeof path, "%s/w.bin", dir);
         p->elements[0].E0 = NAN;
-        ck_assert_int_eq(nnv_potential_write(p, path, &err), NNV_EINPUT);
+        ck_assert_int_eq(nnv_potential_write(path, p, &err), NNV_EINPUT);
         ck_assert_int_eq(rmdir(dir), 0); /* fails unless the folder is empty */
     }
     nnv_potential_free(p);
@@ -1064,7 +1064,7 @@ START_TEST(test_conformance_roundtrip)
         ck_assert_msg(nnv_potential_read(&p, path, &err) == NNV_OK, "%s: %s", path, err.message);
         ck_assert_int_eq(p->warnings.count, 0);
         check_case_features(de->d_name, p);
-        ck_assert_msg(nnv_potential_serialize(p, &bytes_out, &len_out, &err) == NNV_OK, "%s", err.message);
+        ck_assert_msg(nnv_potential_serialize(&bytes_out, &len_out, p, &err) == NNV_OK, "%s", err.message);
         ck_assert_msg(len_out == len_file && memcmp(bytes_out, file, len_file) == 0,
                       "%s: serialize() does not reproduce the file", path);
         free(bytes_out);
@@ -1072,7 +1072,7 @@ START_TEST(test_conformance_roundtrip)
         for (int twice = 0; twice < 2; twice++) {
             char *again;
             size_t len_again = 0;
-            ck_assert_msg(nnv_potential_write(p, out, &err) == NNV_OK, "%s", err.message);
+            ck_assert_msg(nnv_potential_write(out, p, &err) == NNV_OK, "%s", err.message);
             again = tu_read_file(out, &len_again);
             ck_assert(again && len_again == len_file && memcmp(again, file, len_file) == 0);
             free(again);
@@ -1096,7 +1096,7 @@ START_TEST(test_conformance_roundtrip)
         nnv_error err = {0};
         snprintf(path, sizeof path, "%s/case000/weights.bin", dir);
         ck_assert_int_eq(nnv_potential_read(&p, path, &err), NNV_OK);
-        ck_assert_int_eq(nnv_potential_write(p, "/nonexistent-dir/w.bin", &err), NNV_EIO);
+        ck_assert_int_eq(nnv_potential_write("/nonexistent-dir/w.bin", p, &err), NNV_EIO);
         ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent-dir/w.bin"));
         nnv_potential_free(p);
     }

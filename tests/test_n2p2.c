@@ -460,7 +460,7 @@ START_TEST(test_roundtrip)
     tmp = copy_to_temp(scr); /* any scratch folder */
     free(scr);
     file = cat(tmp, "weights.bin");
-    ck_assert_msg(nnv_potential_write(p, file, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_potential_write(file, p, &err) == NNV_OK, "%s", err.message);
     ck_assert_msg(nnv_potential_read(&q, file, &err) == NNV_OK, "%s", err.message);
     ck_assert_str_eq(q->description, p->description);
     for (int i = 0; i < 3; i++) {

@@ -31,16 +31,16 @@ START_TEST(test_identical)
     double a[N];
     for (int i = 0; i < N; i++) a[i] = lorentz(i, 200, 7) + 0.3 * lorentz(i, 350, 3);
     double r = 0, c = 0;
-    ck_assert_int_eq(nnv_similarity(&r, &c, N, a, a, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(&r, &c, N, a, a, NULL), NNV_OK);
     ck_assert(tu_close(r, 1, 1e-14, 0));
     ck_assert(tu_close(c, 1, 1e-14, 0));
     /* both are invariant to a positive scale; Pearson also to an offset */
     double b[N];
     for (int i = 0; i < N; i++) b[i] = 1e-9 * a[i];
-    ck_assert_int_eq(nnv_similarity(&r, &c, N, a, b, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(&r, &c, N, a, b, NULL), NNV_OK);
     ck_assert(tu_close(r, 1, 1e-12, 0) && tu_close(c, 1, 1e-12, 0));
     for (int i = 0; i < N; i++) b[i] = 5 + 2 * a[i];
-    ck_assert_int_eq(nnv_similarity(&r, NULL, N, a, b, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(&r, NULL, N, a, b, NULL), NNV_OK);
     ck_assert(tu_close(r, 1, 1e-12, 0));
 }
 END_TEST
@@ -63,7 +63,7 @@ START_TEST(test_shifted_lorentzians)
         b[i] = lorentz(x, d, g);
     }
     double r, c;
-    ck_assert_int_eq(nnv_similarity(&r, &c, n, a, b, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(&r, &c, n, a, b, NULL), NNV_OK);
     double cos_exact = 4 * g * g / (d * d + 4 * g * g);
     ck_assert_msg(tu_close(c, cos_exact, 2e-4, 0), "cosine %.8f, expected %.8f", c, cos_exact);
     double L = 2 * W;
@@ -89,14 +89,14 @@ START_TEST(test_orthogonal_and_anti)
         if (i > 200) box2[i] = 2;
     }
     double r, c;
-    ck_assert_int_eq(nnv_similarity(&r, &c, N, s, co, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(&r, &c, N, s, co, NULL), NNV_OK);
     ck_assert(tu_close(r, 0, 1e-12, 0) && tu_close(c, 0, 1e-12, 0));
-    ck_assert_int_eq(nnv_similarity(NULL, &c, N, box1, box2, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(NULL, &c, N, box1, box2, NULL), NNV_OK);
     ck_assert(c == 0); /* no overlap at all */
-    ck_assert_int_eq(nnv_similarity(&r, NULL, N, s, m, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(&r, NULL, N, s, m, NULL), NNV_OK);
     ck_assert(tu_close(r, -1, 1e-13, 0));
     for (int i = 0; i < N; i++) m[i] = -s[i];
-    ck_assert_int_eq(nnv_similarity(&r, &c, N, s, m, NULL), NNV_OK);
+    ck_assert_int_eq(spc_similarity(&r, &c, N, s, m, NULL), NNV_OK);
     ck_assert(tu_close(r, -1, 1e-13, 0) && tu_close(c, -1, 1e-13, 0));
 }
 END_TEST
@@ -106,15 +106,15 @@ START_TEST(test_similarity_bad)
     double a[4] = {1, 2, 3, 4}, z[4] = {0}, k[4] = {2, 2, 2, 2}, bad[4] = {1, NAN, 3, 4};
     double inf[4] = {1, 2, INFINITY, 4}, r, c;
     nnv_error err = {0};
-    ck_assert_int_eq(nnv_similarity(&r, &c, 1, a, a, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_similarity(&r, &c, 4, a, NULL, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_similarity(&r, &c, 4, a, bad, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_similarity(&r, &c, 4, inf, a, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_similarity(&r, &c, 4, a, z, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_similarity(&r, NULL, 4, k, a, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_similarity(&r, &c, 1, a, a, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_similarity(&r, &c, 4, a, NULL, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_similarity(&r, &c, 4, a, bad, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_similarity(&r, &c, 4, inf, a, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_similarity(&r, &c, 4, a, z, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_similarity(&r, NULL, 4, k, a, &err), NNV_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "constant"));
     /* a constant spectrum still has a cosine */
-    ck_assert_int_eq(nnv_similarity(NULL, &c, 4, k, a, &err), NNV_OK);
+    ck_assert_int_eq(spc_similarity(NULL, &c, 4, k, a, &err), NNV_OK);
     ck_assert(tu_close(c, 10 / sqrt(4 * 30.0), 1e-14, 0));
 }
 END_TEST
@@ -261,7 +261,7 @@ START_TEST(test_resample_linear)
         double dx = steps[k], x0 = x[0] + 0.37;
         int n = (int)((x[N - 1] - x0) / dx) + 1;
         if (n > 1000) n = 1000;
-        ck_assert_int_eq(nnv_resample(out, n, x0, dx, N, x, y, NULL), NNV_OK);
+        ck_assert_int_eq(spc_resample(out, n, x0, dx, N, x, y, NULL), NNV_OK);
         for (int i = 0; i < n; i++) {
             double xi = x0 + i * dx;
             /* cells cut by an end of the data have their mean off centre */
@@ -271,14 +271,14 @@ START_TEST(test_resample_linear)
         }
     }
     /* exact ends: the grid may start and stop on the data ends */
-    ck_assert_int_eq(nnv_resample(out, 2, x[0], x[N - 1] - x[0], N, x, y, NULL), NNV_OK);
+    ck_assert_int_eq(spc_resample(out, 2, x[0], x[N - 1] - x[0], N, x, y, NULL), NNV_OK);
     /* averaging: a fast alternation of ±1 on a grid 10× coarser averages to ~0 */
     double xa[1001], ya[1001];
     for (int i = 0; i <= 1000; i++) {
         xa[i] = i;
         ya[i] = (i % 2) ? 1 : -1;
     }
-    ck_assert_int_eq(nnv_resample(out, 90, 50, 10, 1001, xa, ya, NULL), NNV_OK);
+    ck_assert_int_eq(spc_resample(out, 90, 50, 10, 1001, xa, ya, NULL), NNV_OK);
     for (int i = 0; i < 90; i++) ck_assert(fabs(out[i]) <= 0.1 + 1e-12);
 }
 END_TEST
@@ -287,15 +287,15 @@ START_TEST(test_resample_bad)
 {
     double x[3] = {1, 2, 3}, y[3] = {1, 2, 3}, xd[3] = {1, 3, 2}, yn[3] = {1, NAN, 3}, o[10];
     nnv_error err = {0};
-    ck_assert_int_eq(nnv_resample(o, 3, 0.5, 1, 3, x, y, &err), NNV_EUSAGE); /* before the data */
-    ck_assert_int_eq(nnv_resample(o, 4, 1, 1, 3, x, y, &err), NNV_EUSAGE);   /* beyond */
-    ck_assert_int_eq(nnv_resample(o, 0, 1, 1, 3, x, y, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_resample(o, 2, 1, 0, 3, x, y, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_resample(o, 2, 1, -1, 3, x, y, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_resample(o, 2, NAN, 1, 3, x, y, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_resample(o, 2, 1, 1, 3, xd, y, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_resample(o, 2, 1, 1, 3, x, yn, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_resample(o, 2, 1, 1, 1, x, y, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_resample(o, 3, 0.5, 1, 3, x, y, &err), NNV_EUSAGE); /* before the data */
+    ck_assert_int_eq(spc_resample(o, 4, 1, 1, 3, x, y, &err), NNV_EUSAGE);   /* beyond */
+    ck_assert_int_eq(spc_resample(o, 0, 1, 1, 3, x, y, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_resample(o, 2, 1, 0, 3, x, y, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_resample(o, 2, 1, -1, 3, x, y, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_resample(o, 2, NAN, 1, 3, x, y, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_resample(o, 2, 1, 1, 3, xd, y, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_resample(o, 2, 1, 1, 3, x, yn, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_resample(o, 2, 1, 1, 1, x, y, &err), NNV_EINPUT);
 }
 END_TEST
 
@@ -306,22 +306,22 @@ START_TEST(test_smooth)
     enum { N = 2001 };
     static double y[N];
     for (int i = 0; i < N; i++) y[i] = 4.5;
-    ck_assert_int_eq(nnv_smooth_gaussian(y, N, 1, 30, NULL), NNV_OK);
+    ck_assert_int_eq(spc_smooth_gaussian(y, N, 1, 30, NULL), NNV_OK);
     for (int i = 0; i < N; i++) ck_assert(tu_close(y[i], 4.5, 1e-13, 0));
     /* a spike becomes a Gaussian of the FWHM: area kept, half height at ±15 */
     memset(y, 0, sizeof y);
     y[1000] = 1;
-    ck_assert_int_eq(nnv_smooth_gaussian(y, N, 1, 30, NULL), NNV_OK);
+    ck_assert_int_eq(spc_smooth_gaussian(y, N, 1, 30, NULL), NNV_OK);
     double area = 0;
     for (int i = 0; i < N; i++) area += y[i];
     ck_assert(tu_close(area, 1, 1e-12, 0));
     ck_assert(tu_close(y[1015] / y[1000], 0.5, 2e-3, 0));
     nnv_error err = {0};
-    ck_assert_int_eq(nnv_smooth_gaussian(y, N, 1, 0, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_smooth_gaussian(y, N, 0, 30, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_smooth_gaussian(y, 0, 1, 30, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_smooth_gaussian(y, N, 1, 0, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_smooth_gaussian(y, N, 0, 30, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_smooth_gaussian(y, 0, 1, 30, &err), NNV_EUSAGE);
     y[3] = NAN;
-    ck_assert_int_eq(nnv_smooth_gaussian(y, N, 1, 30, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_smooth_gaussian(y, N, 1, 30, &err), NNV_EINPUT);
 }
 END_TEST
 
@@ -340,7 +340,7 @@ START_TEST(test_peaks_planted)
     }
     nnv_peak *p = NULL;
     int n = 0;
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, N, x, y, 0.05, 0.02, NULL), NNV_OK);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, N, x, y, 0.05, 0.02, NULL), NNV_OK);
     ck_assert_int_eq(n, 3);
     for (int k = 0; k < 3; k++) {
         ck_assert_msg(fabs(p[k].x - pos[k]) < 1.5, "peak %d at %g, planted %g", k, p[k].x, pos[k]);
@@ -351,11 +351,11 @@ START_TEST(test_peaks_planted)
     }
     free(p);
     /* height threshold above the third peak: two left */
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, N, x, y, 0.3, 0.02, NULL), NNV_OK);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, N, x, y, 0.3, 0.02, NULL), NNV_OK);
     ck_assert_int_eq(n, 2);
     free(p);
     /* no threshold: the noise maxima count too */
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, N, x, y, 0, 0, NULL), NNV_OK);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, N, x, y, 0, 0, NULL), NNV_OK);
     ck_assert(n > 100);
     free(p);
 }
@@ -376,14 +376,14 @@ START_TEST(test_peaks_flat_top)
     }
     nnv_peak *p = NULL;
     int n = 0;
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, N, x, y, 0.05, 0.02, NULL), NNV_OK);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, N, x, y, 0.05, 0.02, NULL), NNV_OK);
     ck_assert_int_eq(n, 1);
     ck_assert(fabs(p[0].x - 2325) < 1);
     ck_assert_msg(fabs(p[0].centre - 2350) < 1, "centre %g", p[0].centre);
     free(p);
     /* a plateau of equal values counts once, at its middle */
     double xp[7] = {1, 2, 3, 4, 5, 6, 7}, yp[7] = {0, 1, 2, 2, 2, 1, 0};
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 7, xp, yp, 0, 0, NULL), NNV_OK);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 7, xp, yp, 0, 0, NULL), NNV_OK);
     ck_assert_int_eq(n, 1);
     ck_assert(p[0].x == 4 && p[0].centre == 4 && p[0].prominence == 2);
     free(p);
@@ -397,13 +397,13 @@ START_TEST(test_peaks_bad)
     nnv_peak *p = NULL;
     int n = 5;
     nnv_error err = {0};
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 2, x, y, 0.1, 0.1, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 4, x, yn, 0.1, 0.1, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 4, x, yz, 0.1, 0.1, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 4, xd, y, 0.1, 0.1, &err), NNV_EINPUT);
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 4, x, y, -0.1, 0.1, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 4, x, y, 0.1, 1.0, &err), NNV_EUSAGE);
-    ck_assert_int_eq(nnv_find_peaks(&p, &n, 4, x, y, NAN, 0.1, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 2, x, y, 0.1, 0.1, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 4, x, yn, 0.1, 0.1, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 4, x, yz, 0.1, 0.1, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 4, xd, y, 0.1, 0.1, &err), NNV_EINPUT);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 4, x, y, -0.1, 0.1, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 4, x, y, 0.1, 1.0, &err), NNV_EUSAGE);
+    ck_assert_int_eq(spc_find_peaks(&p, &n, 4, x, y, NAN, 0.1, &err), NNV_EUSAGE);
     ck_assert_ptr_null(p);
     ck_assert_int_eq(n, 0);
 }
@@ -562,7 +562,7 @@ START_TEST(test_nist)
         /* raw: peaks of the absorbance at the file's own resolution */
         nnv_peak *p = NULL;
         int n = 0;
-        ck_assert_int_eq(nnv_find_peaks(&p, &n, a->n_points, a->x, a->y, 0.05, 0.02, &err), NNV_OK);
+        ck_assert_int_eq(spc_find_peaks(&p, &n, a->n_points, a->x, a->y, 0.05, 0.02, &err), NNV_OK);
         for (int b = 0; b < 2 && c->band[b] > 0; b++) {
             double d = nearest(p, n, c->band[b]);
             if (strstr(c->file, "monoxide")) {
@@ -644,8 +644,8 @@ START_TEST(test_plot_bad)
     /* nothing was left behind by the failures */
     ck_assert_int_ne(access(path, F_OK), 0);
     ck_assert_int_eq(rmdir(dir), 0);
-    ck_assert_str_eq(nnv_plot_colour(0), "#000000");
-    ck_assert_str_eq(nnv_plot_colour(NNV_PLOT_N_COLOURS + 1), nnv_plot_colour(1));
+    ck_assert_str_eq(plot_colour(0), "#000000");
+    ck_assert_str_eq(plot_colour(NNV_PLOT_N_COLOURS + 1), plot_colour(1));
 }
 END_TEST
 

@@ -278,7 +278,7 @@ START_TEST(test_sfgen_presets)
         ck_assert_int_eq(n_ang, 120);
         add_dummy_net(&p->elements[e].energy, em->n_sf);
     }
-    ck_assert_int_eq(nnv_potential_serialize(p, &buf, &len, &err), NNV_OK);
+    ck_assert_int_eq(nnv_potential_serialize(&buf, &len, p, &err), NNV_OK);
     free(buf);
     nnv_potential_free(p);
 
@@ -596,7 +596,7 @@ START_TEST(test_training_run)
 
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/toy.bin", dir);
-    ck_assert_int_eq(nnv_potential_write(pot, path, &err), NNV_OK);
+    ck_assert_int_eq(nnv_potential_write(path, pot, &err), NNV_OK);
     ck_assert_msg(nnv_potential_read(&back, path, &err) == NNV_OK, "%s", err.message);
     {
         nnv_structure *s = NULL;

@@ -18,18 +18,6 @@
 extern "C" {
 #endif
 
-/** Minimum-cost assignment (Hungarian algorithm with potentials, Kuhn 1955 /
- *  Munkres 1957, in the O(n²m) shortest-augmenting-path form of Jonker and
- *  Volgenant 1987). cost is n_rows × n_cols, row-major, every entry finite.
- *  Exactly min(n_rows, n_cols) pairs are made (no row or column twice) with
- *  the smallest total cost; the rest stay unassigned. Either count may be 0.
- *  @param[out] row_col  n_rows entries: the column of each row, -1 when unassigned (may be NULL if n_rows = 0)
- *  @param[out] total    sum of the chosen costs (may be NULL)
- *  @return NNV_OK, NNV_EUSAGE (negative count, NULL array, non-finite cost,
- *          more than 4·10⁶ entries), NNV_ENOMEM. */
-int nnv_assign_min_cost(int n_rows, int n_cols, const double *cost, int *row_col, double *total,
-                        nnv_error *err);
-
 /** Error figures of computed against reference frequencies (cm⁻¹). */
 typedef struct nnv_metrics {
     int n_pairs;          /**< reference bands with at least one assigned computed mode */
@@ -66,7 +54,7 @@ typedef struct nnv_assignment {
 /** Assign n_calc computed frequencies (cm⁻¹, negative = imaginary) to the
  *  bands of ref. A band of degeneracy g is g slots, each taking one computed
  *  mode; the cost of mode i in a slot of band b is |ν_i − ν_b|, and the
- *  assignment minimising the total is found by nnv_assign_min_cost. Ties in
+ *  assignment minimising the total is found by the Hungarian algorithm. Ties in
  *  the total (common: all modes on one side of their bands) are broken
  *  towards the smaller Σ Δν² by adding 1e-7·Δν² to each cost, so the result
  *  does not flip with rounding; total_cost is still Σ|Δν|. Imaginary

@@ -46,6 +46,9 @@ int nnv_error_set(nnv_error *err, int code, const char *fmt, ...)
 #endif
     ;
 
+/** The library's version, e.g. "0.2.0" (static string). */
+const char *nnv_version(void);
+
 /** Short English name of a status code ("bad input", ...). */
 const char *nnv_strerror(int code);
 

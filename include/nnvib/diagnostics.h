@@ -71,9 +71,6 @@ typedef struct nnv_scan {
  *  finite numbers). NNV_OK or NNV_EUSAGE with a message. */
 int nnv_path_check(const nnv_path *path, const nnv_structure *s, nnv_error *err);
 
-/** The positions at t along the path (xyz: 3N, caller-allocated). */
-int nnv_path_point(double *xyz, const nnv_path *path, const nnv_structure *s, double t, nnv_error *err);
-
 /** Scan a quantity along the path with steps h, h/2, ..., h/2^(n_levels-1).
  *  Every level evaluates the whole range, so a kink anywhere on the path is
  *  crossed at every level, and each level reports where its largest jump is.

@@ -3,7 +3,7 @@
  * drifts and fluctuates ~dt², a C0 one does not).
  *
  * Units: positions Å, velocities Å/fs, time fs, masses u, energies eV,
- * temperatures K. Accelerations: a = F/m * NNV_MD_ACCEL, with F in eV/Å and
+ * temperatures K. Accelerations: a = F/m * NNV_ACCEL_FACTOR (units.h), with F in eV/Å and
  * m in u giving Å/fs². */
 #ifndef NNVIB_MD_H
 #define NNVIB_MD_H
@@ -12,19 +12,11 @@
 #include <nnvib/core.h>
 #include <nnvib/potential.h>
 #include <nnvib/structure.h>
+#include <nnvib/units.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Energy of 1 u·Å²/fs² in eV, from CODATA 2018:
- *  1 u = 1.66053906660e-27 kg, 1 Å²/fs² = 1e10 m²/s², 1 eV = 1.602176634e-19 J,
- *  so 1 u·Å²/fs² = 1.66053906660e-17 J = 103.6426965... eV. */
-#define NNV_MD_EV_PER_UA2FS2 (1.66053906660e-17 / 1.602176634e-19)
-/** Å/fs² per (eV/Å)/u: 1 / NNV_MD_EV_PER_UA2FS2 = 9.64853321...e-3. */
-#define NNV_MD_ACCEL (1.0 / NNV_MD_EV_PER_UA2FS2)
-/** Boltzmann constant in eV/K (CODATA 2018, exact). */
-#define NNV_MD_KB 8.617333262e-5
 
 /** The state of a run: positions, velocities and the forces at the positions. */
 typedef struct nnv_md_state {

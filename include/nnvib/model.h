@@ -45,9 +45,20 @@ typedef struct nnv_result {
     double *dipole_deriv;     /**< 3 x 3N, d mu_alpha / d x_b, e */
 } nnv_result;
 
-/** Evaluate the potential. Fails (naming the atom) when the structure has an
- *  element the potential has no block for. total_charge is used only with
- *  charge networks. */
+/** Evaluate the potential: the energy and SF values always, the rest as
+ *  `want` asks (NNV_WANT_HESSIAN implies the forces). total_charge is used
+ *  only with charge networks. Nothing non-finite is ever returned.
+ *  @param[out] out  the results, free with nnv_result_free
+ *  @return NNV_OK;
+ *          NNV_EUSAGE for a NULL or empty structure or potential;
+ *          NNV_EINPUT for an element the potential has no block for, a
+ *          non-finite position, mass or total charge (the message names the atom);
+ *          NNV_ENUMERIC when the networks give a non-finite energy, force,
+ *          Hessian element, charge or dipole derivative (named), or the total
+ *          energy overflows;
+ *          NNV_ENOMEM when out of memory or when the 3N x 3N Hessian would
+ *          exceed the Hessian budget (2048 MiB unless the environment sets
+ *          NNVIB_MAX_HESSIAN_MB). */
 int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s,
                 double total_charge, unsigned want, nnv_error *err);
 

@@ -7,6 +7,7 @@
 
 #include <nnvib/core.h>
 #include <nnvib/potential.h>
+#include <nnvib/units.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,10 +26,6 @@ enum nnv_n2p2_energy_unit {
     NNV_N2P2_HARTREE = 1,
     NNV_N2P2_EV = 2
 };
-
-/** Bohr radius in Å and Hartree in eV (CODATA 2018), used for the conversion. */
-#define NNV_BOHR_IN_ANGSTROM 0.529177210903
-#define NNV_HARTREE_IN_EV 27.211386245988
 
 /** Conversion options; all-zero (memset or {0}) means "units from input.nn". */
 typedef struct nnv_n2p2_options {

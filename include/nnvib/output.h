@@ -19,13 +19,11 @@
 #include <nnvib/model.h>
 #include <nnvib/vib.h>
 #include <nnvib/thermo.h>
+#include <nnvib/units.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Bohr radius in Å (CODATA 2018), for Molden's [FR-COORD]. */
-#define NNV_BOHR_ANGSTROM 0.529177210903
 
 /** Descriptive extras for the writers; every field may be NULL (a NULL
  *  nnv_write_info means all NULL). */
@@ -53,15 +51,15 @@ typedef struct nnv_write_info {
  *  @return NNV_OK; NNV_EUSAGE for NULL arguments or atom counts that do not
  *          match; NNV_EINPUT for non-finite numbers; NNV_EIO when the file
  *          cannot be written; NNV_ENOMEM. */
-int nnv_write_cml(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
+int nnv_cml_write(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
                   const nnv_write_info *info, nnv_error *err);
 
 /** Write a Molden file: [Molden Format], [Title], [Atoms] Angs, and with a
  *  harmonic analysis [FREQ] (cm⁻¹, negative = imaginary), [INT] (km/mol, when
  *  v has IR intensities), [FR-COORD] (bohr) and [FR-NORM-COORD] (normalised
  *  Cartesian displacements, one `vibration N` block per mode).
- *  Arguments and return values as nnv_write_cml (r is not used). */
-int nnv_write_molden(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
+ *  Arguments and return values as nnv_cml_write (r is not used). */
+int nnv_molden_write(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
                      const nnv_write_info *info, nnv_error *err);
 
 /** Write an extended-XYZ file (ASE's dialect): frame 0 is the equilibrium
@@ -69,8 +67,8 @@ int nnv_write_molden(const char *path, const nnv_structure *s, const nnv_result 
  *  masses (u) and mode (normalised Cartesian displacement; zeros in frame 0),
  *  and in the comment line the mode's number, frequency (cm⁻¹) and, when
  *  known, its IR intensity and the energy (eV).
- *  Arguments and return values as nnv_write_cml. */
-int nnv_write_extxyz(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
+ *  Arguments and return values as nnv_cml_write. */
+int nnv_extxyz_write(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
                      const nnv_write_info *info, nnv_error *err);
 
 #ifdef __cplusplus

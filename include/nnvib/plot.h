@@ -21,9 +21,6 @@ enum nnv_plot_kind {
  *  reddish purple, sky blue, yellow. */
 #define NNV_PLOT_N_COLOURS 8
 
-/** The palette colour index % NNV_PLOT_N_COLOURS as "#rrggbb" (static). */
-const char *nnv_plot_colour(int index);
-
 /** One data series. */
 typedef struct nnv_plot_series {
     int kind;            /**< enum nnv_plot_kind */

@@ -85,12 +85,17 @@ int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err);
 int nnv_potential_parse(nnv_potential **out, const unsigned char *buf, size_t len,
                         const char *name, nnv_error *err);
 
-/** Serialise to a newly allocated buffer (free() it), validated as the reader does. */
-int nnv_potential_serialize(const nnv_potential *p, unsigned char **buf, size_t *len,
-                            nnv_error *err);
+/** Serialise p to a newly allocated buffer *buf of *len bytes (free() it),
+ *  validated as the reader does.
+ *  @return NNV_OK, NNV_EUSAGE (NULL argument), NNV_EINPUT (a potential the
+ *          format cannot hold: the message names the element and the field),
+ *          NNV_ENOMEM. */
+int nnv_potential_serialize(unsigned char **buf, size_t *len, const nnv_potential *p, nnv_error *err);
 
-/** Write a weights.bin file: to a temporary name, then renamed when complete. */
-int nnv_potential_write(const nnv_potential *p, const char *path, nnv_error *err);
+/** Write p as a weights.bin file at path: to a temporary name, then renamed
+ *  when complete (an existing file stays as it was on failure).
+ *  @return as nnv_potential_serialize, and NNV_EIO when the file cannot be written. */
+int nnv_potential_write(const char *path, const nnv_potential *p, nnv_error *err);
 
 /** The parameters of element Z, or NULL when the file has no block for it. */
 const nnv_element_model *nnv_potential_element(const nnv_potential *p, int Z);

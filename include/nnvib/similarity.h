@@ -6,82 +6,11 @@
 #define NNVIB_SIMILARITY_H
 
 #include <nnvib/core.h>
-#include <nnvib/jcamp.h>
+#include <nnvib/spectrum.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Default transmittance floor: T below it is clipped, so A <= 3. */
-#define NNV_ABSORBANCE_T_FLOOR 1.0e-3
-/** Default baseline: this percentile of the absorbance is subtracted. */
-#define NNV_ABSORBANCE_BASELINE_PERCENTILE 5.0
-
-/** Options for nnv_jcamp_to_absorbance (a zero-initialised struct = defaults). */
-typedef struct nnv_absorbance_options {
-    double t_floor;   /**< transmittance floor (fraction, 0 < t_floor < 1); 0 = NNV_ABSORBANCE_T_FLOOR */
-    double baseline_percentile; /**< 0..100 (0 = NNV_ABSORBANCE_BASELINE_PERCENTILE); negative = keep the baseline */
-} nnv_absorbance_options;
-
-/** What the Y values of the file were. */
-enum nnv_absorbance_source {
-    NNV_FROM_ABSORBANCE = 0,    /**< absorbance or a quantity proportional to it (kept) */
-    NNV_FROM_TRANSMITTANCE = 1, /**< transmittance as a fraction: A = −log10 T */
-    NNV_FROM_PERCENT_T = 2      /**< transmittance in percent: A = −log10(T/100) */
-};
-
-/** A spectrum on strictly ascending, not necessarily uniform, wavenumbers. */
-typedef struct nnv_xy_spectrum {
-    int n_points;
-    double *x;        /**< cm⁻¹, strictly ascending */
-    double *y;        /**< absorbance (base 10, or the file's absorbance-like unit) */
-    int source;       /**< enum nnv_absorbance_source */
-    double baseline;  /**< the offset that was subtracted from y (0 when kept) */
-} nnv_xy_spectrum;
-
-/** Convert a read JCAMP-DX spectrum to absorbance versus wavenumber.
- *  X units: 1/CM (also written CM-1, CM^-1), MICROMETERS (MICRONS, UM) or
- *  NANOMETERS (NM), case-insensitive; X is turned into cm⁻¹ and sorted
- *  ascending. Y: TRANSMITTANCE (a fraction, or percent when YUNITS says
- *  PERCENT or % or any value exceeds 2) becomes A = −log10(max(T, t_floor));
- *  any other Y unit except REFLECTANCE and EMISSION is taken as proportional
- *  to absorbance (ABSORBANCE, the NIST QUANT-IR "(micromol/mol)-1m-1 (base
- *  10)", ARBITRARY UNITS) and kept. Then the baseline percentile is subtracted.
- *  @param[out] out  new spectrum, free with nnv_xy_spectrum_free
- *  @return NNV_OK, NNV_EINPUT (a peak table, fewer than 2 points, unknown X or
- *          Y units, a non-finite or non-positive wavenumber, repeated X),
- *          NNV_EUSAGE (bad option), NNV_ENOMEM. */
-int nnv_jcamp_to_absorbance(nnv_xy_spectrum **out, const nnv_jcamp_spectrum *in,
-                            const nnv_absorbance_options *opt, nnv_error *err);
-
-void nnv_xy_spectrum_free(nnv_xy_spectrum *s);
-
-/** Resample (x_in, y_in) onto the uniform grid x_i = x_first + i·dx: y_out[i]
- *  is the mean of the piecewise-linear interpolant of the input over the cell
- *  [x_i − dx/2, x_i + dx/2] (cut to the input range). Inside one input interval
- *  that is plain linear interpolation; where the input is finer than the grid
- *  it averages the input points; a linear function is reproduced exactly.
- *  @param x_in  n_in >= 2 strictly ascending values
- *  @return NNV_OK, NNV_EUSAGE (n_out < 1, dx <= 0, a grid point outside
- *          [x_in[0], x_in[n_in−1]]), NNV_EINPUT (non-finite or not strictly
- *          ascending input). */
-int nnv_resample(double *y_out, int n_out, double x_first, double dx, int n_in,
-                 const double *x_in, const double *y_in, nnv_error *err);
-
-/** Pearson correlation r = Σ(a−ā)(b−b̄)/√(Σ(a−ā)² Σ(b−b̄)²) and cosine
- *  similarity Σab/√(Σa² Σb²) of two vectors of n values (either output may be
- *  NULL). Both lie in [−1, 1].
- *  @return NNV_OK, NNV_EINPUT (n < 2, a non-finite value, a vector of zero
- *          norm, or when pearson is asked for, of zero variance). */
-int nnv_similarity(double *pearson, double *cosine, int n, const double *a, const double *b,
-                   nnv_error *err);
-
-/** Smooth y (n values on a uniform grid of spacing dx, in place) with a
- *  unit-area Gaussian of the given FWHM (cm⁻¹); the ends are treated by
- *  renormalising the kernel over the points that exist.
- *  @return NNV_OK, NNV_EUSAGE (n < 1, dx or fwhm not > 0), NNV_EINPUT
- *          (non-finite y), NNV_ENOMEM. */
-int nnv_smooth_gaussian(double *y, int n, double dx, double fwhm, nnv_error *err);
 
 /** A peak of a spectrum. Prominence is the height above the higher of the two
  *  lowest points met on each side before a higher point (or the end); the
@@ -95,15 +24,6 @@ typedef struct nnv_peak {
     double left, right; /**< the half-prominence interval, cm⁻¹ */
     double centre;     /**< (left + right)/2, cm⁻¹ */
 } nnv_peak;
-
-/** Local maxima of y(x) (x strictly ascending) with height >= min_height·max(y)
- *  and prominence >= min_prominence·max(y); a flat top counts once, at its
- *  middle. Sorted by decreasing height.
- *  @param[out] peaks  malloc'd array (free()), NULL when *n_peaks is 0
- *  @return NNV_OK, NNV_EUSAGE (fractions outside [0, 1)), NNV_EINPUT (n < 3,
- *          non-finite values, x not ascending, max(y) <= 0), NNV_ENOMEM. */
-int nnv_find_peaks(nnv_peak **peaks, int *n_peaks, int n, const double *x, const double *y,
-                   double min_height, double min_prominence, nnv_error *err);
 
 /* ---- computed versus measured -------------------------------------------- */
 

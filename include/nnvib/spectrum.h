@@ -51,36 +51,24 @@ int nnv_spectrum_broaden(nnv_spectrum **out, int n_sticks, const double *positio
 
 void nnv_spectrum_free(nnv_spectrum *s);
 
-/** Value of one area-normalised band of unit area centred at x0, at x
- *  (cm⁻¹⁻¹): Lorentzian (γ/π)/((x−x0)² + γ²), γ = fwhm/2, or Gaussian
- *  exp(−(x−x0)²/2σ²)/(σ√(2π)), σ = fwhm/(2√(2 ln 2)). */
-double nnv_lineshape_value(int lineshape, double fwhm, double x0, double x);
+/** What the Y values of the file were. */
+enum nnv_absorbance_source {
+    NNV_FROM_ABSORBANCE = 0,    /**< absorbance or a quantity proportional to it (kept) */
+    NNV_FROM_TRANSMITTANCE = 1, /**< transmittance as a fraction: A = −log10 T */
+    NNV_FROM_PERCENT_T = 2      /**< transmittance in percent: A = −log10(T/100) */
+};
 
-/** Text fields of a JCAMP-DX file (NULL = a default). */
-typedef struct nnv_jcamp_info {
-    const char *title;   /**< ##TITLE= (one line); default "nnvib spectrum" */
-    const char *origin;  /**< ##ORIGIN=; default "nnvib <version>" */
-    const char *owner;   /**< ##OWNER=; default "public domain" */
-    const char *comment; /**< extra ##$COMMENT= text (one line), may be NULL */
-} nnv_jcamp_info;
+/** A spectrum on strictly ascending, not necessarily uniform, wavenumbers. */
+typedef struct nnv_xy_spectrum {
+    int n_points;
+    double *x;        /**< cm⁻¹, strictly ascending */
+    double *y;        /**< absorbance (base 10, or the file's absorbance-like unit) */
+    int source;       /**< enum nnv_absorbance_source */
+    double baseline;  /**< the offset that was subtracted from y (0 when kept) */
+} nnv_xy_spectrum;
 
-/** Write a broadened spectrum as JCAMP-DX 4.24 `##DATA TYPE=INFRARED SPECTRUM`,
- *  `##XUNITS=1/CM`, `##YUNITS=ARBITRARY UNITS` (km/mol per cm⁻¹, said in a
- *  comment), AFFN `##XYDATA=(X++(Y..Y))` with integer Y and a YFACTOR. The
- *  file is written to a temporary name and renamed; it is at least 400 bytes.
- *  @return NNV_OK, NNV_EINPUT for an empty spectrum or non-finite y, NNV_EIO. */
-int nnv_jcamp_write_spectrum(const char *path, const nnv_spectrum *s,
-                             const nnv_jcamp_info *info, nnv_error *err);
-
-/** Write sticks as JCAMP-DX 4.24 `##DATA TYPE=INFRARED PEAK TABLE` with
- *  `##PEAK TABLE=(XY..XY)` (X cm⁻¹, Y km/mol, `##YUNITS=KM/MOL`). Sticks at
- *  positions <= 0 are left out; intensity may be NULL (every Y = 1, said in a
- *  comment). Temporary name + rename; at least 400 bytes.
- *  @return NNV_OK, NNV_EINPUT (no stick with a positive position, non-finite
- *          value), NNV_EIO. */
-int nnv_jcamp_write_peaks(const char *path, int n_sticks, const double *position,
-                          const double *intensity, const nnv_jcamp_info *info,
-                          nnv_error *err);
+/** Free a spectrum read or converted (NULL is fine). */
+void nnv_xy_spectrum_free(nnv_xy_spectrum *s);
 
 #ifdef __cplusplus
 }

@@ -7,19 +7,11 @@
 
 #include <nnvib/core.h>
 #include <nnvib/vib.h>
+#include <nnvib/units.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** kcal/mol per eV (CODATA 2018: e·N_A / 4184 J). */
-#define NNV_KCAL_MOL_PER_EV 23.06054783061903
-/** kJ/mol per eV (e·N_A / 1000 J). */
-#define NNV_KJ_MOL_PER_EV 96.48533212331002
-/** eV per hartree (CODATA 2018). */
-#define NNV_HARTREE_EV 27.211386245988
-/** Boltzmann constant, eV/K (CODATA 2018, exact). */
-#define NNV_BOLTZMANN_EV_K 8.617333262145179e-05
 
 /** Default temperature, K. */
 #define NNV_THERMO_DEFAULT_T 298.15

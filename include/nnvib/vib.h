@@ -1,26 +1,21 @@
 /* nnvib vibrational analysis: mass weighting, Eckart projection of translations
  * and rotations, LAPACK diagonalisation, normal modes, reduced masses, force
- * constants, IR intensities; and geometry optimisation on the potential. */
+ * constants, IR intensities. */
 #ifndef NNVIB_VIB_H
 #define NNVIB_VIB_H
 
 #include <nnvib/core.h>
 #include <nnvib/potential.h>
 #include <nnvib/structure.h>
+#include <nnvib/units.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** cm⁻¹ per sqrt(eV/(Å²·u)) (CODATA 2018). */
-#define NNV_CM1_FACTOR 521.4708983725066
-/** mdyn/Å per eV/Å². */
-#define NNV_MDYN_A_PER_EV_A2 0.1602176634
-/** km/mol per (e/u^½)². */
-#define NNV_KM_MOL_FACTOR 974.8801118349581
-
-/** Linear-molecule detection. */
-enum nnv_linear { NNV_LINEAR_AUTO = -1, NNV_LINEAR_NO = 0, NNV_LINEAR_YES = 1 };
+/** Linear-molecule treatment: detected (the default of a zero-initialised
+ *  option), or forced either way. */
+enum nnv_linear { NNV_LINEAR_AUTO = 0, NNV_LINEAR_NO = 1, NNV_LINEAR_YES = 2 };
 
 typedef struct nnv_vib {
     int n_atoms;
@@ -45,26 +40,6 @@ int nnv_vib_analyse(nnv_vib **out, int n_atoms, const double *xyz, const double 
                     nnv_error *err);
 
 void nnv_vib_free(nnv_vib *v);
-
-/** Options for nnv_optimize (zero-initialised struct = defaults). */
-typedef struct nnv_opt_options {
-    int max_steps;      /**< default 500 */
-    double fmax;        /**< convergence on max |force component|, eV/Å; default 1e-5 */
-    double max_step;    /**< largest displacement of one atom per step, Å; default 0.2 */
-} nnv_opt_options;
-
-typedef struct nnv_opt_report {
-    int steps;
-    int converged;      /**< 1 when max force <= fmax */
-    double energy;      /**< final energy, eV */
-    double max_force;   /**< final max |force component|, eV/Å */
-} nnv_opt_report;
-
-/** Relax s->xyz in place (L-BFGS with a backtracking line search). Returns
- *  NNV_OK with report->converged = 0 when the step limit is reached: the caller
- *  reports it. */
-int nnv_optimize(nnv_structure *s, const nnv_potential *p, const nnv_opt_options *opt,
-                 nnv_opt_report *report, nnv_error *err);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,7 @@ enum cli_exit {
 };
 
 /** Debye per e·Å (1 e·Å = 4.80320471 D). */
-#define CLI_DEBYE_PER_EA 4.80320471
+#define NNV_DEBYE_PER_EA 4.80320471
 
 /** A --mass INDEX=VALUE override; index counted from 1 as in the XYZ file. */
 typedef struct cli_mass {
@@ -143,8 +143,6 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, char 
  *  [lo, hi]); 0 or -1. */
 int cli_parse_double(const char *s, double *out);
 int cli_parse_long(const char *s, long lo, long hi, long *out);
-/** The program version (PACKAGE_VERSION). */
-const char *cli_version(void);
 
 /* ---- smoothness diagnostics and NVE MD (issue 5; cli/cmd_smooth.c, cli/cmd_md.c,
  * cli/cmd_diag_common.c) ---- */

@@ -96,7 +96,7 @@ static void put_ref_header(FILE *f, const char *what, const char *path, const nn
 
 int cli_compare_write_table(FILE *f, const cli_compare_set *c)
 {
-    fprintf(f, "nnvib %s compare\n", cli_version());
+    fprintf(f, "nnvib %s compare\n", nnv_version());
     fprintf(f, "%-10s %s (%d atoms)\n", "molecule", c->xyz_path, c->s->n_atoms);
     put_ref_header(f, "reference", c->ref_path, c->ref);
     if (c->teacher) put_ref_header(f, "teacher", c->teacher_path, c->teacher);
@@ -269,7 +269,7 @@ static void j_assignment(FILE *f, const nnv_assignment *a, const nnv_reference *
 int cli_compare_write_json(FILE *f, const cli_compare_set *c)
 {
     fputs("{\"program\": \"nnvib\", \"command\": \"compare\", \"version\": ", f);
-    cli_json_str(f, cli_version());
+    cli_json_str(f, nnv_version());
     fprintf(f, ", \"schema_version\": %d,\n  \"molecule_file\": ", CMP_SCHEMA_VERSION);
     cli_json_str(f, c->xyz_path);
     fprintf(f, ", \"n_atoms\": %d, \"symmetry_used\": false,\n  \"reference\": ", c->s->n_atoms);

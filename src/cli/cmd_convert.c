@@ -143,7 +143,7 @@ int cli_convert_main(int argc, char **argv)
     if (!quiet)
         for (int i = 0; i < p->warnings.count; i++)
             fprintf(stderr, "nnvib convert: warning: %s\n", p->warnings.messages[i]);
-    code = nnv_potential_write(p, output, &err);
+    code = nnv_potential_write(output, p, &err);
     if (code != NNV_OK) {
         fprintf(stderr, "nnvib convert: %s\n", err.message[0] ? err.message : nnv_strerror(code));
         st = code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_OUTPUT;

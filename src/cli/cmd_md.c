@@ -148,7 +148,7 @@ int cli_md_main(int argc, char **argv)
                "\"drift_per_ps\": %.10g, \"drift_per_ps_per_atom\": %.10g, \"rms_fluctuation\": %.10g, "
                "\"max_deviation\": %.10g, \"mean_temperature\": %.10g, \"mean_epot\": %.12g, "
                "\"extrapolating_steps\": %d, \"trajectory\": ",
-               cli_version(), s->n_atoms, nnv_smoothness_name(nnv_potential_smoothness(p)), opt ? "true" : "false",
+               nnv_version(), s->n_atoms, nnv_smoothness_name(nnv_potential_smoothness(p)), opt ? "true" : "false",
                mo.temperature, mo.dt, rep.n_steps, mo.seed, rep.n_steps * mo.dt / 1000.0, rep.e_start, rep.e_end,
                rep.drift_per_ps, rep.drift_per_ps / s->n_atoms, rep.rms_fluctuation, rep.max_deviation,
                rep.mean_temperature, rep.mean_epot, rep.n_extrapolating);

@@ -272,7 +272,7 @@ int cli_smooth_main(int argc, char **argv)
     smooth = nnv_potential_smoothness(p);
 
     if (o.json) {
-        fprintf(f, "{\"program\": \"nnvib\", \"version\": \"%s\", \"command\": \"smoothness\", ", cli_version());
+        fprintf(f, "{\"program\": \"nnvib\", \"version\": \"%s\", \"command\": \"smoothness\", ", nnv_version());
         fprintf(f, "\"n_atoms\": %d, \"smoothness\": \"%s\", \"optimized\": %s, \"paths\": [", s->n_atoms,
                 nnv_smoothness_name(smooth), o.opt ? "true" : "false");
         for (int k = 0; k < o.n_paths; k++) {

@@ -15,14 +15,8 @@
 #include "cli.h"
 #include "internal.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
-
 #define STATIONARY_FMAX 1e-3 /* eV/Å: above this the point is not stationary */
 #define EXTRAP_LINES_MAX 10
-
-const char *cli_version(void) { return PACKAGE_VERSION; }
 
 /* The one line an error prints; the message already names file, line, field. */
 static int fail(int status, const char *msg)
@@ -331,7 +325,7 @@ int main(int argc, char **argv)
     if (st != CLI_EXIT_OK) return fail(st, msg);
     if (o.help || o.version) {
         if (o.help) cli_print_help(stdout);
-        else printf("nnvib %s\n", cli_version());
+        else printf("nnvib %s\n", nnv_version());
         st = fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK
                                                     : fail(CLI_EXIT_OUTPUT, "cannot write to standard output");
     } else {

@@ -20,15 +20,15 @@ int cli_write_files(const cli_run *run, char *msg, size_t msglen)
         const char *path;
         writer_fn fn;
     } files[] = {
-        {o->cml_path, nnv_write_cml},
-        {o->molden_path, nnv_write_molden},
-        {o->extxyz_path, nnv_write_extxyz},
+        {o->cml_path, nnv_cml_write},
+        {o->molden_path, nnv_molden_write},
+        {o->extxyz_path, nnv_extxyz_write},
     };
     nnv_write_info info;
 
     memset(&info, 0, sizeof info);
     info.program = "nnvib";
-    info.version = cli_version();
+    info.version = nnv_version();
     info.thermo = run->thermo;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         nnv_error err = {0, ""};

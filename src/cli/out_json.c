@@ -110,7 +110,7 @@ int cli_write_json(FILE *f, const cli_run *run)
     int n = s->n_atoms, n3 = 3 * n;
 
     fputs("{\n  \"program\": \"nnvib\"", f);
-    key(f, "version"); cli_json_str(f, cli_version());
+    key(f, "version"); cli_json_str(f, nnv_version());
     key(f, "schema_version"); fprintf(f, "%d", SCHEMA_VERSION);
     key(f, "molecule_file"); cli_json_str(f, o->xyz_path);
     key(f, "frame"); fprintf(f, "%d", o->frame);

@@ -96,7 +96,7 @@ int cli_write_table(FILE *f, const cli_run *run)
     const char *note = smoothness_note(run->smoothness);
     int n_imag = 0;
 
-    fprintf(f, RULE " nnvib %s  harmonic vibrational analysis, analytic NNP Hessian\n" RULE, cli_version());
+    fprintf(f, RULE " nnvib %s  harmonic vibrational analysis, analytic NNP Hessian\n" RULE, nnv_version());
     fprintf(f, " molecule file      : %s (frame %d)\n", o->xyz_path, o->frame);
     fputs(" comment            : ", f);
     put_line_text(f, s->comment, DESCRIPTION_MAX);
@@ -138,7 +138,7 @@ int cli_write_table(FILE *f, const cli_run *run)
         for (int i = 0; i < s->n_atoms; i++)
             fprintf(f, " %4d %-3s %12.8f\n", i + 1, nnv_element_symbol(s->Z[i]), r->charges[i]);
         fprintf(f, " dipole (e A)       : %12.8f %12.8f %12.8f   |mu| = %.8f e A = %.6f D\n", r->dipole[0],
-                r->dipole[1], r->dipole[2], mu, mu * CLI_DEBYE_PER_EA);
+                r->dipole[1], r->dipole[2], mu, mu * NNV_DEBYE_PER_EA);
     }
 
     if (run->warnings.count) {

@@ -14,7 +14,6 @@
 
 #include "sample.h"
 
-#define SMP_KB_EV 8.617333262e-5 /* eV/K, CODATA 2018 */
 #ifndef SMP_XTB_VERSION
 #define SMP_XTB_VERSION "unknown" /* set from pkg-config by Makefile.am */
 #endif
@@ -403,7 +402,7 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
                     memcpy(x, x0, (size_t)n3 * sizeof *x);
                     for (int k = 0; k < v->n_modes; k++) {
                         double kf = v->eigenvalues[k] * v->reduced_masses[k];
-                        amp[k] = v->frequencies[k] >= SMP_MIN_FREQ ? sqrt(SMP_KB_EV * T / kf) * smp_gauss(&rng) : 0.0;
+                        amp[k] = v->frequencies[k] >= SMP_MIN_FREQ ? sqrt(NNV_BOLTZMANN_EV_K * T / kf) * smp_gauss(&rng) : 0.0;
                         for (int j = 0; j < n3; j++) x[j] += amp[k] * v->modes[(size_t)k * n3 + j];
                     }
                     for (int j = 0; j < n3; j++) x[j] += o->noise * smp_gauss(&rng);

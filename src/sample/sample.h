@@ -6,10 +6,6 @@
 
 #include "internal.h"
 
-/* CODATA 2018, the values libxtb's own conversions are close to. */
-#define SMP_BOHR_A 0.529177210903
-#define SMP_HARTREE_EV 27.211386245988
-
 typedef struct smp_teacher smp_teacher;
 
 /* A GFN2-xTB calculator for one neutral molecule (n atoms, atomic numbers Z;

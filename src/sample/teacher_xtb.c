@@ -64,7 +64,7 @@ int smp_teacher_new(smp_teacher **out, int n, const int *Z, const double *xyz, d
         goto cleanup;
     }
     memcpy(t->Z, Z, (size_t)n * sizeof *Z);
-    for (int i = 0; i < 3 * n; i++) t->work[i] = xyz[i] / SMP_BOHR_A;
+    for (int i = 0; i < 3 * n; i++) t->work[i] = xyz[i] / NNV_BOHR_ANGSTROM;
     t->env = xtb_newEnvironment();
     if (!t->env) { rc = nnv_error_set(err, NNV_ENOMEM, "xtb: cannot create environment"); goto cleanup; }
     xtb_setVerbosity(t->env, XTB_VERBOSITY_MUTED);
@@ -115,7 +115,7 @@ int smp_teacher_eval(smp_teacher *t, const double *xyz, const double *R, double 
     if (!res) return nnv_error_set(err, NNV_ENOMEM, "xtb: cannot create results");
     for (int i = 0; i < n; i++) {
         smp_rotate(R, xyz + 3 * i, pos + 3 * i, 0);
-        for (int a = 0; a < 3; a++) pos[3 * i + a] /= SMP_BOHR_A;
+        for (int a = 0; a < 3; a++) pos[3 * i + a] /= NNV_BOHR_ANGSTROM;
     }
     t->calls++;
     xtb_updateMolecule(t->env, t->mol, pos, NULL);
@@ -128,12 +128,12 @@ int smp_teacher_eval(smp_teacher *t, const double *xyz, const double *R, double 
     xtb_getDipole(t->env, res, mu);
     if (xtb_checkEnvironment(t->env)) { rc = smp_xtb_error(t, err, "reading results"); goto cleanup; }
     if (!isfinite(e)) { rc = nnv_error_set(err, NNV_ENUMERIC, "xtb: non-finite energy"); goto cleanup; }
-    *energy = e * SMP_HARTREE_EV;
+    *energy = e * NNV_HARTREE_EV;
     if (grad) {
         for (int i = 0; i < n; i++) {
             smp_rotate(R, g + 3 * i, grad + 3 * i, 1);
             for (int a = 0; a < 3; a++) {
-                grad[3 * i + a] *= SMP_HARTREE_EV / SMP_BOHR_A;
+                grad[3 * i + a] *= NNV_HARTREE_EV / NNV_BOHR_ANGSTROM;
                 if (!isfinite(grad[3 * i + a])) {
                     rc = nnv_error_set(err, NNV_ENUMERIC, "xtb: non-finite gradient on atom %d", i + 1);
                     goto cleanup;
@@ -143,7 +143,7 @@ int smp_teacher_eval(smp_teacher *t, const double *xyz, const double *R, double 
     }
     if (dipole) {
         smp_rotate(R, mu, dipole, 1);
-        for (int a = 0; a < 3; a++) dipole[a] *= SMP_BOHR_A;
+        for (int a = 0; a < 3; a++) dipole[a] *= NNV_BOHR_ANGSTROM;
     }
 cleanup:
     xtb_delResults(&res);

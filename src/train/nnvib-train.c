@@ -551,7 +551,7 @@ int main(int argc, char **argv)
         fputc('\n', stderr);
     }
     if ((st = train_run(&pot, &data, nZ, Z, &sfo, &o, progress, &c, &rep, &err)) != NNV_OK) goto fail;
-    if ((st = nnv_potential_write(pot, c.output, &err)) != NNV_OK) {
+    if ((st = nnv_potential_write(c.output, pot, &err)) != NNV_OK) {
         fprintf(stderr, "nnvib-train: %s\n", err.message);
         rc = st == NNV_ENOMEM ? EXIT_INTERNAL : st == NNV_EIO ? EXIT_WRITE : EXIT_INPUT;
         goto cleanup;

@@ -54,7 +54,7 @@ static void check_accepted(nnv_potential *p, int n_weights)
     size_t len = 0;
     FUZZ_ASSERT(p->n_elements >= 1 && p->n_elements == n_weights);
     FUZZ_ASSERT(p->description != NULL);
-    FUZZ_ASSERT(nnv_potential_serialize(p, &buf, &len, &err) == NNV_OK);
+    FUZZ_ASSERT(nnv_potential_serialize(&buf, &len, p, &err) == NNV_OK);
     FUZZ_ASSERT(nnv_potential_parse(&q, buf, len, "round-trip", &err) == NNV_OK);
     FUZZ_ASSERT(q->n_elements == p->n_elements);
     free(buf);

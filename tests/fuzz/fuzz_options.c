@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(o.frame >= 1);
         FUZZ_ASSERT(o.fd_step > 0 && o.fd_step < 0.1);
         FUZZ_ASSERT(o.opt_fmax > 0 && o.opt_steps >= 1);
-        FUZZ_ASSERT(o.linear >= -1 && o.linear <= 1);
+        FUZZ_ASSERT(o.linear >= NNV_LINEAR_AUTO && o.linear <= NNV_LINEAR_YES);
         for (int i = 0; i < o.n_masses; i++) FUZZ_ASSERT(o.masses[i].index >= 1 && o.masses[i].mass > 0);
         if (!o.help && !o.version) FUZZ_ASSERT(o.xyz_path && o.weights_path);
         cli_options_free(&o);

@@ -63,12 +63,12 @@ static void one(const uint8_t *data, size_t size)
     (void)nnv_smoothness_name(nnv_potential_smoothness(p));
     /* What the reader accepts, the writer writes, and the result reads back
      * and writes again to the same bytes. */
-    FUZZ_ASSERT(nnv_potential_serialize(p, &buf, &len, &err) == NNV_OK);
+    FUZZ_ASSERT(nnv_potential_serialize(&buf, &len, p, &err) == NNV_OK);
     FUZZ_ASSERT(nnv_potential_parse(&q, buf, len, "round-trip", &err) == NNV_OK);
     {
         unsigned char *buf2 = NULL;
         size_t len2 = 0;
-        FUZZ_ASSERT(nnv_potential_serialize(q, &buf2, &len2, &err) == NNV_OK);
+        FUZZ_ASSERT(nnv_potential_serialize(&buf2, &len2, q, &err) == NNV_OK);
         FUZZ_ASSERT(len2 == len && memcmp(buf2, buf, len) == 0);
         free(buf2);
     }

@@ -1,0 +1,146 @@
+/* File helpers: atomic output files (write under a temporary name in the
+ * target's folder, then rename over the target, so a file is either complete
+ * or absent) and whole-file input for the readers. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, fsync, fchmod, fdopen */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base_internal.h"
+
+/* mkstemp needs a name that ends in XXXXXX; the suffix keeps it next to the
+ * target (same file system, so rename is atomic) and recognisable. */
+#define AF_SUFFIX ".tmpXXXXXX"
+
+int af_open(af_file *af, const char *path, nnv_error *err)
+{
+    int fd = -1, rc = NNV_OK;
+
+    af->f = NULL;
+    af->tmp = NULL;
+    af->path = path;
+    af->direct = 0;
+    if (!path || !*path) return nnv_error_set(err, NNV_EUSAGE, "output file name is empty");
+    {
+        /* A device or pipe (/dev/null, /dev/stdout, a FIFO) is written in
+         * place: renaming a temporary file over it would replace the device
+         * with a plain file (as root, /dev/null itself). */
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            if (S_ISDIR(st.st_mode)) return nnv_error_set(err, NNV_EIO, "cannot write %s: it is a folder", path);
+            if (!(af->f = fopen(path, "w")))
+                return nnv_error_set(err, NNV_EIO, "cannot write %s: %s", path, strerror(errno));
+            af->direct = 1;
+            return NNV_OK;
+        }
+    }
+    af->tmp = malloc(strlen(path) + sizeof AF_SUFFIX);
+    if (!af->tmp) return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
+    strcpy(af->tmp, path);
+    strcat(af->tmp, AF_SUFFIX);
+    fd = mkstemp(af->tmp);
+    if (fd < 0) {
+        rc = nnv_error_set(err, NNV_EIO, "cannot write %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    /* mkstemp creates the file 0600; an output file is for everyone to read
+     * (a fixed mode, since reading the umask would change process state). */
+    if (fchmod(fd, 0644) != 0 || !(af->f = fdopen(fd, "w"))) {
+        rc = nnv_error_set(err, NNV_EIO, "cannot write %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    fd = -1;
+cleanup:
+    if (rc != NNV_OK) {
+        if (fd >= 0) {
+            close(fd);
+            remove(af->tmp);
+        }
+        free(af->tmp);
+        af->tmp = NULL;
+    }
+    return rc;
+}
+
+int af_commit(af_file *af, nnv_error *err)
+{
+    int ok, rc = NNV_OK;
+
+    if (af->direct) {
+        ok = af->f && fflush(af->f) == 0 && !ferror(af->f);
+        if (af->f && fclose(af->f) != 0) ok = 0;
+        af->f = NULL;
+        af->direct = 0;
+        return ok ? NNV_OK : nnv_error_set(err, NNV_EIO, "cannot write %s: %s", af->path, strerror(errno));
+    }
+    if (!af->tmp || !af->f) return nnv_error_set(err, NNV_EUSAGE, "af_commit: no open file");
+    ok = fflush(af->f) == 0 && !ferror(af->f) && fsync(fileno(af->f)) == 0;
+    if (!ok) rc = nnv_error_set(err, NNV_EIO, "cannot write %s: %s", af->path, strerror(errno));
+    if (fclose(af->f) != 0 && rc == NNV_OK)
+        rc = nnv_error_set(err, NNV_EIO, "cannot write %s: %s", af->path, strerror(errno));
+    af->f = NULL;
+    if (rc == NNV_OK && rename(af->tmp, af->path) != 0)
+        rc = nnv_error_set(err, NNV_EIO, "cannot write %s: rename from %s failed: %s", af->path, af->tmp,
+                           strerror(errno));
+    if (rc != NNV_OK) remove(af->tmp);
+    free(af->tmp);
+    af->tmp = NULL;
+    return rc;
+}
+
+void af_discard(af_file *af)
+{
+    if (af->f) fclose(af->f);
+    af->f = NULL;
+    af->direct = 0;
+    if (af->tmp) {
+        remove(af->tmp);
+        free(af->tmp);
+    }
+    af->tmp = NULL;
+}
+
+int af_read_all(const char *path, unsigned char **buf, size_t *len, nnv_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    size_t n = 0, cap = 0;
+    int rc = NNV_OK;
+    *buf = NULL;
+    *len = 0;
+    if (!f) return nnv_error_set(err, NNV_EIO, "%s: cannot open: %s", path, strerror(errno));
+    /* Growing chunks rather than the file size: works for pipes too. */
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 65536;
+            unsigned char *nb = realloc(b, ncap);
+            if (!nb) {
+                rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory reading the file", path);
+                goto cleanup;
+            }
+            b = nb;
+            cap = ncap;
+        }
+        got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) rc = nnv_error_set(err, NNV_EIO, "%s: read error", path);
+cleanup:
+    fclose(f);
+    if (rc != NNV_OK) {
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *len = n;
+    return NNV_OK;
+}

@@ -1,0 +1,80 @@
+/* The model layer's internal interfaces: cutoff functions, activations,
+ * symmetry functions, networks, neighbour lists and covalent bonds. Used by
+ * the model itself, by the readers that check potentials, by the analysis
+ * and by the trainer; not installed, not exported. */
+#ifndef NNVIB_MODEL_INTERNAL_H
+#define NNVIB_MODEL_INTERNAL_H
+
+#include <stddef.h>
+#include "base/base_internal.h"
+
+/* ---- cutoff functions (symfunc.c) ------------------------------------------
+ * fc and its first two derivatives with respect to r, zero for r >= rc. */
+void sf_cutoff(int type, double rc, double alpha, double r, double *f, double *df, double *d2f);
+
+/* ---- activations (network.c) ----------------------------------------------
+ * a(x), a'(x), a''(x) for activation code `act` with parameter `param`. */
+void net_activation(int act, double param, double x, double *a, double *da, double *d2a);
+
+/* ---- symmetry functions (symfunc.c) --------------------------------------
+ * The environment of one central atom: its m neighbours within the largest
+ * cutoff of its element. Local atom 0 is the central atom, local atom n (1..m)
+ * is neighbour n-1; local coordinate vectors have D = 3(m+1) components. */
+typedef struct sf_env {
+    int m;
+    const int *Z;      /* m neighbour atomic numbers */
+    const double *rel; /* m x 3, x_j - x_i, Å */
+    const double *r;   /* m distances, Å */
+} sf_env;
+
+/* The largest cutoff radius of the element's SFs: its neighbour-list cutoff. */
+double sf_max_cutoff(const nnv_element_model *em);
+
+/* Unscaled G of every SF of the element, in file order. */
+void sf_values(const nnv_element_model *em, const sf_env *env, double *G);
+
+/* Jacobian J (n_sf x D, row-major, overwritten) of G with respect to the local
+ * coordinates, and, when H is not NULL, H += sum_k w[k] d2G_k/dx dx (D x D). */
+void sf_derivatives(const nnv_element_model *em, const sf_env *env, const double *w,
+                    double *J, double *H);
+
+/* ---- networks (network.c) -------------------------------------------------- */
+typedef struct net_workspace {
+    int cap_units;  /* largest layer width seen */
+    int cap_in;     /* largest input width seen */
+    double *buf;
+    size_t buf_len;
+} net_workspace;
+
+/* Output of the network at x; its gradient (n_in) and Hessian (n_in x n_in)
+ * with respect to x when grad / hess are not NULL. Returns NNV_ENOMEM only. */
+int net_eval(const nnv_network *net, const double *x, double *out, double *grad, double *hess,
+             net_workspace *ws);
+void net_workspace_free(net_workspace *ws);
+
+/* ---- neighbours (neighbours.c) ---------------------------------------------
+ * For every atom i, the atoms j != i with |x_j - x_i| < cutoff[i], found with
+ * a cell list (sorted cells, so memory stays O(N) however sparse the molecule). */
+typedef struct nb_list {
+    int n_atoms;
+    int *offset; /* n_atoms + 1 */
+    int *index;  /* neighbours of i: index[offset[i] .. offset[i+1]) */
+} nb_list;
+
+int nb_build(nb_list *out, int n_atoms, const double *xyz, const double *cutoff, nnv_error *err);
+void nb_free(nb_list *nb);
+
+/* The sf_env arrays of atom i (Z and xyz of the whole structure): Zn, rel
+ * and r must hold its neighbour count of entries. */
+void nb_env(const nb_list *nb, int i, const int *Z, const double *xyz, int *Zn, double *rel, double *r);
+
+/* ---- bonds from covalent radii (bonds.c) ------------------------------------
+ * Atoms i < j are bonded when |x_i - x_j| <= BONDS_SCALE * (r_i + r_j) with the
+ * covalent radii of Cordero et al. (2008). *pairs (malloc'd, 2 * *n_bonds ints,
+ * each pair i < j, sorted) is NULL when there are no bonds. */
+#define BONDS_SCALE 1.2
+double bonds_covalent_radius(int Z);
+int bonds_guess(int **pairs, int *n_bonds, int n_atoms, const int *Z, const double *xyz,
+                nnv_error *err);
+
+#endif
