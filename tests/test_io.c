@@ -1,5 +1,5 @@
 /* Unit tests of the inputs: element data, the text layer (files, lines,
- * numbers), the XYZ reader, CRC-32 and the
+ * numbers), the XYZ readers (by frame and frame after frame), CRC-32 and the
  * weights.bin reader/writer, against the spec's byte layout (files built here
  * field by field), the shared conformance vectors and known checksums. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, opendir */
@@ -1255,6 +1255,139 @@ START_TEST(test_text_read_file)
 }
 END_TEST
 
+/* ==== the XYZ frame iterator ==================================================== */
+
+START_TEST(test_xyz_reader)
+{
+    /* Frame 0 good; frame 1 a bad coordinate (fails alone); frame 2 good
+     * after blank lines; frame 3 atoms too close; frame 4 a count too large
+     * to be real; frame 5 good; then a count line that is no number. */
+    static const char text[] = "2\nzero\nO 0 0 0\nH 0 0 1\n"        /* lines 1-4 */
+                               "1\none\nH 0 x 0\n"                  /* lines 5-7 */
+                               "\n\n1\ntwo\nHe 1 2 3\n"             /* lines 8-12 */
+                               "2\nthree\nH 0 0 0\nH 0 0 0.05\n"    /* lines 13-16 */
+                               "2000000\nfour\n"                    /* lines 17-18 */
+                               "1\nfive\nNe 0 0 0\n"                /* lines 19-21: skipped with frame 4 */
+                               "x\nsix\n";                          /* lines 22-23 */
+    nnv_xyz_reader *r = NULL;
+    nnv_structure *s = NULL;
+    nnv_error err = {0, ""};
+    ck_assert_int_eq(nnv_xyz_open_memory(&r, text, strlen(text), "traj.xyz", &err), NNV_OK);
+    ck_assert_int_eq(nnv_xyz_frame(r), -1);
+
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
+    ck_assert(s && s->n_atoms == 2 && nnv_xyz_frame(r) == 0);
+    ck_assert_str_eq(s->comment, "zero");
+    nnv_structure_free(s);
+
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(nnv_xyz_frame(r), 1);
+    ck_assert_str_eq(err.message, "traj.xyz: line 7: field 'y' of atom 1 of frame 1: not a number: \"x\"");
+
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
+    ck_assert(s && s->n_atoms == 1 && s->Z[0] == 2 && s->xyz[2] == 3.0 && nnv_xyz_frame(r) == 2);
+    nnv_structure_free(s);
+
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_xyz_frame(r), 3);
+    ck_assert_msg(strstr(err.message, "traj.xyz: atoms 1 (line 15) and 2 (line 16) of frame 3 are"), "%s",
+                  err.message);
+
+    /* A number, if too large: this frame fails, the reader goes on past the
+     * lines it claims (here the rest of the file). */
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_xyz_frame(r), 4);
+    ck_assert_str_eq(err.message, "traj.xyz: line 17: atom count of frame 4: 2000000 is more than 1000000 atoms");
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(nnv_xyz_frame(r), 4);
+    nnv_xyz_close(r);
+
+    /* A count line that is no number ends the file after it is reported
+     * (the frame before it fails too: its count looks too small). */
+    {
+        static const char t2[] = "1\na\nH 0 0 0\nx\nb\nH 0 0 0\n1\nc\nH 0 0 0\n";
+        ck_assert_int_eq(nnv_xyz_open_memory(&r, t2, strlen(t2), NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+        ck_assert_str_eq(err.message, "(xyz): line 4: expected the atom count of frame 1 or the end of the file, "
+                                      "found \"x\" (more atoms than the 1 on line 1?)");
+        ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+        ck_assert_str_eq(err.message, "(xyz): line 4: atom count of frame 1: not a positive integer: \"x\"");
+        ck_assert_int_eq(nnv_xyz_frame(r), 1);
+        ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
+        ck_assert_ptr_null(s);
+        ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK); /* and stays at the end */
+        ck_assert_ptr_null(s);
+        nnv_xyz_close(r);
+    }
+    /* A count too small: the frame fails on the extra atom line, which then
+     * cannot start a frame. */
+    {
+        static const char t3[] = "1\na\nH 0 0 0\nH 0 0 1\n";
+        ck_assert_int_eq(nnv_xyz_open_memory(&r, t3, strlen(t3), "t3.xyz", &err), NNV_OK);
+        ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+        ck_assert_ptr_nonnull(strstr(err.message, "line 4: expected the atom count of frame 1"));
+        ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+        ck_assert_ptr_nonnull(strstr(err.message, "line 4: atom count of frame 1: not a positive integer"));
+        ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
+        ck_assert_ptr_null(s);
+        nnv_xyz_close(r);
+    }
+    /* An empty file is an error, once. */
+    ck_assert_int_eq(nnv_xyz_open_memory(&r, " \t", 2, "e.xyz", &err), NNV_OK);
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
+    ck_assert_str_eq(err.message, "e.xyz: line 1: empty file, expected an atom count");
+    ck_assert_int_eq(nnv_xyz_frame(r), 0);
+    ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
+    ck_assert_ptr_null(s);
+    nnv_xyz_close(r);
+    /* Usage errors, and NULL accepted where documented. */
+    ck_assert_int_eq(nnv_xyz_open_memory(&r, NULL, 3, "n.xyz", &err), NNV_EUSAGE);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(nnv_xyz_next(NULL, &s, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_xyz_frame(NULL), -1);
+    nnv_xyz_close(NULL);
+    ck_assert_int_eq(nnv_xyz_open(&r, "/nonexistent/t.xyz", &err), NNV_EIO);
+    ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* Every frame of a file through the iterator equals nnv_structure_read_xyz
+ * of that frame, from a file on disk. */
+START_TEST(test_xyz_reader_matches_read_xyz)
+{
+    char dir[] = "/tmp/nnvib-test-xyz-XXXXXX", path[128];
+    static const char traj[] = "1\nframe zero\nH 0 0 0\n2\nframe one\nH 0 0 0\nH 0 0 0.74\n\n1\nframe two\nHe 1 2 3\n";
+    nnv_xyz_reader *r = NULL;
+    nnv_structure *s = NULL, *t = NULL;
+    nnv_error err = {0, ""};
+    FILE *f;
+    int n = 0;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/traj.xyz", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+    fputs(traj, f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(nnv_xyz_open(&r, path, &err), NNV_OK);
+    while (nnv_xyz_next(r, &s, &err) == NNV_OK && s) {
+        ck_assert_int_eq(nnv_xyz_frame(r), n);
+        ck_assert_int_eq(nnv_structure_read_xyz(&t, path, n, &err), NNV_OK);
+        ck_assert_int_eq(s->n_atoms, t->n_atoms);
+        ck_assert_str_eq(s->comment, t->comment);
+        ck_assert(memcmp(s->xyz, t->xyz, 3 * (size_t)s->n_atoms * sizeof *s->xyz) == 0);
+        ck_assert(memcmp(s->Z, t->Z, (size_t)s->n_atoms * sizeof *s->Z) == 0);
+        nnv_structure_free(s);
+        nnv_structure_free(t);
+        n++;
+    }
+    ck_assert_int_eq(n, 3);
+    nnv_xyz_close(r);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("io");
@@ -1275,6 +1408,8 @@ int main(void)
     tcase_add_test(tc, test_xyz_many_atoms);
     tcase_add_test(tc, test_xyz_missing_element_file);
     tcase_add_test(tc, test_structure_api);
+    tcase_add_test(tc, test_xyz_reader);
+    tcase_add_test(tc, test_xyz_reader_matches_read_xyz);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("text");
