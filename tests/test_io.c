@@ -1250,6 +1250,12 @@ START_TEST(test_text_read_file)
     free(buf);
     ck_assert_int_eq(txt_read_file("/nonexistent/x.txt", 10, &buf, &len, &err), NNV_EIO);
     ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/x.txt"));
+    /* The readers go through the same door, each with its cap. */
+    {
+        nnv_jcamp_spectrum *sp = NULL;
+        ck_assert_int_eq(nnv_jcamp_read(&sp, "/dev/zero", &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "larger than 64 MiB"), "%s", err.message);
+    }
     unlink(path);
     rmdir(dir);
 }
