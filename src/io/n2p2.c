@@ -1,6 +1,8 @@
 /* n2p2.c: import of n2p2 second-generation Behler–Parrinello potentials
  * (input.nn, scaling.data, weights.NNN.data) into an nnv_potential in Å/eV,
  * reproducing n2p2's own conventions; docs/n2p2.md is the user-facing account.
+ * This file holds the texts, the units, the assembly and the public entry
+ * points; n2p2_settings.c reads input.nn, n2p2_data.c the numbers.
  *
  * The conventions follow n2p2's source (CompPhysVienna/n2p2, libnnp): Settings.cpp
  * (comments '#' and '!', repeated keywords), Mode.cpp (normalisation, scaling
