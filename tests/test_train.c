@@ -1,4 +1,4 @@
-/* Unit tests of the training code: extended-XYZ reading and writing, the
+/* Unit tests of the training code: extended-XYZ reading (plain and gzip) and writing, the
  * symmetry-function presets, the exact loss gradient (double backpropagation)
  * against finite differences for every activation, agreement of the trainer's
  * forward pass with nnv_compute, and a short training run end to end. */
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "../src/train/train.h"
 #include "testutil.h"
@@ -144,6 +145,97 @@ START_TEST(test_extxyz_roundtrip)
     rmdir(dir);
     ds_free(&a);
     ds_free(&b);
+}
+END_TEST
+
+/* Write len bytes as one gzip member, appended when `append`. */
+static void write_gz(const char *path, const char *text, size_t len, int append)
+{
+    gzFile g = gzopen(path, append ? "ab" : "wb");
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(gzwrite(g, text, (unsigned)len), (int)len);
+    ck_assert_int_eq(gzclose(g), Z_OK);
+}
+
+static void write_bytes(const char *path, const char *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The reader decompresses gzip in-process (zlib, no gzip child): by the
+ * content, not the name; the CRC it reports is of the bytes on disk. */
+START_TEST(test_extxyz_gzip)
+{
+    char dir[] = "/tmp/nnvib-test-gz-XXXXXX", plain[128], gz[128], odd[128];
+    ds_set a, b;
+    nnv_error err = {0, ""};
+    uint32_t crc = 0;
+    size_t len = 0, glen = 0;
+    char *text, *bytes;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(plain, sizeof plain, "%s/set.extxyz", dir);
+    snprintf(gz, sizeof gz, "%s/set.extxyz.gz", dir);
+    snprintf(odd, sizeof odd, "%s/set.data", dir);
+    make_set(&a, 5, 11);
+    ck_assert_int_eq(ds_write(&a, plain, &err), NNV_OK);
+    ck_assert_ptr_nonnull(text = tu_read_file(plain, &len));
+
+    ck_assert_int_eq(ds_read(&b, plain, &crc, &err), NNV_OK);
+    ck_assert_uint_eq(crc, nnv_crc32((const unsigned char *)text, len));
+    ds_free(&b);
+
+    write_gz(gz, text, len, 0);
+    ck_assert_msg(ds_read(&b, gz, &crc, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(b.n_frames, 5);
+    ck_assert(b.frames[4].energy == a.frames[4].energy && b.frames[4].xyz[2] == a.frames[4].xyz[2]);
+    ds_free(&b);
+    ck_assert_ptr_nonnull(bytes = tu_read_file(gz, &glen));
+    ck_assert_uint_eq(crc, nnv_crc32((const unsigned char *)bytes, glen));
+
+    /* Compressed data under another name; two members (gzip -c a >> f). */
+    write_gz(odd, text, len, 0);
+    write_gz(odd, text, len, 1);
+    ck_assert_msg(ds_read(&b, odd, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(b.n_frames, 10);
+    ds_free(&b);
+
+    /* Cut short, or followed by bytes that are no gzip member: bad input. */
+    write_bytes(odd, bytes, glen / 2);
+    ck_assert_int_eq(ds_read(&b, odd, NULL, &err), NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, odd) && strstr(err.message, "truncated gzip data"), "%s", err.message);
+    {
+        char *more = malloc(glen + 4);
+        ck_assert_ptr_nonnull(more);
+        memcpy(more, bytes, glen);
+        memcpy(more + glen, "junk", 4);
+        write_bytes(odd, more, glen + 4);
+        free(more);
+    }
+    ck_assert_int_eq(ds_read(&b, odd, NULL, &err), NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, "data after the end of the gzip stream"), "%s", err.message);
+    /* Corrupt deflate data after a valid header. */
+    bytes[glen / 2] ^= 0x55;
+    bytes[glen / 2 + 1] ^= 0x55;
+    write_bytes(odd, bytes, glen);
+    ck_assert_int_eq(ds_read(&b, odd, NULL, &err), NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, "gzip data"), "%s", err.message);
+
+    /* A plain file named .gz reads as the plain text it is. */
+    write_bytes(gz, text, len);
+    ck_assert_msg(ds_read(&b, gz, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(b.n_frames, 5);
+    ds_free(&b);
+
+    free(text);
+    free(bytes);
+    unlink(plain);
+    unlink(gz);
+    unlink(odd);
+    rmdir(dir);
+    ds_free(&a);
 }
 END_TEST
 
@@ -1041,6 +1133,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_extxyz_roundtrip);
     tcase_add_test(tc, test_extxyz_ase_layout);
+    tcase_add_test(tc, test_extxyz_gzip);
     tcase_add_test(tc, test_extxyz_errors);
     tcase_add_test(tc, test_sfgen_presets);
     /* Every activation code except identity (1 .. 7). */

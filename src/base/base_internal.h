@@ -1,8 +1,10 @@
 /* The base layer's internal interfaces (random numbers, atomic output files,
- * whole-file input): shared by every layer above, not installed, not exported. */
+ * the text layer every reader stands on, structure allocation): shared by every
+ * layer above, not installed, not exported. */
 #ifndef NNVIB_BASE_INTERNAL_H
 #define NNVIB_BASE_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <nnvib.h>
@@ -40,9 +42,101 @@ typedef struct af_file {
 } af_file;
 
 int af_open(af_file *af, const char *path, nnv_error *err);
-/* Read a whole file (regular file or pipe) into *buf (malloc'd, free() it). */
+/* Read a whole file with no size limit: txt_read_file(path, SIZE_MAX, ...),
+ * kept for the batch command until it reads through nnv_xyz_open. */
 int af_read_all(const char *path, unsigned char **buf, size_t *len, nnv_error *err);
 int af_commit(af_file *af, nnv_error *err);
 void af_discard(af_file *af);
+
+/* ---- text input (text.c) ----------------------------------------------------
+ * One way for every reader to take a file in, cut it into lines and tokens and
+ * turn tokens into numbers, so that a number or a line means the same in an
+ * XYZ file, a reference table, a JCAMP-DX spectrum, an n2p2 potential and a
+ * training set. Text is a byte range that need not end in NUL. */
+
+/* Each reader's cap on the bytes of one file (docs/limits.md): a mistaken path
+ * (a device, a huge log) fails with a message instead of filling memory. */
+#define TXT_MAX_XYZ ((size_t)1 << 30)      /* 10^6 atoms at ~1 KiB a line, or long trajectories */
+#define TXT_MAX_EXTXYZ ((size_t)1 << 30)   /* training sets, uncompressed */
+#define TXT_MAX_JCAMP ((size_t)64 << 20)   /* 10^7 compressed points; NIST files are kilobytes */
+#define TXT_MAX_REFERENCE ((size_t)16 << 20) /* 20 000 bands (or a JCAMP-DX peak table) */
+#define TXT_MAX_N2P2 ((size_t)64 << 20)    /* input.nn, scaling.data, weights.NNN.data each */
+
+/* Read a whole file (regular file or pipe) into *buf (malloc'd, free() it),
+ * followed by one NUL byte that *len does not count. A file longer than
+ * max_bytes: NNV_EINPUT naming the file and the limit; cannot open or read:
+ * NNV_EIO; NNV_ENOMEM. On failure *buf is NULL and *len 0. */
+int txt_read_file(const char *path, size_t max_bytes, unsigned char **buf, size_t *len, nnv_error *err);
+/* A reader's parser of text in memory: fills what out points to, names the
+ * text `name` in messages. */
+typedef int (*txt_parse_fn)(void *out, const char *text, size_t len, const char *name, nnv_error *err);
+/* Read path (at most max_bytes, as txt_read_file) and parse its text with
+ * parse(out, text, len, path, err): every reader's read-from-a-file entry. */
+int txt_parse_file(const char *path, size_t max_bytes, txt_parse_fn parse, void *out, nnv_error *err);
+
+/* A piece of text: n bytes at s, not NUL-terminated. */
+typedef struct txt_span {
+    const char *s;
+    size_t n;
+} txt_span;
+
+/* A span over a NUL-terminated string. */
+txt_span txt_span_str(const char *s);
+/* 1 when the span holds exactly the string word. */
+int txt_span_is(txt_span t, const char *word);
+
+/* Lines of a text, in order. */
+typedef struct txt_cursor {
+    const char *p, *end;
+    int line;    /* number of the line last returned, 1-based; 0 before the first */
+    int lone_cr; /* set: a CR alone also ends a line (JCAMP-DX from classic Mac OS) */
+} txt_cursor;
+
+void txt_cursor_init(txt_cursor *c, const char *text, size_t len);
+/* The next line without its "\n" or "\r\n" (with lone_cr, also "\r"); 0 at the
+ * end of the text (a final newline does not start an empty last line). */
+int txt_next_line(txt_cursor *c, txt_span *line);
+
+/* Blanks inside a line: space, tab, CR, VT, FF (C isspace without the newline). */
+int txt_is_space(char ch);
+txt_span txt_trim(txt_span t);
+/* 1 when t is empty or only blanks. */
+int txt_is_blank(txt_span t);
+/* The next blank-separated token of *rest (consumed from *rest); 0 when none. */
+int txt_next_token(txt_span *rest, txt_span *tok);
+/* Up to max blank-separated tokens of t into tok[]; returns how many there are,
+ * counting at most max + 1, so a caller can tell "too many". */
+int txt_split(txt_span t, txt_span *tok, int max);
+/* Fields of t separated by the byte sep (TSV: '\t'), empty fields included;
+ * fills up to max, returns how many there are (at most max + 1). */
+int txt_split_char(txt_span t, char sep, txt_span *field, int max);
+
+/* Results of the number parsers. */
+enum { TXT_OK = 0, TXT_EBAD = -1, TXT_ERANGE = -2 };
+/* Tokens longer than this are no number: no double needs more. */
+#define TXT_NUMBER_MAX 255
+/* The whole token a number in strtod syntax (no leading blank, nothing left
+ * over): TXT_OK; not a number: TXT_EBAD; inf, nan or beyond the doubles
+ * (overflow): TXT_ERANGE. An underflow is the nearest double (0 or subnormal). */
+int txt_parse_number(txt_span t, double *v);
+/* The whole token a decimal integer (optional sign, digits) in [min, max]:
+ * TXT_OK; not an integer: TXT_EBAD; outside the range: TXT_ERANGE with *v the
+ * nearer bound. */
+int txt_parse_long(txt_span t, long min, long max, long *v);
+
+/* Bytes a quoted token takes in a message, with its NUL. */
+#define TXT_QUOTE_MAX 40
+#define TXT_QUOTE_SIZE (TXT_QUOTE_MAX + 4)
+/* A token fit for a one-line message into buf (TXT_QUOTE_SIZE bytes): control
+ * bytes as '?', at most TXT_QUOTE_MAX bytes then "..."; returns buf. */
+const char *txt_quote(char *buf, txt_span t);
+
+/* ---- structures (structure.c) -------------------------------------------- */
+
+#define ST_MAX_ATOMS 1000000
+
+/* A structure of n_atoms with its comment copied from comment[0..comment_len);
+ * Z, xyz and masses are allocated, not filled. NULL when out of memory. */
+nnv_structure *st_alloc(int n_atoms, const char *comment, size_t comment_len);
 
 #endif

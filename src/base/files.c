@@ -1,12 +1,13 @@
 /* File helpers: atomic output files (write under a temporary name in the
  * target's folder, then rename over the target, so a file is either complete
- * or absent) and whole-file input for the readers. */
+ * or absent). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fsync, fchmod, fdopen */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,38 +110,5 @@ void af_discard(af_file *af)
 
 int af_read_all(const char *path, unsigned char **buf, size_t *len, nnv_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *b = NULL;
-    size_t n = 0, cap = 0;
-    int rc = NNV_OK;
-    *buf = NULL;
-    *len = 0;
-    if (!f) return nnv_error_set(err, NNV_EIO, "%s: cannot open: %s", path, strerror(errno));
-    /* Growing chunks rather than the file size: works for pipes too. */
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 65536;
-            unsigned char *nb = realloc(b, ncap);
-            if (!nb) {
-                rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory reading the file", path);
-                goto cleanup;
-            }
-            b = nb;
-            cap = ncap;
-        }
-        got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    if (ferror(f)) rc = nnv_error_set(err, NNV_EIO, "%s: read error", path);
-cleanup:
-    fclose(f);
-    if (rc != NNV_OK) {
-        free(b);
-        return rc;
-    }
-    *buf = b;
-    *len = n;
-    return NNV_OK;
+    return txt_read_file(path, SIZE_MAX, buf, len, err);
 }

@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nnvib.h>
+#include "base/base_internal.h"
 #include <nnvib/jcamp.h>
 
 #define JC_MAX_POINTS 10000000      /* same ceiling as nnv_spectrum_broaden */
-#define JC_MAX_FILE (512L << 20)    /* larger files are not spectra */
 #define JC_LABEL_MAX 64
 
 enum { TOK_ABS = 0, TOK_DIF = 1, TOK_DUP = 2 };
@@ -100,16 +99,12 @@ static int push_point(jc_state *st, int line, double x, double y)
 static int parse_header_number(jc_state *st, int line, const char *label, const char *v,
                                double *out)
 {
-    char *end;
-    while (*v == ' ' || *v == '\t') v++;
-    double d = strtod(v, &end);
-    while (*end == ' ' || *end == '\t') end++;
-    if (end == v || *end != '\0' || !isfinite(d)) {
-        char what[96];
-        snprintf(what, sizeof what, "not a number: \"%.40s\"", v);
+    txt_span t = txt_trim(txt_span_str(v));
+    if (txt_parse_number(t, out) != TXT_OK) {
+        char what[96], q[TXT_QUOTE_SIZE];
+        snprintf(what, sizeof what, "not a number: \"%s\"", txt_quote(q, t));
         return jc_fail(st, line, label, what);
     }
-    *out = d;
     return NNV_OK;
 }
 
@@ -314,22 +309,26 @@ static int xydata_line(jc_state *st, int line, const char *text)
     return NNV_OK;
 }
 
+/* Separators between the numbers of a data line (JCAMP-DX 4.24 §5.9). */
+static int is_separator(char c) { return c == ' ' || c == '\t' || c == ',' || c == ';'; }
+
 /* One line of (XY..XY) data: plain numbers, grouped width at a time. */
 static int xypoints_line(jc_state *st, int line, const char *text, const char *field)
 {
     const char *p = text;
     for (;;) {
-        while (*p == ' ' || *p == '\t' || *p == ',' || *p == ';') p++;
+        txt_span t;
+        double d;
+        while (is_separator(*p)) p++;
         if (!*p) return NNV_OK;
-        char *end;
-        double d = strtod(p, &end);
-        if (end == p || !isfinite(d) ||
-            (*end && *end != ' ' && *end != '\t' && *end != ',' && *end != ';')) {
+        t.s = p;
+        while (*p && !is_separator(*p)) p++;
+        t.n = (size_t)(p - t.s);
+        if (txt_parse_number(t, &d) != TXT_OK) {
             char what[64];
-            snprintf(what, sizeof what, "bad number at '%.12s'", p);
+            snprintf(what, sizeof what, "bad number at '%.12s'", t.s);
             return jc_fail(st, line, field, what);
         }
-        p = end;
         st->pending[st->npending++] = d;
         if (st->npending == st->width) {
             st->npending = 0;
@@ -453,22 +452,18 @@ int nnv_jcamp_parse(nnv_jcamp_spectrum **out, const char *buf, size_t len, const
     }
     st.s->xfactor = st.s->yfactor = 1.0;
     st.s->firstx = st.s->lastx = st.s->firsty = NAN;
-    size_t pos = 0;
-    while (pos < len && !ended) {
-        size_t a = pos, b = pos;
-        while (b < len && buf[b] != '\n' && buf[b] != '\r') b++;
-        /* LF, CRLF or a lone CR ends a line. */
-        pos = b;
-        if (pos < len && buf[pos] == '\r') pos++;
-        if (pos < len && buf[pos] == '\n') pos++;
-        lineno++;
-        size_t n = b - a;
-        if (memchr(buf + a, '\0', n)) {
+    txt_cursor cur;
+    txt_span ls;
+    txt_cursor_init(&cur, buf, len);
+    cur.lone_cr = 1; /* LF, CRLF or a lone CR ends a line */
+    while (!ended && txt_next_line(&cur, &ls)) {
+        lineno = cur.line;
+        if (memchr(ls.s, '\0', ls.n)) {
             rc = jc_fail(&st, lineno, "text", "NUL byte");
             goto cleanup;
         }
-        memcpy(line, buf + a, n);
-        line[n] = '\0';
+        memcpy(line, ls.s, ls.n);
+        line[ls.n] = '\0';
         char *cmt = strstr(line, "$$");
         if (cmt) *cmt = '\0';
         char *l = line;
@@ -569,43 +564,16 @@ cleanup:
     return rc;
 }
 
+static int parse_text(void *out, const char *text, size_t len, const char *name, nnv_error *err)
+{
+    return nnv_jcamp_parse(out, text, len, name, err);
+}
+
 int nnv_jcamp_read(nnv_jcamp_spectrum **out, const char *path, nnv_error *err)
 {
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_jcamp_read: no file name");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = NNV_OK;
-    if (!f) return nnv_error_set(err, NNV_EIO, "%s: cannot open", path);
-    for (;;) {
-        if (len == cap) {
-            if (cap >= (size_t)JC_MAX_FILE) {
-                rc = nnv_error_set(err, NNV_EINPUT, "%s: larger than 512 MiB", path);
-                goto cleanup;
-            }
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *t = realloc(buf, ncap);
-            if (!t) {
-                rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
-                goto cleanup;
-            }
-            buf = t;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (ferror(f)) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: read error", path);
-        goto cleanup;
-    }
-    rc = nnv_jcamp_parse(out, buf, len, path, err);
-cleanup:
-    fclose(f);
-    free(buf);
-    return rc;
+    return txt_parse_file(path, TXT_MAX_JCAMP, parse_text, out, err);
 }
 
 void nnv_jcamp_free(nnv_jcamp_spectrum *s)

@@ -1,7 +1,6 @@
 /* Reference spectra: the experimental-fundamentals TSV, the teacher's harmonic
  * TSV and JCAMP-DX peak tables, read into one list of bands (nnv_reference). */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #define REF_MAX_DEGENERACY 6
 #define REF_MAX_BANDS 20000
 #define REF_MAX_FREQ 1e6 /* cm⁻¹: beyond any vibration */
+#define REF_MAX_COLUMNS 64
 
 enum { COL_MODE, COL_SYM, COL_FREQ, COL_DEG, COL_IRACT, COL_INT, COL_SRC, COL_NOTES, COL_COUNT };
 static const char *const col_names[COL_COUNT] = {"mode",      "symmetry",            "freq_cm1", "degeneracy",
@@ -88,28 +88,6 @@ static nnv_ref_band *band_push(nnv_reference *r, int *cap)
     return &r->bands[r->n_bands++];
 }
 
-/* A whole field as a finite number (strtod on a NUL-terminated copy). */
-static int parse_num(const char *s, size_t n, double *v)
-{
-    char tmp[64], *end;
-    if (n == 0 || n >= sizeof tmp || isspace((unsigned char)s[0])) return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    errno = 0;
-    *v = strtod(tmp, &end);
-    if (*end != '\0' || errno == ERANGE || !isfinite(*v)) return -1;
-    return 0;
-}
-
-/* Field text for a message: at most 40 bytes, control bytes as '?'. */
-static void field_show(char *dst, size_t dn, const char *s, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 1 < dn && i < 40; i++)
-        dst[k++] = (s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    dst[k] = '\0';
-}
-
 /* "# key: value" comment: copy value into *dst (replacing it). */
 static int comment_key(const char *line, size_t n, const char *key, char **dst)
 {
@@ -165,22 +143,19 @@ static int parse_tsv(nnv_reference *r, const char *buf, size_t len, nnv_error *e
     const char *name = r->name;
     int col_of[COL_COUNT], n_cols = 0, have_header = 0, cap = 0, rc = NNV_OK;
     long line_no = 0;
-    size_t pos = 0;
-    char shown[64];
+    txt_cursor cur;
+    txt_span l;
+    char shown[TXT_QUOTE_SIZE];
 
     for (int c = 0; c < COL_COUNT; c++) col_of[c] = -1;
-    while (pos < len) {
-        const char *line = buf + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - line) : len - pos;
-        pos += n + (nl ? 1 : 0);
-        line_no++;
-        if (n > 0 && line[n - 1] == '\r') n--;
+    txt_cursor_init(&cur, buf, len);
+    while (txt_next_line(&cur, &l)) {
+        const char *line = l.s;
+        size_t n = l.n;
+        line_no = cur.line;
         if (memchr(line, '\0', n))
             return nnv_error_set(err, NNV_EINPUT, "%s:%ld: NUL byte in the line (not a text file)", name, line_no);
-        size_t k = 0;
-        while (k < n && (line[k] == ' ' || line[k] == '\t')) k++;
-        if (k == n) continue;
+        if (txt_is_blank(l)) continue;
         if (line[0] == '#') {
             if (!have_header) {
                 if ((rc = comment_key(line, n, "molecule", &r->molecule)) != NNV_OK ||
@@ -189,37 +164,25 @@ static int parse_tsv(nnv_reference *r, const char *buf, size_t len, nnv_error *e
             }
             continue;
         }
-        /* Split the line at tabs. */
-        int nf = 0;
-        const char *fs[64];
-        size_t fl[64];
-        for (size_t a = 0;;) {
-            const char *t = memchr(line + a, '\t', n - a);
-            size_t e = t ? (size_t)(t - line) : n;
-            if (nf == 64)
-                return nnv_error_set(err, NNV_EINPUT, "%s:%ld: more than 64 tab-separated columns", name, line_no);
-            fs[nf] = line + a;
-            fl[nf] = e - a;
-            nf++;
-            if (!t) break;
-            a = e + 1;
-        }
+        txt_span fs[REF_MAX_COLUMNS];
+        int nf = txt_split_char(l, '\t', fs, REF_MAX_COLUMNS);
+        if (nf > REF_MAX_COLUMNS)
+            return nnv_error_set(err, NNV_EINPUT, "%s:%ld: more than %d tab-separated columns", name, line_no,
+                                 REF_MAX_COLUMNS);
         if (!have_header) {
             for (int f = 0; f < nf; f++)
                 for (int c = 0; c < COL_COUNT; c++)
-                    if (fl[f] == strlen(col_names[c]) && memcmp(fs[f], col_names[c], fl[f]) == 0) {
+                    if (txt_span_is(fs[f], col_names[c])) {
                         if (col_of[c] >= 0)
                             return nnv_error_set(err, NNV_EINPUT, "%s:%ld: column %d: \"%s\" appears twice in the header",
                                                  name, line_no, f + 1, col_names[c]);
                         col_of[c] = f;
                     }
-            if (col_of[COL_FREQ] < 0) {
-                field_show(shown, sizeof shown, line, n);
+            if (col_of[COL_FREQ] < 0)
                 return nnv_error_set(err, NNV_EINPUT,
                                      "%s:%ld: header has no freq_cm1 column (expected a tab-separated header such as "
                                      "\"mode<TAB>symmetry<TAB>freq_cm1<TAB>degeneracy...\", got \"%s\")",
-                                     name, line_no, shown);
-            }
+                                     name, line_no, txt_quote(shown, l));
             r->kind = col_of[COL_DEG] >= 0 ? NNV_REF_EXPERIMENTAL : NNV_REF_HARMONIC;
             n_cols = nf;
             have_header = 1;
@@ -235,38 +198,31 @@ static int parse_tsv(nnv_reference *r, const char *buf, size_t len, nnv_error *e
         b->degeneracy = 1;
         b->ir_active = -1;
         b->intensity = NAN;
-#define FIELD(c) fs[col_of[c]], fl[col_of[c]]
+#define FIELD(c) fs[col_of[c]]
 #define BAD(c, what)                                                                                      \
-    do {                                                                                                  \
-        field_show(shown, sizeof shown, FIELD(c));                                                        \
-        return nnv_error_set(err, NNV_EINPUT, "%s:%ld: column %d (%s): expected %s, got \"%s\"", name,      \
-                             line_no, col_of[c] + 1, col_names[c], what, shown);                           \
-    } while (0)
-        b->mode = col_of[COL_MODE] >= 0 ? dup_n(FIELD(COL_MODE)) : dup_s("");
-        b->symmetry = col_of[COL_SYM] >= 0 ? dup_n(FIELD(COL_SYM)) : dup_s("");
-        b->source = col_of[COL_SRC] >= 0 ? dup_n(FIELD(COL_SRC)) : dup_s("");
-        b->notes = col_of[COL_NOTES] >= 0 ? dup_n(FIELD(COL_NOTES)) : dup_s("");
+    return nnv_error_set(err, NNV_EINPUT, "%s:%ld: column %d (%s): expected %s, got \"%s\"", name, line_no, \
+                         col_of[c] + 1, col_names[c], what, txt_quote(shown, FIELD(c)))
+        b->mode = col_of[COL_MODE] >= 0 ? dup_n(FIELD(COL_MODE).s, FIELD(COL_MODE).n) : dup_s("");
+        b->symmetry = col_of[COL_SYM] >= 0 ? dup_n(FIELD(COL_SYM).s, FIELD(COL_SYM).n) : dup_s("");
+        b->source = col_of[COL_SRC] >= 0 ? dup_n(FIELD(COL_SRC).s, FIELD(COL_SRC).n) : dup_s("");
+        b->notes = col_of[COL_NOTES] >= 0 ? dup_n(FIELD(COL_NOTES).s, FIELD(COL_NOTES).n) : dup_s("");
         if (!b->mode || !b->symmetry || !b->source || !b->notes)
             return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", name);
-        if (parse_num(FIELD(COL_FREQ), &b->freq) != 0 || fabs(b->freq) > REF_MAX_FREQ)
+        if (txt_parse_number(FIELD(COL_FREQ), &b->freq) != TXT_OK || fabs(b->freq) > REF_MAX_FREQ)
             BAD(COL_FREQ, "a wavenumber in cm-1");
-        if (r->kind == NNV_REF_EXPERIMENTAL && !(b->freq > 0))
-            BAD(COL_FREQ, "a fundamental > 0 cm-1");
+        if (r->kind == NNV_REF_EXPERIMENTAL && !(b->freq > 0)) BAD(COL_FREQ, "a fundamental > 0 cm-1");
         if (col_of[COL_DEG] >= 0) {
-            double d;
-            if (parse_num(FIELD(COL_DEG), &d) != 0 || d != floor(d) || d < 1 || d > REF_MAX_DEGENERACY)
-                BAD(COL_DEG, "an integer 1..6");
+            long d;
+            if (txt_parse_long(FIELD(COL_DEG), 1, REF_MAX_DEGENERACY, &d) != TXT_OK) BAD(COL_DEG, "an integer 1..6");
             b->degeneracy = (int)d;
         }
         if (col_of[COL_IRACT] >= 0) {
-            const char *s = fs[col_of[COL_IRACT]];
-            size_t l = fl[col_of[COL_IRACT]];
-            if (l == 3 && memcmp(s, "yes", 3) == 0) b->ir_active = 1;
-            else if (l == 2 && memcmp(s, "no", 2) == 0) b->ir_active = 0;
-            else if (l != 0) BAD(COL_IRACT, "yes, no or nothing");
+            if (txt_span_is(FIELD(COL_IRACT), "yes")) b->ir_active = 1;
+            else if (txt_span_is(FIELD(COL_IRACT), "no")) b->ir_active = 0;
+            else if (FIELD(COL_IRACT).n != 0) BAD(COL_IRACT, "yes, no or nothing");
         }
-        if (col_of[COL_INT] >= 0 && fl[col_of[COL_INT]] > 0)
-            if (parse_num(FIELD(COL_INT), &b->intensity) != 0 || b->intensity < 0)
+        if (col_of[COL_INT] >= 0 && FIELD(COL_INT).n > 0)
+            if (txt_parse_number(FIELD(COL_INT), &b->intensity) != TXT_OK || b->intensity < 0)
                 BAD(COL_INT, "an intensity >= 0 in km/mol or nothing");
 #undef BAD
 #undef FIELD
@@ -367,15 +323,14 @@ int nnv_reference_parse(nnv_reference **out, const char *buf, size_t len, const 
     return NNV_OK;
 }
 
+static int parse_text(void *out, const char *text, size_t len, const char *name, nnv_error *err)
+{
+    return nnv_reference_parse(out, text, len, name, err);
+}
+
 int nnv_reference_read(nnv_reference **out, const char *path, nnv_error *err)
 {
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    int rc;
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_reference_read: no file name");
     *out = NULL;
-    rc = af_read_all(path, &buf, &len, err);
-    if (rc == NNV_OK) rc = nnv_reference_parse(out, (const char *)buf, len, path, err);
-    free(buf);
-    return rc;
+    return txt_parse_file(path, TXT_MAX_REFERENCE, parse_text, out, err);
 }

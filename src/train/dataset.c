@@ -1,19 +1,19 @@
 /* dataset.c: extended-XYZ training data (the format ASE reads and writes):
  * frames of species, positions, forces, with energy= and dipole= labels on the
  * comment line; a reader that names line and field on every error, and a writer. */
-#define _POSIX_C_SOURCE 200809L /* popen, pclose, mkstemp, fdopen */
+#define ZLIB_CONST /* const next_in: the raw bytes are only read */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <zlib.h>
 
 #include "train.h"
 
 #define DS_MAX_ATOMS 100000
-#define SHOW 40 /* longest excerpt of a bad token in a message */
+#define DS_MAX_COLUMNS 1000 /* columns of one Properties entry */
 
 void ds_frame_free(ds_frame *fr)
 {
@@ -70,61 +70,24 @@ nomem:
 /* ---- reading -------------------------------------------------------------- */
 
 typedef struct cursor {
-    const char *p, *end;
-    int line;
+    txt_cursor t;
     const char *name;
 } cursor;
 
 /* The next line (without its newline) or 0 at the end of the text. */
 static int next_line(cursor *c, const char **b, size_t *n)
 {
-    const char *e;
-    if (c->p >= c->end) return 0;
-    e = memchr(c->p, '\n', (size_t)(c->end - c->p));
-    if (!e) e = c->end;
-    *b = c->p;
-    *n = (size_t)(e - c->p);
-    if (*n && (*b)[*n - 1] == '\r') (*n)--;
-    c->p = e < c->end ? e + 1 : e;
-    c->line++;
+    txt_span l;
+    if (!txt_next_line(&c->t, &l)) return 0;
+    *b = l.s;
+    *n = l.n;
     return 1;
 }
 
-static int only_space(const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isspace((unsigned char)b[i])) return 0;
-    return 1;
-}
+static int parse_num(txt_span t, double *v) { return txt_parse_number(t, v) != TXT_OK; }
 
-static int parse_num(const char *tok, size_t n, double *v)
-{
-    char buf[64], *end;
-    if (n == 0 || n >= sizeof buf) return -1;
-    memcpy(buf, tok, n);
-    buf[n] = 0;
-    errno = 0;
-    *v = strtod(buf, &end);
-    if (end != buf + n || errno == ERANGE || !isfinite(*v)) return -1;
-    return 0;
-}
-
-/* Split b[0..n) on blanks into at most max tokens; returns the count (max+1 when more). */
-static int tokens(const char *b, size_t n, const char **tb, size_t *tn, int max)
-{
-    int k = 0;
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && isspace((unsigned char)b[i])) i++;
-        if (i >= n) break;
-        if (k == max) return max + 1;
-        tb[k] = b + i;
-        while (i < n && !isspace((unsigned char)b[i])) i++;
-        tn[k] = (size_t)(b + i - tb[k]);
-        k++;
-    }
-    return k;
-}
+/* A piece of a line for a message. */
+#define QUOTE(q, b, n) txt_quote(q, (txt_span){b, n})
 
 typedef struct columns {
     int total;  /* columns in an atom line */
@@ -144,43 +107,42 @@ static int parse_properties(const cursor *c, const char *v, size_t vn, columns *
 {
     const char *p = v, *end = v + vn;
     int field = 0;
+    char q[TXT_QUOTE_SIZE];
     col->total = 0;
     col->species = col->pos = col->forces = col->znum = -1;
     while (p < end) {
         const char *part[3];
         size_t pn[3];
-        int ncols;
-        double dn;
-        for (int q = 0; q < 3; q++) {
+        long ncols;
+        for (int k = 0; k < 3; k++) {
             const char *e = memchr(p, ':', (size_t)(end - p));
             if (!e) e = end;
-            part[q] = p;
-            pn[q] = (size_t)(e - p);
-            if (q < 2 && e == end)
+            part[k] = p;
+            pn[k] = (size_t)(e - p);
+            if (k < 2 && e == end)
                 return nnv_error_set(err, NNV_EINPUT,
                                      "%s: line %d: field 'Properties': entry %d is not name:type:columns",
-                                     c->name, c->line, field + 1);
+                                     c->name, c->t.line, field + 1);
             p = e < end ? e + 1 : e;
         }
-        if (parse_num(part[2], pn[2], &dn) || dn < 1 || dn > 1000 || dn != floor(dn))
-            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': bad column count '%.*s'",
-                                 c->name, c->line, (int)(pn[2] < SHOW ? pn[2] : SHOW), part[2]);
+        if (txt_parse_long((txt_span){part[2], pn[2]}, 1, DS_MAX_COLUMNS, &ncols) != TXT_OK)
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': bad column count '%s'",
+                                 c->name, c->t.line, QUOTE(q, part[2], pn[2]));
         if (pn[1] != 1 || !strchr("SRIL", toupper((unsigned char)part[1][0])))
-            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': bad type '%.*s' (S, R, I or L)",
-                                 c->name, c->line, (int)(pn[1] < SHOW ? pn[1] : SHOW), part[1]);
-        ncols = (int)dn;
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': bad type '%s' (S, R, I or L)",
+                                 c->name, c->t.line, QUOTE(q, part[1], pn[1]));
         if (key_is(part[0], pn[0], "species") && ncols == 1) col->species = col->total;
         else if (key_is(part[0], pn[0], "pos") && ncols == 3) col->pos = col->total;
         else if ((key_is(part[0], pn[0], "forces") || key_is(part[0], pn[0], "force")) && ncols == 3)
             col->forces = col->total;
         else if (key_is(part[0], pn[0], "Z") && ncols == 1) col->znum = col->total;
-        col->total += ncols;
+        col->total += (int)ncols;
         field++;
     }
     if (col->species < 0 && col->znum >= 0) col->species = col->znum;
     if (col->species < 0 || col->pos < 0)
         return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': needs species:S:1 and pos:R:3",
-                             c->name, c->line);
+                             c->name, c->t.line);
     return NNV_OK;
 }
 
@@ -203,16 +165,17 @@ static int parse_comment(const cursor *c, const char *b, size_t n, ds_frame *fr,
                          nnv_error *err)
 {
     size_t i = 0, ilen = 0;
-    int have_props = 0, rc;
+    int rc;
+    char q[TXT_QUOTE_SIZE];
     col->total = 4;
     col->species = 0, col->pos = 1, col->forces = -1, col->znum = -1;
     while (i < n) {
         size_t ks, ke, vs = 0, ve = 0;
         int has_val = 0;
-        while (i < n && isspace((unsigned char)b[i])) i++;
+        while (i < n && txt_is_space(b[i])) i++;
         if (i >= n) break;
         ks = i;
-        while (i < n && b[i] != '=' && !isspace((unsigned char)b[i])) i++;
+        while (i < n && b[i] != '=' && !txt_is_space(b[i])) i++;
         ke = i;
         if (i < n && b[i] == '=') {
             has_val = 1;
@@ -221,60 +184,55 @@ static int parse_comment(const cursor *c, const char *b, size_t n, ds_frame *fr,
                 vs = ++i;
                 while (i < n && b[i] != '"') i += (b[i] == '\\' && i + 1 < n) ? 2 : 1;
                 if (i >= n)
-                    return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field '%.*s': unterminated quote",
-                                         c->name, c->line, (int)(ke - ks < SHOW ? ke - ks : SHOW), b + ks);
+                    return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field '%s': unterminated quote", c->name,
+                                         c->t.line, QUOTE(q, b + ks, ke - ks));
                 ve = i++;
             } else {
                 vs = i;
-                while (i < n && !isspace((unsigned char)b[i])) i++;
+                while (i < n && !txt_is_space(b[i])) i++;
                 ve = i;
             }
         }
         if (ke == ks)
-            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: comment: '=' without a key", c->name, c->line);
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: comment: '=' without a key", c->name, c->t.line);
         if (key_is(b + ks, ke - ks, "Properties") && has_val) {
             if ((rc = parse_properties(c, b + vs, ve - vs, col, err)) != NNV_OK) return rc;
-            have_props = 1;
         } else if (key_is(b + ks, ke - ks, "energy") && has_val) {
-            if (parse_num(b + vs, ve - vs, &fr->energy))
-                return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'energy': bad number '%.*s'",
-                                     c->name, c->line, (int)(ve - vs < SHOW ? ve - vs : SHOW), b + vs);
+            if (parse_num((txt_span){b + vs, ve - vs}, &fr->energy))
+                return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'energy': bad number '%s'", c->name,
+                                     c->t.line, QUOTE(q, b + vs, ve - vs));
             fr->has_energy = 1;
         } else if (key_is(b + ks, ke - ks, "dipole") && has_val) {
-            const char *tb[4];
-            size_t tn[4];
-            if (tokens(b + vs, ve - vs, tb, tn, 3) != 3 || parse_num(tb[0], tn[0], &fr->dipole[0]) ||
-                parse_num(tb[1], tn[1], &fr->dipole[1]) || parse_num(tb[2], tn[2], &fr->dipole[2]))
-                return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'dipole': need three numbers, got '%.*s'",
-                                     c->name, c->line, (int)(ve - vs < SHOW ? ve - vs : SHOW), b + vs);
+            txt_span t[3];
+            if (txt_split((txt_span){b + vs, ve - vs}, t, 3) != 3 || parse_num(t[0], &fr->dipole[0]) ||
+                parse_num(t[1], &fr->dipole[1]) || parse_num(t[2], &fr->dipole[2]))
+                return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'dipole': need three numbers, got '%s'",
+                                     c->name, c->t.line, QUOTE(q, b + vs, ve - vs));
             fr->has_dipole = 1;
         } else if (key_is(b + ks, ke - ks, "pbc")) {
             /* Written again by ds_write_frame; finite clusters only. */
         } else if (info_add(&fr->info, &ilen, b + ks, i - ks) != NNV_OK) {
-            return nnv_error_set(err, NNV_ENOMEM, "%s: line %d: out of memory", c->name, c->line);
+            return nnv_error_set(err, NNV_ENOMEM, "%s: line %d: out of memory", c->name, c->t.line);
         }
     }
-    (void)have_props;
     return NNV_OK;
 }
 
 static int parse_frame(cursor *c, const char *cb, size_t cn, ds_frame *fr, nnv_error *err)
 {
     const char *b;
-    size_t n, tn[1];
-    const char *tb[1];
-    double dn;
+    size_t n;
+    txt_span first, *tok = NULL;
+    long count;
     columns col;
-    int rc, N, count_line = c->line;
-    const char **ab = NULL;
-    size_t *an = NULL;
+    int rc, N, count_line = c->t.line;
+    char q[TXT_QUOTE_SIZE];
 
     memset(fr, 0, sizeof *fr);
-    if (tokens(cb, cn, tb, tn, 1) != 1 || parse_num(tb[0], tn[0], &dn) || dn != floor(dn) || dn < 1 ||
-        dn > DS_MAX_ATOMS)
-        return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'atom count': need an integer 1..%d, got '%.*s'",
-                             c->name, c->line, DS_MAX_ATOMS, (int)(cn < SHOW ? cn : SHOW), cb);
-    N = (int)dn;
+    if (txt_split((txt_span){cb, cn}, &first, 1) != 1 || txt_parse_long(first, 1, DS_MAX_ATOMS, &count) != TXT_OK)
+        return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'atom count': need an integer 1..%d, got '%s'",
+                             c->name, c->t.line, DS_MAX_ATOMS, QUOTE(q, cb, cn));
+    N = (int)count;
     fr->n_atoms = N;
     fr->Z = malloc((size_t)N * sizeof *fr->Z);
     fr->xyz = malloc(3 * (size_t)N * sizeof *fr->xyz);
@@ -287,84 +245,82 @@ static int parse_frame(cursor *c, const char *cb, size_t cn, ds_frame *fr, nnv_e
     }
     if ((rc = parse_comment(c, b, n, fr, &col, err)) != NNV_OK) goto fail;
     if (col.forces >= 0 && !(fr->forces = malloc(3 * (size_t)N * sizeof *fr->forces))) goto nomem;
-    ab = malloc(((size_t)col.total + 1) * sizeof *ab);
-    an = malloc(((size_t)col.total + 1) * sizeof *an);
-    if (!ab || !an) goto nomem;
+    if (!(tok = malloc(((size_t)col.total + 1) * sizeof *tok))) goto nomem;
     for (int i = 0; i < N; i++) {
         int k;
         if (!next_line(c, &b, &n)) {
             rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: file ends (the count line says %d atoms)",
-                               c->name, c->line + 1, i + 1, N);
+                               c->name, c->t.line + 1, i + 1, N);
             goto fail;
         }
-        k = tokens(b, n, ab, an, col.total);
+        k = txt_split((txt_span){b, n}, tok, col.total);
         if (k < col.total) {
             rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: %d columns, Properties gives %d",
-                               c->name, c->line, i + 1, k, col.total);
+                               c->name, c->t.line, i + 1, k, col.total);
             goto fail;
         }
         {
             char sym[16];
-            size_t sn = an[col.species];
+            size_t sn = tok[col.species].n;
             if (sn >= sizeof sym) sn = sizeof sym - 1;
-            memcpy(sym, ab[col.species], sn);
+            memcpy(sym, tok[col.species].s, sn);
             sym[sn] = 0;
             fr->Z[i] = nnv_element_from_symbol(sym);
             if (fr->Z[i] < 1) {
                 rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: field 'species': unknown element '%s'",
-                                   c->name, c->line, i + 1, sym);
+                                   c->name, c->t.line, i + 1, txt_quote(q, tok[col.species]));
                 goto fail;
             }
         }
-        for (int q = 0; q < 3; q++) {
+        for (int k3 = 0; k3 < 3; k3++) {
             static const char *const pn[3] = {"x", "y", "z"}, *const fn[3] = {"fx", "fy", "fz"};
-            int cp = col.pos + q;
-            if (parse_num(ab[cp], an[cp], &fr->xyz[3 * i + q])) {
-                rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: field '%s': bad number '%.*s'", c->name,
-                                   c->line, i + 1, pn[q], (int)(an[cp] < SHOW ? an[cp] : SHOW), ab[cp]);
+            int cp = col.pos + k3;
+            if (parse_num(tok[cp], &fr->xyz[3 * i + k3])) {
+                rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: field '%s': bad number '%s'", c->name,
+                                   c->t.line, i + 1, pn[k3], txt_quote(q, tok[cp]));
                 goto fail;
             }
             if (col.forces < 0) continue;
-            cp = col.forces + q;
-            if (parse_num(ab[cp], an[cp], &fr->forces[3 * i + q])) {
-                rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: field '%s': bad number '%.*s'", c->name,
-                                   c->line, i + 1, fn[q], (int)(an[cp] < SHOW ? an[cp] : SHOW), ab[cp]);
+            cp = col.forces + k3;
+            if (parse_num(tok[cp], &fr->forces[3 * i + k3])) {
+                rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: field '%s': bad number '%s'", c->name,
+                                   c->t.line, i + 1, fn[k3], txt_quote(q, tok[cp]));
                 goto fail;
             }
         }
     }
-    free(ab);
-    free(an);
+    free(tok);
     return NNV_OK;
 nomem:
     rc = nnv_error_set(err, NNV_ENOMEM, "%s: line %d: out of memory for %d atoms", c->name, count_line, N);
 fail:
-    free(ab);
-    free(an);
+    free(tok);
     ds_frame_free(fr);
     return rc;
 }
 
 int ds_parse(ds_set *out, const char *text, size_t len, const char *name, nnv_error *err)
 {
-    cursor c = {text, text + len, 0, name ? name : "(data)"};
+    cursor c;
     const char *b;
     size_t n;
     int rc = NNV_OK;
 
     memset(out, 0, sizeof *out);
+    txt_cursor_init(&c.t, text, len);
+    c.name = name ? name : "(data)";
     if (memchr(text, 0, len))
         return nnv_error_set(err, NNV_EINPUT, "%s: byte %zu: NUL byte in a text file", c.name,
                              (size_t)((const char *)memchr(text, 0, len) - text));
     while (next_line(&c, &b, &n)) {
         ds_frame fr;
-        if (only_space(b, n)) {
+        if (txt_is_blank((txt_span){b, n})) {
             /* Blank lines are allowed only at the end of the file. */
             const char *b2;
             size_t n2;
-            int l0 = c.line;
+            int l0 = c.t.line;
             while (next_line(&c, &b2, &n2))
-                if (!only_space(b2, n2)) {
+                if (!txt_is_blank((txt_span){b2, n2})) {
                     rc = nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'atom count': empty line", c.name, l0);
                     goto cleanup;
                 }
@@ -384,111 +340,107 @@ cleanup:
     return rc;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
+/* zlib takes at most UINT_MAX bytes at a time; a data set is fed in one go. */
+_Static_assert(TXT_MAX_EXTXYZ <= UINT_MAX, "the data-set cap must fit zlib's avail_in");
 
-/* Slurp a stream into a NUL-terminated buffer. */
-static int slurp(FILE *f, char **buf, size_t *len)
+/* Decompress gzip data held in memory (one or more members, as `gzip -c a >
+ * f; gzip -c b >> f` makes), into a NUL-terminated buffer of at most
+ * TXT_MAX_EXTXYZ bytes. */
+static int gunzip(const char *path, const unsigned char *in, size_t n, unsigned char **out, size_t *len,
+                  nnv_error *err)
 {
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    if (!b) return NNV_ENOMEM;
+    z_stream z;
+    unsigned char *b = NULL;
+    size_t cap = 0, used = 0;
+    int zr, rc = NNV_OK;
+
+    *out = NULL;
+    *len = 0;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
+    z.next_in = in;
+    z.avail_in = (uInt)n;
     for (;;) {
-        size_t got;
-        if (cap - n < 4096) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                return NNV_ENOMEM;
+        if (cap - used < 2) {
+            size_t ncap = cap ? 2 * cap : (n < ((size_t)1 << 16) ? (size_t)1 << 18 : 4 * n);
+            unsigned char *nb;
+            if (used > TXT_MAX_EXTXYZ) {
+                rc = nnv_error_set(err, NNV_EINPUT, "%s: larger than %zu MiB once decompressed, the limit for a "
+                                   "data set", path, TXT_MAX_EXTXYZ >> 20);
+                goto cleanup;
+            }
+            if (ncap > TXT_MAX_EXTXYZ + 2) ncap = TXT_MAX_EXTXYZ + 2;
+            if (!(nb = realloc(b, ncap))) {
+                rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
+                goto cleanup;
             }
             b = nb;
-            cap *= 2;
+            cap = ncap;
         }
-        got = fread(b + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
+        z.next_out = b + used;
+        z.avail_out = (uInt)(cap - 1 - used);
+        zr = inflate(&z, Z_NO_FLUSH);
+        used = (size_t)(z.next_out - b);
+        if (zr == Z_STREAM_END) {
+            if (z.avail_in == 0) break;
+            /* Another member follows, or bytes that are none. */
+            if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b) {
+                rc = nnv_error_set(err, NNV_EINPUT, "%s: byte %zu: data after the end of the gzip stream", path,
+                                   n - z.avail_in);
+                goto cleanup;
+            }
+            inflateReset(&z);
+        } else if (zr == Z_MEM_ERROR) {
+            rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
+            goto cleanup;
+        } else if (zr != Z_OK && !(zr == Z_BUF_ERROR && z.avail_in > 0)) {
+            /* Z_BUF_ERROR with no input left: the stream stops before its end. */
+            rc = nnv_error_set(err, NNV_EINPUT, "%s: byte %zu: %s gzip data (%s)", path, n - z.avail_in,
+                               zr == Z_BUF_ERROR ? "truncated" : "corrupt",
+                               zr == Z_BUF_ERROR ? "unexpected end of file" : z.msg ? z.msg : "bad data");
+            goto cleanup;
+        }
     }
-    if (ferror(f)) {
-        free(b);
-        return NNV_EIO;
+    if (used > TXT_MAX_EXTXYZ) {
+        rc = nnv_error_set(err, NNV_EINPUT, "%s: larger than %zu MiB once decompressed, the limit for a data set",
+                           path, TXT_MAX_EXTXYZ >> 20);
+        goto cleanup;
     }
-    b[n] = 0;
-    *buf = b;
-    *len = n;
-    return NNV_OK;
+    b[used] = '\0';
+    *out = b;
+    *len = used;
+    b = NULL;
+cleanup:
+    inflateEnd(&z);
+    free(b);
+    return rc;
 }
 
 int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err)
 {
-    FILE *f = NULL;
-    char *raw = NULL, *text = NULL, *cmd = NULL;
+    unsigned char *raw = NULL, *text = NULL;
     size_t rawlen = 0, len = 0;
-    int rc = NNV_OK;
+    int rc;
 
     memset(out, 0, sizeof *out);
     if (!path) return nnv_error_set(err, NNV_EUSAGE, "ds_read: path is NULL");
-    f = fopen(path, "rb");
-    if (!f) return nnv_error_set(err, NNV_EIO, "%s: cannot open: %s", path, strerror(errno));
-    rc = slurp(f, &raw, &rawlen);
-    fclose(f);
-    f = NULL;
-    if (rc != NNV_OK) {
-        rc = nnv_error_set(err, rc, "%s: cannot read the file", path);
-        goto cleanup;
-    }
-    if (crc) *crc = nnv_crc32((const unsigned char *)raw, rawlen);
-    if (ends_with(path, ".gz")) {
-        /* Quote the path for the shell: every ' becomes '\''. */
-        size_t q = 0;
-        int st;
-        for (const char *s = path; *s; s++) q += (*s == '\'') ? 4 : 1;
-        cmd = malloc(q + 32);
-        if (!cmd) goto nomem;
-        {
-            char *w = cmd + strlen(strcpy(cmd, "gzip -dc -- '"));
-            for (const char *s = path; *s; s++) {
-                if (*s == '\'') {
-                    memcpy(w, "'\\''", 4);
-                    w += 4;
-                } else {
-                    *w++ = *s;
-                }
-            }
-            *w = 0;
-        }
-        strcat(cmd, "' 2>/dev/null");
-        f = popen(cmd, "r");
-        if (!f) {
-            rc = nnv_error_set(err, NNV_EIO, "%s: cannot run gzip -dc: %s", path, strerror(errno));
-            goto cleanup;
-        }
-        rc = slurp(f, &text, &len);
-        st = pclose(f);
-        f = NULL;
-        if (rc != NNV_OK) {
-            rc = nnv_error_set(err, rc, "%s: cannot read the output of gzip -dc", path);
-            goto cleanup;
-        }
-        if (st != 0) {
-            rc = nnv_error_set(err, NNV_EINPUT, "%s: byte 0: gzip -dc failed (not a gzip file, or truncated)", path);
-            goto cleanup;
-        }
+    if ((rc = txt_read_file(path, TXT_MAX_EXTXYZ, &raw, &rawlen, err)) != NNV_OK) return rc;
+    /* The CRC is of the bytes on disk: the run log then identifies the file
+     * as stored, compressed or not. */
+    if (crc) *crc = nnv_crc32(raw, rawlen);
+    /* The gzip magic decides, not the name: zlib in-process rather than a
+     * gzip child, and a plain file named .gz reads as plain text. */
+    if (rawlen >= 2 && raw[0] == 0x1f && raw[1] == 0x8b) {
+        if ((rc = gunzip(path, raw, rawlen, &text, &len, err)) != NNV_OK) goto cleanup;
     } else {
         text = raw;
         len = rawlen;
         raw = NULL;
     }
-    rc = ds_parse(out, text, len, path, err);
-    goto cleanup;
-nomem:
-    rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
+    rc = ds_parse(out, (const char *)text, len, path, err);
 cleanup:
     free(raw);
     free(text);
-    free(cmd);
     return rc;
 }
 

@@ -1,6 +1,7 @@
-/* libFuzzer harness for the XYZ reader (nnv_structure_parse_xyz): any bytes,
- * frames 0 and 1. A structure that is accepted must be usable: finite
- * coordinates, known elements, positive masses, atoms at least 0.1 Å apart. */
+/* libFuzzer harness for the XYZ readers: nnv_structure_parse_xyz on any bytes,
+ * frames 0 and 1, then the frame iterator over all of them. A structure that
+ * is accepted must be usable: finite coordinates, known elements, positive
+ * masses, atoms at least 0.1 Å apart; the iterator ends, frame by frame. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -52,6 +53,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         nnv_structure_free(c);
         nnv_structure_free(s);
+    }
+    {
+        nnv_xyz_reader *r = NULL;
+        nnv_error err = {0, ""};
+        int last = -1;
+        FUZZ_ASSERT(nnv_xyz_open_memory(&r, (const char *)data, size, "fuzz.xyz", &err) == NNV_OK);
+        /* Every call reads a frame or ends the file, and a frame takes a line
+         * at least: never more calls than lines, plus the one that ends. */
+        for (size_t calls = 0;; calls++) {
+            nnv_structure *s = NULL;
+            int rc = nnv_xyz_next(r, &s, &err);
+            FUZZ_ASSERT(calls <= size + 1);
+            if (rc == NNV_OK && !s) break;
+            if (rc == NNV_OK) check_structure(s);
+            else FUZZ_ASSERT(s == NULL && rc < 0 && err.code == rc && err.message[0] != '\0');
+            FUZZ_ASSERT(nnv_xyz_frame(r) == last + 1);
+            last = nnv_xyz_frame(r);
+            nnv_structure_free(s);
+        }
+        nnv_xyz_close(r);
     }
     return 0;
 }
