@@ -24,19 +24,12 @@
 #define SF_ZJ_OFFSET 4 /* byte offsets of Zj and Zk inside an SF record */
 #define SF_ZK_OFFSET 8
 
-/* The largest file the format allows, every count at its maximum: 118
- * element blocks of 4096 SF records and two networks of 64 layers, 4096 units
- * wide. About 2 TB: the cap refuses no file the format allows, only what
- * cannot be one (a device, a file that grows without end); what the machine
- * can hold is the practical limit. */
-static size_t weights_max_bytes(void)
-{
-    const uint64_t net = 4 + 4 * ((uint64_t)MAX_LAYERS + 1) + (uint64_t)MAX_LAYERS * (4 + 8) +
-                         8 * (((uint64_t)MAX_LAYERS - 1) * MAX_LAYER_SIZE * (MAX_LAYER_SIZE + 1) + MAX_LAYER_SIZE + 1);
-    const uint64_t element = 4 + 8 + 4 + (uint64_t)MAX_SF * SF_RECORD_BYTES + 2 * net;
-    const uint64_t file = MAGIC_LEN + 3 * 4 + MAX_DESCRIPTION + 4 + (uint64_t)NNV_MAX_Z * element + 4;
-    return file > SIZE_MAX ? SIZE_MAX : (size_t)file;
-}
+/* The format allows files of about 2 TB (118 element blocks of 4096 SF
+ * records and two networks of 64 layers 4096 units wide), but no trained
+ * Behler-Parrinello network comes near 4 GiB (a large one holds 10^5
+ * weights, under 1 MB), and reading more from a pipe or a device would
+ * exhaust memory before any field could be checked. */
+#define WEIGHTS_MAX_BYTES ((size_t)4 << 30)
 
 /* ---- number formatting ------------------------------------------------------ */
 
@@ -526,7 +519,7 @@ int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err)
 {
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_read: NULL argument");
     *out = NULL;
-    return txt_parse_file(path, weights_max_bytes(), parse_bytes, out, err);
+    return txt_parse_file(path, WEIGHTS_MAX_BYTES, parse_bytes, out, err);
 }
 
 /* ---- the writer ------------------------------------------------------------- */
