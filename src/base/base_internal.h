@@ -26,7 +26,7 @@ static inline double rng_open_unit(uint64_t *state)
     return ((double)(rng_splitmix64(state) >> 11) + 0.5) * 0x1.0p-53;
 }
 
-/* ---- atomic files (atomic_file.c) -------------------------------------------
+/* ---- atomic files (files.c) -------------------------------------------------
  * Output files are written under a temporary name in the target's folder and
  * renamed over the target only when complete, so a reader never sees half a
  * file and a failure leaves neither a partial file nor a temporary one (an
@@ -40,9 +40,17 @@ typedef struct af_file {
 } af_file;
 
 int af_open(af_file *af, const char *path, nnv_error *err);
+
 /* Read a whole file (regular file or pipe) into *buf (malloc'd, free() it). */
 int af_read_all(const char *path, unsigned char **buf, size_t *len, nnv_error *err);
 int af_commit(af_file *af, nnv_error *err);
 void af_discard(af_file *af);
+
+/* The public atomic output file (include/nnvib/output.h): an af_file with its
+ * own copy of the path, so writers of the layers above can name it. */
+struct nnv_ofile {
+    af_file af;
+    char *path;
+};
 
 #endif
