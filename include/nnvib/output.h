@@ -1,8 +1,9 @@
 /* nnvib output files for chemistry tools: CML (Open Babel, Avogadro, Jmol,
  * JSpecView), Molden (Jmol, Open Babel, Molden, Avogadro >= 1.100) and extended
  * XYZ (ASE), each with the normal modes. The layouts and the reasons for them
- * are in docs/formats.md. And the atomic output file those writers use
- * (nnv_ofile), for a program's own outputs.
+ * are in docs/formats.md. Frames of MD trajectories as extended XYZ. And the
+ * atomic output file those writers use (nnv_ofile), for a program's own
+ * outputs.
  *
  * The writers only format results they are given (they compute no physics).
  * Every file is written atomically: under a temporary name in the target's
@@ -22,6 +23,7 @@
 #include <nnvib/vib.h>
 #include <nnvib/thermo.h>
 #include <nnvib/units.h>
+#include <nnvib/md.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,6 +117,26 @@ int nnv_ofile_commit(nnv_ofile *f, nnv_error *err);
  *  is just closed), the target is untouched, and f is freed.
  *  @param f  an open file, or NULL (nothing happens) */
 void nnv_ofile_discard(nnv_ofile *f);
+
+/* ---- MD trajectories ------------------------------------------------------------ */
+
+/** Write one frame of an MD trajectory (extended XYZ, ASE's dialect) to f:
+ *  per atom species, pos (Å, %16.10f), velocities (Å/fs) and forces (eV/Å)
+ *  (both %16.10e); in the comment line pbc="F F F", step, time (fs),
+ *  energy (the potential energy), kinetic_energy and total_energy (eV) and
+ *  temperature (K, the kinetic temperature with dof = 3N - 3).
+ *  A trajectory is this writer called from an nnv_md_observer, e.g.
+ *      static int frame(void *ctx, const nnv_md_state *st, int step, nnv_error *err)
+ *      { return nnv_extxyz_write_md_frame(ctx, st, step, err); }
+ *  with observe_ctx an nnv_ofile, committed after nnv_md_run.
+ *  @param f     an open output file (nnv_ofile_open)
+ *  @param st    the state to write
+ *  @param step  the step number written as step=
+ *  @param[out] err  error record naming the file, may be NULL
+ *  @return NNV_OK; NNV_EUSAGE when f or st is NULL; NNV_EIO when a write
+ *          failed (e.g. a full disk; the frame may be partly written: discard
+ *          the file). */
+int nnv_extxyz_write_md_frame(nnv_ofile *f, const nnv_md_state *st, int step, nnv_error *err);
 
 #ifdef __cplusplus
 }

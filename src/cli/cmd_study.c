@@ -566,8 +566,8 @@ static int run_diag(study_diag *d, const nnv_potential *p, const nnv_structure *
     if ((code = nnv_curvature_split(&cv, p, s, &err)) != NNV_OK) goto cleanup;
     d->net_share = cv->net_share, d->max_abs_net = cv->max_abs_net, d->norm_total = cv->norm_total;
     if ((code = nnv_hessian_fd_disagreement(d->fd, fd_steps, N_FD, p, s, &err)) != NNV_OK) goto cleanup;
+    memset(&mo, 0, sizeof mo); /* no observer */
     mo.temperature = MD_T, mo.dt = MD_DT, mo.n_steps = MD_STEPS, mo.seed = MD_SEED;
-    mo.traj_path = NULL, mo.every = 1;
     if ((code = nnv_md_run(&d->md, p, s, &mo, &err)) != NNV_OK) goto cleanup;
     d->done = 1;
 cleanup:

@@ -1,12 +1,15 @@
-/* Extended-XYZ writer (the dialect of ASE's ase.io.extxyz): the equilibrium
- * structure, then one frame per normal mode with the mode as a per-atom
- * `mode` column and its frequency in the comment line's key=value pairs. */
+/* Extended-XYZ writers (the dialect of ASE's ase.io.extxyz): the normal modes
+ * (the equilibrium structure, then one frame per mode with the mode as a
+ * per-atom `mode` column and its frequency in the comment line's key=value
+ * pairs), and one frame of an MD trajectory. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "output/output_internal.h"
 
@@ -75,4 +78,21 @@ cleanup:
     af_discard(&af);
     free(masses);
     return rc;
+}
+
+int nnv_extxyz_write_md_frame(nnv_ofile *f, const nnv_md_state *st, int step, nnv_error *err)
+{
+    xyzw_column cols[3] = {{"pos", 3, NULL, "%16.10f"}, {"velocities", 3, NULL, "%16.10e"},
+                           {"forces", 3, NULL, "%16.10e"}};
+    double ekin;
+
+    if (!f || !f->af.f || !st) return nnv_error_set(err, NNV_EUSAGE, "MD frame writer: no file or no state");
+    cols[0].values = st->xyz, cols[1].values = st->vel, cols[2].values = st->forces;
+    ekin = nnv_md_kinetic(st);
+    if (xyzw_frame(f->af.f, st->n_atoms, st->s->Z, cols, 3,
+                   "pbc=\"F F F\" step=%d time=%.6f energy=%.10f kinetic_energy=%.10f total_energy=%.10f "
+                   "temperature=%.6f",
+                   step, st->time, st->epot, ekin, st->epot + ekin, nnv_md_temperature(st)) != NNV_OK)
+        return nnv_error_set(err, NNV_EIO, "cannot write %s: %s", f->path, strerror(errno));
+    return NNV_OK;
 }
