@@ -2,7 +2,8 @@
  * of a ReLU network jump along a path and those of a tanh network do not; a
  * ReLU network has no curvature of its own; a COS cutoff makes the Hessian
  * jump at rc and POLY2 does not; velocity Verlet conserves energy with
- * errors ~ dt², is time-reversible and reproducible from its seed. */
+ * errors ~ dt², is time-reversible and reproducible from its seed, calls its
+ * observer at step 0 and every k steps and stops when it says so. */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include <check.h>
 #include <math.h>
@@ -372,7 +373,7 @@ START_TEST(test_md_energy_conservation)
      * And halving dt must shrink the fluctuation ~4x (the dt^2 law). */
     nnv_potential *p = shipped("hcno-tanh.bin");
     nnv_structure *s = molecule("water.xyz");
-    nnv_md_options o = {300.0, 0.25, 400, 7, NULL, 1};
+    nnv_md_options o = {300.0, 0.25, 400, 7, NULL, NULL, 1};
     nnv_md_report a, b;
     nnv_error err;
     nnv_opt_report orep;
@@ -417,25 +418,47 @@ START_TEST(test_md_reversible)
 }
 END_TEST
 
+/* A trajectory: the public MD frame writer as the observer, into an nnv_ofile. */
+static int traj_frame(void *ctx, const nnv_md_state *st, int step, nnv_error *err)
+{
+    return nnv_extxyz_write_md_frame(ctx, st, step, err);
+}
+
+static int run_to_file(nnv_md_report *r, const nnv_potential *p, const nnv_structure *s, nnv_md_options *o,
+                       const char *path, nnv_error *err)
+{
+    nnv_ofile *f = NULL;
+    int rc = nnv_ofile_open(&f, path, err);
+    if (rc != NNV_OK) return rc;
+    o->observe = traj_frame;
+    o->observe_ctx = f;
+    if ((rc = nnv_md_run(r, p, s, o, err)) != NNV_OK) {
+        nnv_ofile_discard(f);
+        return rc;
+    }
+    return nnv_ofile_commit(f, err);
+}
+
 START_TEST(test_md_seed)
 {
     nnv_potential *p = shipped("hcno-softplus.bin");
     nnv_structure *s = molecule("water.xyz");
     char t1[] = "/tmp/nnvib-md-XXXXXX", t2[] = "/tmp/nnvib-md-XXXXXX", t3[] = "/tmp/nnvib-md-XXXXXX";
+    static const char head[] =
+        "3\nProperties=species:S:1:pos:R:3:velocities:R:3:forces:R:3 pbc=\"F F F\" step=0 time=0.000000 energy=";
     char *a, *b, *c;
     size_t la, lb, lc;
-    nnv_md_options o = {300.0, 0.5, 50, 11, t1, 5};
+    nnv_md_options o = {300.0, 0.5, 50, 11, NULL, NULL, 5};
     nnv_md_report r;
     nnv_error err;
     close(mkstemp(t1));
     close(mkstemp(t2));
     close(mkstemp(t3));
-    ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), NNV_OK);
+    ck_assert_int_eq(run_to_file(&r, p, s, &o, t1, &err), NNV_OK);
     ck_assert_int_eq(r.n_frames, 11);
-    o.traj_path = t2;
-    ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), NNV_OK);
-    o.traj_path = t3, o.seed = 12;
-    ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), NNV_OK);
+    ck_assert_int_eq(run_to_file(&r, p, s, &o, t2, &err), NNV_OK);
+    o.seed = 12;
+    ck_assert_int_eq(run_to_file(&r, p, s, &o, t3, &err), NNV_OK);
     a = tu_read_file(t1, &la);
     b = tu_read_file(t2, &lb);
     c = tu_read_file(t3, &lc);
@@ -443,10 +466,20 @@ START_TEST(test_md_seed)
     ck_assert(la == lb && memcmp(a, b, la) == 0);
     ck_assert(la != lc || memcmp(a, c, la) != 0);
     ck_assert(strstr(a, "velocities:R:3") && strstr(a, "step=50 "));
-    /* An unwritable trajectory fails with NNV_EIO and leaves nothing. */
-    o.traj_path = "/nonexistent-dir/traj.xyz";
-    ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), NNV_EIO);
-    o.n_steps = 0;
+    /* The frame layout, and the numbers of step 0 (at rest in the
+     * Maxwell-Boltzmann sense: T exactly 300 K). */
+    ck_assert_msg(!strncmp(a, head, strlen(head)), "%.120s", a);
+    ck_assert_ptr_nonnull(strstr(a, " temperature=300.000000\nO  "));
+    /* An unwritable trajectory fails with NNV_EIO at the open. */
+    ck_assert_int_eq(run_to_file(&r, p, s, &o, "/nonexistent-dir/traj.xyz", &err), NNV_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent-dir/traj.xyz"));
+    /* A device that refuses the bytes stops the run at a frame, naming it. */
+    if (access("/dev/full", W_OK) == 0) {
+        ck_assert_int_eq(run_to_file(&r, p, s, &o, "/dev/full", &err), NNV_EIO);
+        ck_assert_msg(strstr(err.message, "cannot write /dev/full") != NULL, "%s", err.message);
+    }
+    ck_assert_int_eq(nnv_extxyz_write_md_frame(NULL, NULL, 0, &err), NNV_EUSAGE);
+    o.n_steps = -1;
     ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), NNV_EUSAGE);
     remove(t1);
     remove(t2);
@@ -454,6 +487,84 @@ START_TEST(test_md_seed)
     free(a);
     free(b);
     free(c);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
+}
+END_TEST
+
+/* An observer that records the steps it sees and stops at stop_at. */
+typedef struct seen {
+    int n, steps[128], stop_at, stop_status;
+    double time[128];
+} seen;
+
+static int record(void *ctx, const nnv_md_state *st, int step, nnv_error *err)
+{
+    seen *w = ctx;
+    if (w->n < 128) w->steps[w->n] = step, w->time[w->n] = st->time;
+    w->n++;
+    if (step == w->stop_at) return nnv_error_set(err, w->stop_status, "stopped at step %d", step);
+    return 0;
+}
+
+START_TEST(test_md_observer)
+{
+    nnv_potential *p = shipped("hcno-tanh.bin");
+    nnv_structure *s = molecule("water.xyz");
+    nnv_md_options o, d;
+    nnv_md_report r, rz, rn;
+    nnv_error err = {0, ""};
+    seen w;
+
+    /* Step 0 and every k steps, with the state of that step. */
+    memset(&o, 0, sizeof o);
+    memset(&w, 0, sizeof w);
+    w.stop_at = -1;
+    o.temperature = 200.0, o.dt = 0.25, o.n_steps = 25, o.every = 7, o.observe = record, o.observe_ctx = &w;
+    ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), NNV_OK);
+    ck_assert_int_eq(w.n, 4);
+    ck_assert_int_eq(r.n_frames, 4);
+    for (int k = 0; k < 4; k++) {
+        ck_assert_int_eq(w.steps[k], 7 * k);
+        ck_assert(tu_close(w.time[k], 0.25 * 7 * k, 1e-12, 0));
+    }
+    /* A nonzero return stops the run with that status and message. */
+    memset(&w, 0, sizeof w);
+    w.stop_at = 14, w.stop_status = NNV_EIO;
+    ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), NNV_EIO);
+    ck_assert_int_eq(w.n, 3);
+    ck_assert_str_eq(err.message, "stopped at step 14");
+    memset(&w, 0, sizeof w);
+    w.stop_at = 0, w.stop_status = 42;
+    ck_assert_int_eq(nnv_md_run(&r, p, s, &o, &err), 42);
+    ck_assert_int_eq(w.n, 1);
+    /* Zero-initialised options (and NULL) are the documented defaults:
+     * 1000 steps of 0.5 fs from rest, an observer every 10 steps. */
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    memset(&w, 0, sizeof w);
+    w.stop_at = -1;
+    o.observe = record, o.observe_ctx = &w;
+    d.dt = 0.5, d.n_steps = 1000, d.every = 10;
+    ck_assert_int_eq(nnv_md_run(&rz, p, s, &o, &err), NNV_OK);
+    ck_assert_int_eq(w.n, 101);
+    ck_assert_int_eq(rz.n_frames, 101);
+    ck_assert_int_eq(w.steps[100], 1000);
+    ck_assert_int_eq(nnv_md_run(&r, p, s, &d, &err), NNV_OK);
+    ck_assert_int_eq(nnv_md_run(&rn, p, s, NULL, &err), NNV_OK);
+    ck_assert_int_eq(rz.n_steps, 1000);
+    ck_assert(rz.dt == 0.5);
+    ck_assert(rz.e_end == r.e_end && rz.drift_per_ps == r.drift_per_ps && rz.mean_temperature == r.mean_temperature);
+    ck_assert(rn.e_end == r.e_end && rn.n_steps == 1000 && rn.n_frames == 0);
+    ck_assert(rz.mean_temperature < 20.0); /* from rest: only what the forces give */
+    /* Negative or non-finite options are usage errors. */
+    d.every = -1;
+    ck_assert_int_eq(nnv_md_run(&r, p, s, &d, &err), NNV_EUSAGE);
+    d.every = 0, d.dt = -0.5;
+    ck_assert_int_eq(nnv_md_run(&r, p, s, &d, &err), NNV_EUSAGE);
+    d.dt = NAN;
+    ck_assert_int_eq(nnv_md_run(&r, p, s, &d, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_md_run(NULL, p, s, &d, &err), NNV_EUSAGE);
     nnv_structure_free(s);
     nnv_potential_free(p);
 }
@@ -476,6 +587,7 @@ int main(void)
     tcase_add_test(tc, test_md_energy_conservation);
     tcase_add_test(tc, test_md_reversible);
     tcase_add_test(tc, test_md_seed);
+    tcase_add_test(tc, test_md_observer);
     suite_add_tcase(su, tc);
     sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,5 +1,5 @@
 /* Unit tests of the file writers (out_cml.c, out_molden.c, out_extxyz.c) and
- * their helpers (bonds.c, atomic_file.c): the CML is parsed back with libxml2
+ * their helpers (bonds.c, files.c and its public nnv_ofile): the CML is parsed back with libxml2
  * (well-formed, namespaces declared, counts and numbers right), the Molden and
  * extended-XYZ files with small readers written here, failed writes leave
  * nothing, and titles with markup or bad bytes are escaped or replaced. */
@@ -533,6 +533,68 @@ START_TEST(test_atomic_failures)
 }
 END_TEST
 
+START_TEST(test_ofile)
+{
+    /* The public atomic output file: the target appears only at the commit,
+     * a discard or a failure leaves nothing, devices are written in place. */
+    char *dir = tmpdir(), path[256], *text;
+    nnv_ofile *f = NULL;
+    nnv_error err = {0, ""};
+    FILE *s;
+
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    ck_assert_int_eq(nnv_ofile_open(&f, path, &err), NNV_OK);
+    ck_assert_ptr_nonnull(s = nnv_ofile_stream(f));
+    fputs("complete\n", s);
+    ck_assert_int_eq(access(path, F_OK), -1); /* not there before the commit */
+    ck_assert_int_eq(dir_entries(dir), 1);    /* the temporary file */
+    ck_assert_int_eq(nnv_ofile_commit(f, &err), NNV_OK);
+    text = tu_read_file(path, NULL);
+    ck_assert_str_eq(text, "complete\n");
+    free(text);
+    ck_assert_int_eq(dir_entries(dir), 1);
+    /* A discard keeps the old target and removes the temporary file. */
+    ck_assert_int_eq(nnv_ofile_open(&f, path, &err), NNV_OK);
+    fputs("half", nnv_ofile_stream(f));
+    nnv_ofile_discard(f);
+    text = tu_read_file(path, NULL);
+    ck_assert_str_eq(text, "complete\n");
+    free(text);
+    ck_assert_int_eq(dir_entries(dir), 1);
+    nnv_ofile_discard(NULL);
+    /* Unwritable targets: a missing folder fails at the open, naming the file;
+     * a folder as target at the open too. */
+    snprintf(path, sizeof path, "%s/missing/out.txt", dir);
+    ck_assert_int_eq(nnv_ofile_open(&f, path, &err), NNV_EIO);
+    ck_assert_ptr_null(f); /* set even on failure (it held a discarded file) */
+    ck_assert_msg(strstr(err.message, path) != NULL, "%s", err.message);
+    ck_assert_int_eq(nnv_ofile_open(&f, dir, &err), NNV_EIO);
+    ck_assert_int_eq(nnv_ofile_open(&f, "", &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_ofile_open(&f, NULL, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_ofile_open(NULL, path, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_ofile_commit(NULL, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(nnv_ofile_stream(NULL));
+    ck_assert_int_eq(dir_entries(dir), 1);
+    /* /dev/null stays a device (a rename would replace it when run as root). */
+    ck_assert_int_eq(nnv_ofile_open(&f, "/dev/null", &err), NNV_OK);
+    fputs("gone\n", nnv_ofile_stream(f));
+    ck_assert_int_eq(nnv_ofile_commit(f, &err), NNV_OK);
+    {
+        struct stat st;
+        ck_assert_int_eq(stat("/dev/null", &st), 0);
+        ck_assert(S_ISCHR(st.st_mode));
+    }
+    /* A device that refuses the bytes fails at the commit, naming it. */
+    if (access("/dev/full", W_OK) == 0) {
+        ck_assert_int_eq(nnv_ofile_open(&f, "/dev/full", &err), NNV_OK);
+        fputs("no room\n", nnv_ofile_stream(f));
+        ck_assert_int_eq(nnv_ofile_commit(f, &err), NNV_EIO);
+        ck_assert_msg(strstr(err.message, "/dev/full") != NULL, "%s", err.message);
+    }
+    rmtree(dir);
+}
+END_TEST
+
 /* ---- Molden: read back with a reader written from the format description -- */
 
 typedef struct molden_data {
@@ -820,6 +882,7 @@ int main(void)
     tcase_add_test(tc, test_cml_escaping);
     tcase_add_test(tc, test_cml_all_imaginary);
     tcase_add_test(tc, test_atomic_failures);
+    tcase_add_test(tc, test_ofile);
     tcase_add_test(tc, test_molden_methane);
     tcase_add_test(tc, test_molden_no_intensities);
     tcase_add_test(tc, test_extxyz_methane);

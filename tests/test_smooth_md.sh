@@ -2,7 +2,8 @@
 # End-to-end tests of `nnvib smoothness` and `nnvib md` on the shipped
 # potentials: exit statuses and one-line errors for bad options, the JSON
 # output (parsed when python3 is present), the trajectory file (frame count,
-# reproducible from the seed, nothing left when it cannot be written).
+# reproducible from the seed, read by ASE when python3-ase is installed,
+# nothing left when it cannot be written).
 # Env (set by make check): NNVIB_BIN, NNVIB_SRCDIR.
 set -u
 
@@ -52,6 +53,10 @@ expect 2 "md: one positional" md "$w"
 expect 3 "md: missing molecule" md "$tmp/none.xyz" "$tanh"
 expect 5 "md: unwritable trajectory" md "$w" "$tanh" --steps 2 --traj "$tmp/no/dir/t.xyz"
 [ ! -e "$tmp/no" ] && pass "md: nothing left behind" || fail "md: something left behind"
+# A device that refuses the bytes: the frame writer's failure is exit 5 too.
+if [ -w /dev/full ]; then
+    expect 5 "md: trajectory on a full device" md "$w" "$tanh" --steps 200 --every 1 --traj /dev/full
+fi
 expect 2 "smoothness: unknown option" smoothness "$w" "$tanh" --bogus
 expect 2 "smoothness: --bond 1" smoothness "$w" "$tanh" --bond 1
 expect 2 "smoothness: --bond 1,1" smoothness "$w" "$tanh" --bond 1,1
@@ -70,6 +75,31 @@ lines=$(wc -l <"$tmp/a.xyz")
 cmp -s "$tmp/a.xyz" "$tmp/b.xyz" && pass "md: same seed, same trajectory" || fail "md: same seed differs"
 "$bin" md "$w" "$tanh" --steps 40 --dt 0.5 --every 10 --seed 2 --traj "$tmp/c.xyz" >/dev/null 2>&1
 cmp -s "$tmp/a.xyz" "$tmp/c.xyz" && fail "md: other seed, same trajectory" || pass "md: other seed differs"
+
+# The trajectory read by ASE (python3-ase; it may live in the system Python
+# only): five frames with their keys, velocities and forces.
+pyase=
+for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import ase.io' >/dev/null 2>&1; then pyase=$p; break; fi
+done
+if [ -z "$pyase" ]; then
+    echo "# SKIP part: python3 with ASE not found (Debian package python3-ase): trajectory not read by ASE"
+elif "$pyase" - "$tmp/a.xyz" >"$tmp/why" 2>&1 <<'PY'
+import sys, ase.io
+frames = ase.io.read(sys.argv[1], index=":")
+assert len(frames) == 5, "%d frames" % len(frames)
+for k, a in enumerate(frames):
+    assert a.get_chemical_symbols() == ["O", "H", "H"], a.get_chemical_symbols()
+    assert a.info["step"] == 10 * k and abs(a.info["time"] - 5.0 * k) < 1e-9, a.info
+    e = a.info["energy"] if "energy" in a.info else a.get_potential_energy()
+    assert abs(a.info["total_energy"] - e - a.info["kinetic_energy"]) < 1e-9, a.info
+    assert a.arrays["velocities"].shape == (3, 3)
+    f = a.arrays["forces"] if "forces" in a.arrays else a.get_forces()
+    assert f.shape == (3, 3)
+assert abs(frames[0].info["temperature"] - 300.0) < 1e-6, frames[0].info
+print("%d frames, step %d last" % (len(frames), frames[-1].info["step"]))
+PY
+then pass "md: ase.io.read reads the trajectory: $(cat "$tmp/why")"; else fail "md: ase.io.read of the trajectory: $(tail -n 1 "$tmp/why")"; fi
 
 # JSON outputs.
 "$bin" md "$m" "$tanh" --steps 20 --json >"$tmp/md.json" 2>"$tmp/err"; st=$?

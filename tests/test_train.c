@@ -270,6 +270,68 @@ START_TEST(test_extxyz_ase_layout)
 }
 END_TEST
 
+START_TEST(test_xyzw_frame_read_back)
+{
+    /* The one extended-XYZ frame writer (src/output/extxyz_frame.c), read back
+     * by the training reader: columns of 1 and 3 components in the callers'
+     * formats, a zero column (NULL values), columns the reader skips, the
+     * comment's key=value text; then a frame with positions only. */
+    static const int Z[3] = {8, 1, 1};
+    static const double m[3] = {15.99491462, 1.00782503, 1.00782503};
+    static const double x[9] = {0.0, 0.0, 0.1173, 0.0, 0.7572, -0.4692, 0.0, -0.7572, -0.4692};
+    static const double v[9] = {1e-3, -2e-3, 0, 0, 0.0123, 0.5, -1e-7, 0, 3};
+    static const double F[9] = {0.1, -0.2, 1.0 / 3.0, -0.1, 0.2, -1.0 / 3.0, 0, 0, 1e-300};
+    xyzw_column cols[5] = {{"masses", 1, m, "%14.8f"},
+                           {"pos", 3, x, "%16.10f"},
+                           {"velocities", 3, v, "%16.10e"},
+                           {"forces", 3, F, "%24.17g"},
+                           {"mode", 3, NULL, "%14.10f"}};
+    static const char head[] =
+        "3\nProperties=species:S:1:masses:R:1:pos:R:3:velocities:R:3:forces:R:3:mode:R:3 energy=-12.5000000000 "
+        "dipole=\"0.1000000000 -0.2000000000 0.3000000000\" pbc=\"F F F\" step=7\n";
+    char *text = NULL;
+    size_t len = 0;
+    ds_set s;
+    nnv_error err;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(xyzw_frame(f, 3, Z, cols, 5, "energy=%.10f dipole=\"%.10f %.10f %.10f\" pbc=\"F F F\" step=%d",
+                                -12.5, 0.1, -0.2, 0.3, 7),
+                     NNV_OK);
+    ck_assert_int_eq(xyzw_frame(f, 3, Z, cols + 1, 1, NULL), NNV_OK);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(strncmp(text, head, strlen(head)), 0);
+    ck_assert_ptr_nonnull(strstr(text, "\nO     15.99491462     0.0000000000     0.0000000000     0.1173000000 "
+                                       "1.0000000000e-03 -2.0000000000e-03 0.0000000000e+00 "));
+    ck_assert_ptr_nonnull(strstr(text, "0.0000000000   0.0000000000   0.0000000000\nH "));
+    ck_assert_ptr_nonnull(strstr(text, "\n3\nProperties=species:S:1:pos:R:3\nO      0.0000000000"));
+    ck_assert_int_eq(ds_parse(&s, text, len, "xyzw", &err), NNV_OK);
+    ck_assert_int_eq(s.n_frames, 2);
+    for (int k = 0; k < 2; k++) {
+        const ds_frame *fr = &s.frames[k];
+        ck_assert_int_eq(fr->n_atoms, 3);
+        for (int i = 0; i < 3; i++) ck_assert_int_eq(fr->Z[i], Z[i]);
+        for (int a = 0; a < 9; a++) ck_assert(tu_close(fr->xyz[a], x[a], 1e-15, 0));
+    }
+    /* %.17g gives every bit back. */
+    ck_assert_ptr_nonnull(s.frames[0].forces);
+    ck_assert(memcmp(s.frames[0].forces, F, sizeof F) == 0);
+    ck_assert(s.frames[0].has_energy && s.frames[0].energy == -12.5);
+    ck_assert(s.frames[0].has_dipole && tu_close(s.frames[0].dipole[2], 0.3, 1e-15, 0));
+    ck_assert_str_eq(s.frames[0].info, "step=7");
+    ck_assert(!s.frames[1].has_energy && !s.frames[1].has_dipole && !s.frames[1].forces);
+    ck_assert_str_eq(s.frames[1].info, "");
+    ds_free(&s);
+    free(text);
+    /* A write that fails is NNV_EIO (unbuffered, so the first byte fails). */
+    if ((f = fopen("/dev/full", "w")) != NULL) {
+        setvbuf(f, NULL, _IONBF, 0);
+        ck_assert_int_eq(xyzw_frame(f, 3, Z, cols, 5, "step=%d", 1), NNV_EIO);
+        fclose(f);
+    }
+}
+END_TEST
+
 static void expect_error(const char *text, const char *fragment)
 {
     ds_set s;
@@ -1134,6 +1196,7 @@ int main(void)
     tcase_add_test(tc, test_extxyz_roundtrip);
     tcase_add_test(tc, test_extxyz_ase_layout);
     tcase_add_test(tc, test_extxyz_gzip);
+    tcase_add_test(tc, test_xyzw_frame_read_back);
     tcase_add_test(tc, test_extxyz_errors);
     tcase_add_test(tc, test_sfgen_presets);
     /* Every activation code except identity (1 .. 7). */

@@ -57,20 +57,35 @@ double nnv_md_temperature(const nnv_md_state *st);
  *          (the positions have then moved already: discard the state). */
 int nnv_md_step(nnv_md_state *st, double dt, nnv_error *err);
 
-/** Options of nnv_md_run (every field must be set). */
+/** An observer of a run (nnv_md_options.observe), called by nnv_md_run at
+ *  step 0 and every `every` steps after it, e.g. to write a trajectory frame
+ *  (nnv_extxyz_write_md_frame in nnvib/output.h).
+ *  @param ctx   nnv_md_options.observe_ctx
+ *  @param st    the state after `step` steps: positions, velocities, forces,
+ *               potential energy and time (read only)
+ *  @param step  steps done, 0 .. n_steps
+ *  @param[out] err  the caller's error record (may be NULL): fill it when
+ *               stopping the run with an error
+ *  @return 0 (NNV_OK) to go on; any other value stops the run, and
+ *          nnv_md_run returns that value. */
+typedef int (*nnv_md_observer)(void *ctx, const nnv_md_state *st, int step, nnv_error *err);
+
+/** Options of nnv_md_run. A zero-initialised struct (or a NULL pointer) means
+ *  the defaults: 0.5 fs steps, 1000 of them, start at rest, no observer. */
 typedef struct nnv_md_options {
-    double temperature;    /**< K, >= 0, initial Maxwell–Boltzmann temperature */
-    double dt;             /**< fs, > 0 */
-    int n_steps;           /**< >= 1 */
-    uint64_t seed;
-    const char *traj_path; /**< extended-XYZ trajectory, or NULL for none */
-    int every;             /**< a frame every `every` steps (and step 0), >= 1 */
+    double temperature;      /**< K, >= 0: the Maxwell–Boltzmann start; 0 starts at rest */
+    double dt;               /**< fs, >= 0; 0 means 0.5 */
+    int n_steps;             /**< >= 0; 0 means 1000 */
+    uint64_t seed;           /**< of the Maxwell–Boltzmann velocities */
+    nnv_md_observer observe; /**< called at step 0 and every `every` steps, or NULL */
+    void *observe_ctx;       /**< passed to observe */
+    int every;               /**< observer stride in steps, >= 0; 0 means 10 */
 } nnv_md_options;
 
 /** Figures of a run. Total energy E = Epot + Ekin, sampled at every step. */
 typedef struct nnv_md_report {
     int n_steps;
-    int n_frames;           /**< frames written to the trajectory */
+    int n_frames;           /**< calls of the observer (0 without one) */
     double dt;              /**< fs */
     double e_start;         /**< E at t = 0, eV */
     double e_end;           /**< E at the end, eV */
@@ -83,12 +98,19 @@ typedef struct nnv_md_report {
 } nnv_md_report;
 
 /** Run NVE MD from s: Maxwell–Boltzmann start (nnv_md_maxwell_boltzmann), then
- *  o->n_steps velocity-Verlet steps; the trajectory (when asked) is written
- *  atomically as extended XYZ with species, pos (Å), velocities (Å/fs) and
- *  forces (eV/Å) per atom, and step, time (fs), energy (Epot, eV),
- *  kinetic_energy, total_energy (eV) and temperature (K) per frame.
- *  @return NNV_OK; NNV_EUSAGE for bad options; NNV_EIO when the trajectory
- *          cannot be written (no partial file is left); nnv_compute's status. */
+ *  n_steps velocity-Verlet steps, with the observer (when set) called at step
+ *  0 and every `every` steps. The library writes no file: a trajectory is an
+ *  observer that writes frames (nnv_extxyz_write_md_frame, nnvib/output.h).
+ *  @param[out] report  the figures of the run (filled on NNV_OK)
+ *  @param p  the potential
+ *  @param s  the start structure (copied; not changed)
+ *  @param o  options, or NULL for the defaults
+ *  @param[out] err  error record, may be NULL
+ *  @return NNV_OK; NNV_EUSAGE for a NULL report, potential or structure and
+ *          for negative or non-finite options; NNV_ENUMERIC when the energy
+ *          becomes non-finite (the run blew up); NNV_ENOMEM; nnv_compute's
+ *          status (e.g. NNV_EINPUT for an element the potential lacks); or
+ *          the observer's nonzero return value, which stopped the run. */
 int nnv_md_run(nnv_md_report *report, const nnv_potential *p, const nnv_structure *s, const nnv_md_options *o,
                nnv_error *err);
 

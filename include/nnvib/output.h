@@ -1,7 +1,9 @@
 /* nnvib output files for chemistry tools: CML (Open Babel, Avogadro, Jmol,
  * JSpecView), Molden (Jmol, Open Babel, Molden, Avogadro >= 1.100) and extended
  * XYZ (ASE), each with the normal modes. The layouts and the reasons for them
- * are in docs/formats.md.
+ * are in docs/formats.md. Frames of MD trajectories as extended XYZ. And the
+ * atomic output file those writers use (nnv_ofile), for a program's own
+ * outputs.
  *
  * The writers only format results they are given (they compute no physics).
  * Every file is written atomically: under a temporary name in the target's
@@ -14,12 +16,14 @@
 #ifndef NNVIB_OUTPUT_H
 #define NNVIB_OUTPUT_H
 
+#include <stdio.h>
 #include <nnvib/core.h>
 #include <nnvib/structure.h>
 #include <nnvib/model.h>
 #include <nnvib/vib.h>
 #include <nnvib/thermo.h>
 #include <nnvib/units.h>
+#include <nnvib/md.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +74,69 @@ int nnv_molden_write(const char *path, const nnv_structure *s, const nnv_result 
  *  Arguments and return values as nnv_cml_write. */
 int nnv_extxyz_write(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
                      const nnv_write_info *info, nnv_error *err);
+
+/* ---- atomic output files ------------------------------------------------------ */
+
+/** An output file written atomically, as the writers above write theirs:
+ *  under a temporary name in the target's folder (same file system), renamed
+ *  over the target by nnv_ofile_commit only when complete, so a reader never
+ *  sees half a file and a failure leaves neither a partial file nor a
+ *  temporary one (an existing target stays as it was). A target that exists
+ *  and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written in
+ *  place, since a rename would replace the device. */
+typedef struct nnv_ofile nnv_ofile;
+
+/** Open path for writing (the temporary file is created now, so an
+ *  unwritable target fails before any work).
+ *  @param[out] out  the open file, NULL on failure; finish it with
+ *                   nnv_ofile_commit or nnv_ofile_discard
+ *  @param path  the target (copied)
+ *  @param[out] err  error record naming the path, may be NULL
+ *  @return NNV_OK; NNV_EUSAGE when out is NULL or path NULL or empty;
+ *          NNV_EIO when the folder is missing or not writable or path is a
+ *          folder; NNV_ENOMEM. */
+int nnv_ofile_open(nnv_ofile **out, const char *path, nnv_error *err);
+
+/** The stream to write to, until nnv_ofile_commit or nnv_ofile_discard
+ *  (do not fclose it).
+ *  @param f  an open file, or NULL
+ *  @return the stream, NULL when f is NULL */
+FILE *nnv_ofile_stream(nnv_ofile *f);
+
+/** Finish the file: flush, sync and rename it over the target (a device or
+ *  pipe: flush and close). f is freed whatever the outcome; on failure the
+ *  temporary file is removed and an existing target is untouched.
+ *  @param f  an open file
+ *  @param[out] err  error record naming the path and the reason, may be NULL
+ *  @return NNV_OK; NNV_EIO when a write, the flush, the sync or the rename
+ *          failed (a full disk shows here at the latest); NNV_EUSAGE when f
+ *          is NULL. */
+int nnv_ofile_commit(nnv_ofile *f, nnv_error *err);
+
+/** Drop an unfinished file: the temporary file is removed (a device or pipe
+ *  is just closed), the target is untouched, and f is freed.
+ *  @param f  an open file, or NULL (nothing happens) */
+void nnv_ofile_discard(nnv_ofile *f);
+
+/* ---- MD trajectories ------------------------------------------------------------ */
+
+/** Write one frame of an MD trajectory (extended XYZ, ASE's dialect) to f:
+ *  per atom species, pos (Å, %16.10f), velocities (Å/fs) and forces (eV/Å)
+ *  (both %16.10e); in the comment line pbc="F F F", step, time (fs),
+ *  energy (the potential energy), kinetic_energy and total_energy (eV) and
+ *  temperature (K, the kinetic temperature with dof = 3N - 3).
+ *  A trajectory is this writer called from an nnv_md_observer, e.g.
+ *      static int frame(void *ctx, const nnv_md_state *st, int step, nnv_error *err)
+ *      { return nnv_extxyz_write_md_frame(ctx, st, step, err); }
+ *  with observe_ctx an nnv_ofile, committed after nnv_md_run.
+ *  @param f     an open output file (nnv_ofile_open)
+ *  @param st    the state to write
+ *  @param step  the step number written as step=
+ *  @param[out] err  error record naming the file, may be NULL
+ *  @return NNV_OK; NNV_EUSAGE when f or st is NULL; NNV_EIO when a write
+ *          failed (e.g. a full disk; the frame may be partly written: discard
+ *          the file). */
+int nnv_extxyz_write_md_frame(nnv_ofile *f, const nnv_md_state *st, int step, nnv_error *err);
 
 #ifdef __cplusplus
 }

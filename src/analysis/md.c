@@ -1,6 +1,7 @@
 /* NVE molecular dynamics: velocity Verlet on the analytic forces, a seeded
  * Maxwell–Boltzmann start, and the energy-conservation figures (drift per ps,
- * RMS fluctuation) that tell a smooth potential from a kinked one. */
+ * RMS fluctuation) that tell a smooth potential from a kinked one. Frames go
+ * to the caller's observer: the analysis writes no files. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,45 +143,35 @@ int nnv_md_step(nnv_md_state *st, double dt, nnv_error *err)
     return md_step(st, dt, NULL, err);
 }
 
-static void write_frame(FILE *f, const nnv_md_state *st, int step, double ekin)
-{
-    fprintf(f, "%d\n", st->n_atoms);
-    fprintf(f,
-            "Properties=species:S:1:pos:R:3:velocities:R:3:forces:R:3 pbc=\"F F F\" step=%d time=%.6f "
-            "energy=%.10f kinetic_energy=%.10f total_energy=%.10f temperature=%.6f\n",
-            step, st->time, st->epot, ekin, st->epot + ekin, nnv_md_temperature(st));
-    for (int i = 0; i < st->n_atoms; i++) {
-        const double *x = st->xyz + 3 * i, *v = st->vel + 3 * i, *F = st->forces + 3 * i;
-        fprintf(f, "%-2s %16.10f %16.10f %16.10f %16.10e %16.10e %16.10e %16.10e %16.10e %16.10e\n",
-                nnv_element_symbol(st->s->Z[i]), x[0], x[1], x[2], v[0], v[1], v[2], F[0], F[1], F[2]);
-    }
-}
-
 int nnv_md_run(nnv_md_report *rep, const nnv_potential *p, const nnv_structure *s, const nnv_md_options *o,
                nnv_error *err)
 {
+    static const nnv_md_options defaults = {0.0, 0.0, 0, 0, NULL, NULL, 0};
     nnv_md_state *st = NULL;
-    af_file af = {NULL, NULL, NULL, 0};
-    double *E = NULL, tsum = 0.0, esum = 0.0, mean, tmid, se, stt, ste;
-    int status, n;
+    double *E = NULL, tsum = 0.0, esum = 0.0, mean, tmid, se, stt, ste, dt;
+    int status, n, every;
 
-    if (!rep || !o) return nnv_error_set(err, NNV_EUSAGE, "md: no options or report");
+    if (!rep) return nnv_error_set(err, NNV_EUSAGE, "md: no report");
     memset(rep, 0, sizeof *rep);
-    if (o->n_steps < 1) return nnv_error_set(err, NNV_EUSAGE, "md: %d steps, need at least 1", o->n_steps);
-    if (!(o->dt > 0.0) || !isfinite(o->dt)) return nnv_error_set(err, NNV_EUSAGE, "md: time step %g fs must be > 0", o->dt);
-    if (o->traj_path && o->every < 1)
-        return nnv_error_set(err, NNV_EUSAGE, "md: trajectory stride %d, must be >= 1", o->every);
-    n = o->n_steps;
+    if (!o) o = &defaults;
+    /* Zero means the default (md.h): a zero-initialised struct is a run. */
+    if (o->n_steps < 0) return nnv_error_set(err, NNV_EUSAGE, "md: %d steps, must be >= 0 (0: 1000)", o->n_steps);
+    if (!(o->dt >= 0.0) || !isfinite(o->dt))
+        return nnv_error_set(err, NNV_EUSAGE, "md: time step %g fs must be finite and >= 0 (0: 0.5 fs)", o->dt);
+    if (o->every < 0)
+        return nnv_error_set(err, NNV_EUSAGE, "md: observer stride %d, must be >= 0 (0: 10)", o->every);
+    n = o->n_steps ? o->n_steps : 1000;
+    dt = o->dt > 0.0 ? o->dt : 0.5;
+    every = o->every ? o->every : 10;
     if (!(E = malloc(((size_t)n + 1) * sizeof *E))) return nnv_error_set(err, NNV_ENOMEM, "md: out of memory");
     if ((status = nnv_md_new(&st, p, s, err)) != NNV_OK) goto cleanup;
     if ((status = nnv_md_maxwell_boltzmann(st, o->temperature, o->seed, err)) != NNV_OK) goto cleanup;
-    if (o->traj_path && (status = af_open(&af, o->traj_path, err)) != NNV_OK) goto cleanup;
-    rep->dt = o->dt;
+    rep->dt = dt;
     for (int k = 0; k <= n; k++) {
         double ekin;
         int extrap = 0;
         if (k > 0) {
-            if ((status = md_step(st, o->dt, &extrap, err)) != NNV_OK) goto cleanup;
+            if ((status = md_step(st, dt, &extrap, err)) != NNV_OK) goto cleanup;
             rep->n_extrapolating += extrap;
         }
         ekin = nnv_md_kinetic(st);
@@ -191,12 +182,11 @@ int nnv_md_run(nnv_md_report *rep, const nnv_potential *p, const nnv_structure *
         }
         tsum += nnv_md_temperature(st);
         esum += st->epot;
-        if (af.f && k % o->every == 0) {
-            write_frame(af.f, st, k, ekin);
+        if (o->observe && k % every == 0) {
+            if ((status = o->observe(o->observe_ctx, st, k, err)) != NNV_OK) goto cleanup;
             rep->n_frames++;
         }
     }
-    if (af.f && (status = af_commit(&af, err)) != NNV_OK) goto cleanup;
     rep->n_steps = n;
     rep->e_start = E[0];
     rep->e_end = E[n];
@@ -206,10 +196,10 @@ int nnv_md_run(nnv_md_report *rep, const nnv_potential *p, const nnv_structure *
      * time so that the sums do not lose digits; then per ps. */
     mean = 0.0;
     for (int k = 0; k <= n; k++) mean += (E[k] - E[0]) / (n + 1);
-    tmid = 0.5 * n * o->dt;
+    tmid = 0.5 * n * dt;
     stt = ste = 0.0;
     for (int k = 0; k <= n; k++) {
-        double dt_ = k * o->dt - tmid, de = E[k] - E[0] - mean;
+        double dt_ = k * dt - tmid, de = E[k] - E[0] - mean;
         stt += dt_ * dt_;
         ste += dt_ * de;
         if (fabs(E[k] - E[0]) > rep->max_deviation) rep->max_deviation = fabs(E[k] - E[0]);
@@ -219,7 +209,6 @@ int nnv_md_run(nnv_md_report *rep, const nnv_potential *p, const nnv_structure *
     for (int k = 0; k <= n; k++) se += (E[k] - E[0] - mean) * (E[k] - E[0] - mean);
     rep->rms_fluctuation = sqrt(se / (n + 1));
 cleanup:
-    af_discard(&af);
     nnv_md_free(st);
     free(E);
     return status;

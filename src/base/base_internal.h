@@ -28,7 +28,7 @@ static inline double rng_open_unit(uint64_t *state)
     return ((double)(rng_splitmix64(state) >> 11) + 0.5) * 0x1.0p-53;
 }
 
-/* ---- atomic files (atomic_file.c) -------------------------------------------
+/* ---- atomic files (files.c) -------------------------------------------------
  * Output files are written under a temporary name in the target's folder and
  * renamed over the target only when complete, so a reader never sees half a
  * file and a failure leaves neither a partial file nor a temporary one (an
@@ -138,5 +138,12 @@ const char *txt_quote(char *buf, txt_span t);
 /* A structure of n_atoms with its comment copied from comment[0..comment_len);
  * Z, xyz and masses are allocated, not filled. NULL when out of memory. */
 nnv_structure *st_alloc(int n_atoms, const char *comment, size_t comment_len);
+
+/* The public atomic output file (include/nnvib/output.h): an af_file with its
+ * own copy of the path, so writers of the layers above can name it. */
+struct nnv_ofile {
+    af_file af;
+    char *path;
+};
 
 #endif

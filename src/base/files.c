@@ -1,6 +1,6 @@
 /* File helpers: atomic output files (write under a temporary name in the
  * target's folder, then rename over the target, so a file is either complete
- * or absent). */
+ * or absent), for the library (af_*) and its users (nnv_ofile_*). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fsync, fchmod, fdopen */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -107,6 +107,51 @@ void af_discard(af_file *af)
     }
     af->tmp = NULL;
 }
+
+/* ---- the public face of af_* (include/nnvib/output.h) ---------------------- */
+
+int nnv_ofile_open(nnv_ofile **out, const char *path, nnv_error *err)
+{
+    nnv_ofile *f = NULL;
+    int rc;
+
+    if (!out) return nnv_error_set(err, NNV_EUSAGE, "nnv_ofile_open: no place for the file");
+    *out = NULL;
+    if (!path || !*path) return nnv_error_set(err, NNV_EUSAGE, "output file name is empty");
+    /* The path is copied: af_file keeps a pointer to it until the commit. */
+    if (!(f = calloc(1, sizeof *f)) || !(f->path = strdup(path))) {
+        free(f);
+        return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
+    }
+    if ((rc = af_open(&f->af, f->path, err)) != NNV_OK) {
+        free(f->path);
+        free(f);
+        return rc;
+    }
+    *out = f;
+    return NNV_OK;
+}
+
+FILE *nnv_ofile_stream(nnv_ofile *f) { return f ? f->af.f : NULL; }
+
+int nnv_ofile_commit(nnv_ofile *f, nnv_error *err)
+{
+    int rc;
+    if (!f) return nnv_error_set(err, NNV_EUSAGE, "nnv_ofile_commit: no file");
+    rc = af_commit(&f->af, err);
+    nnv_ofile_discard(f); /* after af_commit only frees */
+    return rc;
+}
+
+void nnv_ofile_discard(nnv_ofile *f)
+{
+    if (!f) return;
+    af_discard(&f->af);
+    free(f->path);
+    free(f);
+}
+
+/* ---- input --------------------------------------------------------------------- */
 
 int af_read_all(const char *path, unsigned char **buf, size_t *len, nnv_error *err)
 {

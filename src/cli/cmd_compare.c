@@ -16,7 +16,6 @@
 #include "cli.h"
 #include "compare.h"
 #include "compare_spectrum.h"
-#include "internal.h"
 
 #define CMP_SCHEMA_VERSION 1
 
@@ -515,7 +514,7 @@ int cli_compare_main(int argc, char **argv)
     cli_spectrum_input *sin = NULL;
     cli_spectrum_report *srep = NULL;
     nnv_warnings warn = {0, 0, NULL};
-    af_file out = {NULL, NULL, NULL, 0}, csv = {NULL, NULL, NULL, 0};
+    nnv_ofile *out = NULL, *csv = NULL;
     nnv_compare_options co;
     cli_compare_set set;
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
@@ -531,8 +530,8 @@ int cli_compare_main(int argc, char **argv)
         return st;
     }
     /* Outputs first, so an unwritable target fails before any work. */
-    if (a.output && af_open(&out, a.output, &err) != NNV_OK) goto out_fail;
-    if (a.csv && af_open(&csv, a.csv, &err) != NNV_OK) goto out_fail;
+    if (a.output && nnv_ofile_open(&out, a.output, &err) != NNV_OK) goto out_fail;
+    if (a.csv && nnv_ofile_open(&csv, a.csv, &err) != NNV_OK) goto out_fail;
 
     if ((code = nnv_structure_read_xyz(&s, a.xyz, 0, &err)) != NNV_OK) goto lib_fail;
     if ((code = nnv_reference_read(&ref, a.ref, &err)) != NNV_OK) goto lib_fail;
@@ -619,22 +618,28 @@ int cli_compare_main(int argc, char **argv)
     set.warnings = &warn;
     set.spectrum = srep;
 
-    if (a.csv && cli_compare_write_csv(csv.f, &set) != 0) {
+    if (a.csv && cli_compare_write_csv(nnv_ofile_stream(csv), &set) != 0) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", a.csv, strerror(errno));
         st = CLI_EXIT_OUTPUT;
         goto cleanup;
     }
-    if (a.csv && af_commit(&csv, &err) != NNV_OK) goto out_fail;
+    if (a.csv) {
+        code = nnv_ofile_commit(csv, &err); /* frees csv */
+        csv = NULL;
+        if (code != NNV_OK) goto out_fail;
+    }
     if (!a.quiet)
         for (int i = 0; i < warn.count; i++) fprintf(stderr, "nnvib: warning: %s\n", warn.messages[i]);
-    f = a.output ? out.f : stdout;
+    f = a.output ? nnv_ofile_stream(out) : stdout;
     if ((a.json ? cli_compare_write_json(f, &set) : cli_compare_write_table(f, &set)) != 0) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", a.output ? a.output : "to standard output", strerror(errno));
         st = CLI_EXIT_OUTPUT;
         goto cleanup;
     }
     if (a.output) {
-        if (af_commit(&out, &err) != NNV_OK) goto out_fail;
+        code = nnv_ofile_commit(out, &err); /* frees out */
+        out = NULL;
+        if (code != NNV_OK) goto out_fail;
     } else if (fflush(stdout) != 0 || ferror(stdout)) {
         snprintf(msg, sizeof msg, "cannot write to standard output: %s", strerror(errno));
         st = CLI_EXIT_OUTPUT;
@@ -657,8 +662,8 @@ lib_fail:
     snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : nnv_strerror(code));
 cleanup:
     if (st != CLI_EXIT_OK) fprintf(stderr, "nnvib: %s\n", msg[0] ? msg : "internal error");
-    af_discard(&out);
-    af_discard(&csv);
+    nnv_ofile_discard(out);
+    nnv_ofile_discard(csv);
     cli_spectrum_report_free(srep);
     for (int k = 0; k < a.n_pots; k++) {
         if (cmp) nnv_comparison_free(cmp[k]);

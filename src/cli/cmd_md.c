@@ -31,6 +31,12 @@ static void md_help(FILE *f)
           f);
 }
 
+/* The observer that writes the trajectory: ctx is the open nnv_ofile. */
+static int traj_frame(void *ctx, const nnv_md_state *st, int step, nnv_error *err)
+{
+    return nnv_extxyz_write_md_frame(ctx, st, step, err);
+}
+
 static int usage(const char *msg, const char *arg)
 {
     fprintf(stderr, "nnvib md: %s%s%s%s (see nnvib md --help)\n", msg, arg ? " \"" : "", arg ? arg : "",
@@ -40,8 +46,9 @@ static int usage(const char *msg, const char *arg)
 
 int cli_md_main(int argc, char **argv)
 {
-    const char *xyz = NULL, *pot = NULL, *val;
+    const char *xyz = NULL, *pot = NULL, *traj_path = NULL, *val;
     nnv_md_options mo;
+    nnv_ofile *traj = NULL;
     nnv_md_report rep;
     nnv_opt_report orep = {0, 0, 0, 0};
     nnv_structure *s = NULL;
@@ -119,7 +126,7 @@ int cli_md_main(int argc, char **argv)
         val = cli_opt_value(argc, argv, &i, "traj", 0, &matched);
         if (matched) {
             if (!val || !*val) return usage("--traj: expected a file name", NULL);
-            mo.traj_path = val;
+            traj_path = val;
             continue;
         }
         return usage("unknown option", a);
@@ -131,7 +138,23 @@ int cli_md_main(int argc, char **argv)
     if (opt && !orep.converged && !quiet)
         fprintf(stderr, "nnvib md: warning: --opt did not converge in %d steps (max force %.3e eV/A)\n", orep.steps,
                 orep.max_force);
+    /* Opened only now, as the library did: a bad molecule or potential is
+     * reported before an unwritable trajectory. */
+    if (traj_path) {
+        if ((code = nnv_ofile_open(&traj, traj_path, &err)) != NNV_OK) {
+            snprintf(msg, sizeof msg, "%s", err.message);
+            st = cli_exit_of_write(code);
+            goto cleanup;
+        }
+        mo.observe = traj_frame;
+        mo.observe_ctx = traj;
+    }
     code = nnv_md_run(&rep, p, s, &mo, &err);
+    /* Complete before the report is printed (--traj /dev/stdout). */
+    if (code == NNV_OK && traj) {
+        code = nnv_ofile_commit(traj, &err);
+        traj = NULL;
+    }
     if (code != NNV_OK) {
         snprintf(msg, sizeof msg, "%s", err.message);
         /* A trajectory that cannot be written is an output failure. */
@@ -152,10 +175,10 @@ int cli_md_main(int argc, char **argv)
                mo.temperature, mo.dt, rep.n_steps, mo.seed, rep.n_steps * mo.dt / 1000.0, rep.e_start, rep.e_end,
                rep.drift_per_ps, rep.drift_per_ps / s->n_atoms, rep.rms_fluctuation, rep.max_deviation,
                rep.mean_temperature, rep.mean_epot, rep.n_extrapolating);
-        if (mo.traj_path) {
+        if (traj_path) {
             /* The path as a JSON string: escape quotes, backslashes and control bytes. */
             putchar('"');
-            for (const char *c = mo.traj_path; *c; c++) {
+            for (const char *c = traj_path; *c; c++) {
                 if (*c == '"' || *c == '\\') printf("\\%c", *c);
                 else if ((unsigned char)*c < 0x20) printf("\\u%04x", (unsigned)(unsigned char)*c);
                 else putchar(*c);
@@ -178,13 +201,14 @@ int cli_md_main(int argc, char **argv)
         printf("  max |E(t) - E(0)|       %16.6e eV\n", rep.max_deviation);
         printf("  mean temperature        %16.3f K\n", rep.mean_temperature);
         printf("  mean potential energy   %16.8f eV\n", rep.mean_epot);
-        if (mo.traj_path) printf("  trajectory              %s (%d frames, every %d steps)\n", mo.traj_path, rep.n_frames, mo.every);
+        if (traj_path) printf("  trajectory              %s (%d frames, every %d steps)\n", traj_path, rep.n_frames, mo.every);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         snprintf(msg, sizeof msg, "cannot write to standard output");
         st = CLI_EXIT_OUTPUT;
     }
 cleanup:
+    nnv_ofile_discard(traj); /* an unfinished trajectory leaves nothing */
     if (st != CLI_EXIT_OK) fprintf(stderr, "nnvib md: %s\n", msg);
     nnv_potential_free(p);
     nnv_structure_free(s);

@@ -16,7 +16,6 @@
 #include <sys/types.h>
 
 #include "cli.h"
-#include "internal.h"
 
 #define MAX_POTS 8
 #define MAX_MOLS 2000
@@ -566,8 +565,8 @@ static int run_diag(study_diag *d, const nnv_potential *p, const nnv_structure *
     if ((code = nnv_curvature_split(&cv, p, s, &err)) != NNV_OK) goto cleanup;
     d->net_share = cv->net_share, d->max_abs_net = cv->max_abs_net, d->norm_total = cv->norm_total;
     if ((code = nnv_hessian_fd_disagreement(d->fd, fd_steps, N_FD, p, s, &err)) != NNV_OK) goto cleanup;
+    memset(&mo, 0, sizeof mo); /* no observer */
     mo.temperature = MD_T, mo.dt = MD_DT, mo.n_steps = MD_STEPS, mo.seed = MD_SEED;
-    mo.traj_path = NULL, mo.every = 1;
     if ((code = nnv_md_run(&d->md, p, s, &mo, &err)) != NNV_OK) goto cleanup;
     d->done = 1;
 cleanup:
@@ -1189,7 +1188,7 @@ static void write_smoothness(FILE *f, const study *st)
 
 static int write_report(const study *st, const char *path, nnv_error *err)
 {
-    af_file af;
+    nnv_ofile *of = NULL;
     FILE *f;
     pot_summary ps[MAX_POTS], tps;
     int code, n_desc = 0, n_total = 0;
@@ -1197,8 +1196,8 @@ static int write_report(const study *st, const char *path, nnv_error *err)
     for (int m = 0; m < st->n_mols; m++) n_desc += st->mols[m].described, n_total++;
     for (int k = 0; k < st->n_pots; k++) summarise(&ps[k], st, k);
     summarise(&tps, st, -1);
-    if ((code = af_open(&af, path, err)) != NNV_OK) return code;
-    f = af.f;
+    if ((code = nnv_ofile_open(&of, path, err)) != NNV_OK) return code;
+    f = nnv_ofile_stream(of);
     fputs("# The activation study:", f);
     for (int k = 0; k < st->n_pots; k++) fprintf(f, "%s %s", k == 0 ? "" : " vs", st->pots[k].label);
     fputs(" against the teacher and experiment\n\n", f);
@@ -1310,19 +1309,19 @@ static int write_report(const study *st, const char *path, nnv_error *err)
     fputc('\n', f);
     write_smoothness(f, st);
     if (ferror(f)) {
-        af_discard(&af);
+        nnv_ofile_discard(of);
         return nnv_error_set(err, NNV_EIO, "%s: write error", path);
     }
-    return af_commit(&af, err);
+    return nnv_ofile_commit(of, err);
 }
 
 static int write_csv(const study *st, const char *path, nnv_error *err)
 {
-    af_file af;
+    nnv_ofile *of = NULL;
     FILE *f;
     int code;
-    if ((code = af_open(&af, path, err)) != NNV_OK) return code;
-    f = af.f;
+    if ((code = nnv_ofile_open(&of, path, err)) != NNV_OK) return code;
+    f = nnv_ofile_stream(of);
     fputs("molecule,activation,potential,against,band,mode,symmetry,degeneracy,ref_cm1,calc_cm1,delta_cm1,n_modes,"
           "converged,n_imaginary\n",
           f);
@@ -1352,10 +1351,10 @@ static int write_csv(const study *st, const char *path, nnv_error *err)
         }
     }
     if (ferror(f)) {
-        af_discard(&af);
+        nnv_ofile_discard(of);
         return nnv_error_set(err, NNV_EIO, "%s: write error", path);
     }
-    return af_commit(&af, err);
+    return nnv_ofile_commit(of, err);
 }
 
 static int make_dir(const char *path, char *msg, size_t msglen)

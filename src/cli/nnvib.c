@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "internal.h"
 
 #define STATIONARY_FMAX 1e-3 /* eV/Å: above this the point is not stationary */
 #define EXTRAP_LINES_MAX 10
@@ -84,45 +83,47 @@ static int write_report(FILE *f, const cli_run *run)
 }
 
 /* The report goes through the same atomic-file helper as every other output
- * (src/atomic_file.c, compiled into the program since the library does not
- * export it): opened before any work, so an unwritable target fails fast, and
+ * (nnv_ofile): opened before any work, so an unwritable target fails fast, and
  * renamed over the target only when complete. stdout is written directly. */
 typedef struct out_file {
     FILE *f;
-    af_file af; /* af.f == NULL: stdout */
+    nnv_ofile *of; /* NULL: stdout */
 } out_file;
 
 static int out_open(out_file *out, const char *path, char *msg, size_t msglen)
 {
     nnv_error e = {0, ""};
     out->f = stdout;
-    memset(&out->af, 0, sizeof out->af);
+    out->of = NULL;
     if (!path) return CLI_EXIT_OK;
-    if (af_open(&out->af, path, &e) != NNV_OK) {
+    if (nnv_ofile_open(&out->of, path, &e) != NNV_OK) {
         snprintf(msg, msglen, "%s", e.message);
         return e.code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_OUTPUT;
     }
-    out->f = out->af.f;
+    out->f = nnv_ofile_stream(out->of);
     return CLI_EXIT_OK;
 }
 
 /* Drop an unfinished report (no-op for stdout or after out_close). */
 static void out_abort(out_file *out)
 {
-    af_discard(&out->af);
+    nnv_ofile_discard(out->of);
+    out->of = NULL;
     out->f = NULL;
 }
 
 static int out_close(out_file *out, char *msg, size_t msglen)
 {
     nnv_error e = {0, ""};
-    if (!out->af.f) {
+    nnv_ofile *of = out->of;
+    if (!of) {
         int ok = fflush(stdout) == 0 && !ferror(stdout);
         if (!ok) snprintf(msg, msglen, "cannot write to standard output: %s", strerror(errno));
         return ok ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
     }
     out->f = NULL;
-    if (af_commit(&out->af, &e) != NNV_OK) {
+    out->of = NULL; /* the commit frees it */
+    if (nnv_ofile_commit(of, &e) != NNV_OK) {
         snprintf(msg, msglen, "%s", e.message);
         return CLI_EXIT_OUTPUT;
     }
@@ -158,7 +159,7 @@ static int run_analysis(const cli_options *o)
     cli_fd_check check = {0, 0, 0, 0};
     nnv_thermo thermo;
     cli_run run;
-    out_file out = {NULL, {NULL, NULL, NULL, 0}};
+    out_file out = {NULL, NULL};
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
     int st = CLI_EXIT_OK, code, noconv = 0, has_charges;
     unsigned want;

@@ -98,7 +98,7 @@ static void jb_pad(jbuf *b, size_t tail)
 }
 
 /* The whole text is built in memory first, so the file is written in one go
- * through the shared temporary-name-and-rename helper (atomic_file.c). */
+ * through the shared temporary-name-and-rename helper (src/base/files.c). */
 static int finish(jbuf *b, const char *path, nnv_error *err)
 {
     af_file af = {0};

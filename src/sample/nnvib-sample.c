@@ -267,19 +267,23 @@ static double smp_z(double v) { return fabs(v) < 5e-11 ? 0.0 : v; }
 static int smp_write_frame(smp_out *out, const nnv_structure *s, const char *name, double T, int config,
                            const double *x, double e, const double *grad, const double *mu, nnv_error *err)
 {
-    FILE *f = out->f;
-    fprintf(f, "%d\n", s->n_atoms);
-    fprintf(f,
-            "Properties=species:S:1:pos:R:3:forces:R:3 energy=%.10f dipole=\"%.10f %.10f %.10f\" "
-            "pbc=\"F F F\" molecule=%s T=%g config=%d\n",
-            e, smp_z(mu[0]), smp_z(mu[1]), smp_z(mu[2]), name, T, config);
-    for (int i = 0; i < s->n_atoms; i++) {
-        const double *p = x + 3 * i, *g = grad + 3 * i;
-        fprintf(f, "%-2s %16.10f %16.10f %16.10f %16.10f %16.10f %16.10f\n", nnv_element_symbol(s->Z[i]),
-                smp_z(p[0]), smp_z(p[1]), smp_z(p[2]), smp_z(-g[0]), smp_z(-g[1]), smp_z(-g[2]));
+    size_t n3 = 3 * (size_t)s->n_atoms;
+    double *pos = malloc(2 * n3 * sizeof *pos);
+    xyzw_column cols[2] = {{"pos", 3, pos, "%16.10f"}, {"forces", 3, NULL, "%16.10f"}};
+    int rc;
+    if (!pos) return nnv_error_set(err, NNV_ENOMEM, "output: out of memory at frame %ld", out->frames + 1);
+    /* The forces are minus the teacher's gradient. */
+    cols[1].values = pos + n3;
+    for (size_t a = 0; a < n3; a++) {
+        pos[a] = smp_z(x[a]);
+        pos[n3 + a] = smp_z(-grad[a]);
     }
+    rc = xyzw_frame(out->f, s->n_atoms, s->Z, cols, 2,
+                    "energy=%.10f dipole=\"%.10f %.10f %.10f\" pbc=\"F F F\" molecule=%s T=%g config=%d", e,
+                    smp_z(mu[0]), smp_z(mu[1]), smp_z(mu[2]), name, T, config);
+    free(pos);
     out->frames++;
-    if (ferror(f)) return nnv_error_set(err, NNV_EIO, "output: write error after frame %ld", out->frames);
+    if (rc != NNV_OK) return nnv_error_set(err, NNV_EIO, "output: write error after frame %ld", out->frames);
     return NNV_OK;
 }
 

@@ -448,26 +448,16 @@ cleanup:
 
 int ds_write_frame(FILE *f, const ds_frame *fr)
 {
-    int ok = 1;
-    ok &= fprintf(f, "%d\n", fr->n_atoms) > 0;
-    ok &= fprintf(f, "Properties=species:S:1:pos:R:3%s", fr->forces ? ":forces:R:3" : "") > 0;
-    if (fr->has_energy) ok &= fprintf(f, " energy=%.17g", fr->energy) > 0;
+    /* %.17g: every double reads back to the same bits. */
+    xyzw_column cols[2] = {{"pos", 3, fr->xyz, "%24.17g"}, {"forces", 3, fr->forces, "%24.17g"}};
+    char labels[160] = ""; /* energy and dipole: four numbers of at most 24 characters */
+    int n = 0;
+    if (fr->has_energy) n += snprintf(labels + n, sizeof labels - (size_t)n, "energy=%.17g ", fr->energy);
     if (fr->has_dipole)
-        ok &= fprintf(f, " dipole=\"%.17g %.17g %.17g\"", fr->dipole[0], fr->dipole[1], fr->dipole[2]) > 0;
-    ok &= fputs(" pbc=\"F F F\"", f) >= 0;
-    if (fr->info && fr->info[0]) ok &= fprintf(f, " %s", fr->info) > 0;
-    ok &= fputc('\n', f) != EOF;
-    for (int i = 0; i < fr->n_atoms && ok; i++) {
-        const char *sym = nnv_element_symbol(fr->Z[i]);
-        const double *x = fr->xyz + 3 * i;
-        ok &= fprintf(f, "%-2s %24.17g %24.17g %24.17g", sym ? sym : "X", x[0], x[1], x[2]) > 0;
-        if (fr->forces) {
-            const double *g = fr->forces + 3 * i;
-            ok &= fprintf(f, " %24.17g %24.17g %24.17g", g[0], g[1], g[2]) > 0;
-        }
-        ok &= fputc('\n', f) != EOF;
-    }
-    return ok ? NNV_OK : NNV_EIO;
+        snprintf(labels + n, sizeof labels - (size_t)n, "dipole=\"%.17g %.17g %.17g\" ", fr->dipole[0],
+                 fr->dipole[1], fr->dipole[2]);
+    return xyzw_frame(f, fr->n_atoms, fr->Z, cols, fr->forces ? 2 : 1, "%spbc=\"F F F\"%s%s", labels,
+                      fr->info && fr->info[0] ? " " : "", fr->info ? fr->info : "");
 }
 
 int ds_write(const ds_set *s, const char *path, nnv_error *err)

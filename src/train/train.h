@@ -91,7 +91,7 @@ int sfgen_same_number(double a, double b);
  * to 1e-9 relative. */
 const char *sfgen_sf_differs(const nnv_sf *a, const nnv_sf *b, int scaling);
 
-/* ---- trainer (trainer.c) ---------------------------------------------------- */
+/* ---- trainer (trainer.c; the split in split.c) -------------------------------- */
 #define TR_MAX_HIDDEN 8
 
 /* Learning-rate schedules. PLATEAU reacts to validation stalls; EXP and COSINE
@@ -201,7 +201,9 @@ typedef struct train_eval_group {
 int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
                    const int *idx, int n_idx, const char *key, double total_charge, nnv_error *err);
 
-/* ---- lower level, exposed for the unit tests ------------------------------- */
+/* ---- lower level, exposed for the unit tests -------------------------------
+ * The problem (problem.c), its loss and gradient (backprop.c), its parameters
+ * in and out (weights.c); their layout is in trainer_internal.h. */
 typedef struct tr_problem tr_problem;
 
 /* Precompute scaled SFs and their Jacobians for every frame of data, with the
