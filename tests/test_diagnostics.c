@@ -166,8 +166,8 @@ START_TEST(test_continuity_relu_vs_tanh)
         nnv_potential *relu = toy_potential(NNV_ACT_RELU, NNV_CUTOFF_POLY2, 4.0);
         nnv_potential *tanh_ = toy_potential(NNV_ACT_TANH, NNV_CUTOFF_POLY2, 4.0);
         nnv_scan sr, st;
-        ck_assert_int_eq(nnv_path_scan(&sr, relu, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, &err), NNV_OK);
-        ck_assert_int_eq(nnv_path_scan(&st, tanh_, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&sr, relu, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&st, tanh_, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, NULL, &err), NNV_OK);
         ck_assert_int_eq(st.level[3].n_steps, 400);
         for (int l = 0; l < 3; l++) {
             /* Continuous forces: jump ~ h, halved with h (up to O(h) curvature terms). */
@@ -200,8 +200,8 @@ START_TEST(test_curvature_split)
         nnv_curvature *c = NULL;
         nnv_result *r = NULL;
         size_t n3 = 12;
-        ck_assert_int_eq(nnv_curvature_split(&c, p, s, &err), NNV_OK);
-        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+        ck_assert_int_eq(nnv_curvature_split(&c, p, s, NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
         for (size_t k = 0; k < n3 * n3; k++)
             ck_assert_msg(fabs(r->hessian[k] - c->h_net[k] - c->h_sf[k]) <= 1e-10, "H_net + H_sf != H at %zu", k);
         ck_assert(c->closure <= 1e-10);
@@ -230,13 +230,13 @@ START_TEST(test_fd_disagreement)
     const double steps[3] = {1e-2, 1e-3, 1e-4};
     nnv_fd_disagreement d[3];
     nnv_error err;
-    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 3, p, s, &err), NNV_OK);
+    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 3, p, s, NULL, &err), NNV_OK);
     /* Central differences: error ~ step², so 1e-2 -> 1e-3 shrinks it ~100 times. */
     ck_assert_msg(d[0].max_abs / d[1].max_abs > 50 && d[0].max_abs / d[1].max_abs < 150, "ratio %g",
                   d[0].max_abs / d[1].max_abs);
     ck_assert(d[2].max_rel < 1e-7);
     ck_assert(d[0].max_freq > d[2].max_freq);
-    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 0, p, s, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 0, p, s, NULL, &err), NNV_EUSAGE);
     nnv_potential_free(p);
     nnv_structure_free(s);
 }
@@ -257,8 +257,8 @@ START_TEST(test_cutoff_hessian_jump)
     for (int c = 0; c < 2; c++) {
         nnv_potential *p = toy_potential(NNV_ACT_TANH, c ? NNV_CUTOFF_POLY2 : NNV_CUTOFF_COS, 3.0);
         nnv_scan sh, sf;
-        ck_assert_int_eq(nnv_path_scan(&sh, p, s, &pa, NNV_SCAN_HESSIAN, 0.005, 4, &err), NNV_OK);
-        ck_assert_int_eq(nnv_path_scan(&sf, p, s, &pa, NNV_SCAN_FORCES, 0.005, 4, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&sh, p, s, &pa, NNV_SCAN_HESSIAN, 0.005, 4, NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&sf, p, s, &pa, NNV_SCAN_FORCES, 0.005, 4, NULL, &err), NNV_OK);
         /* Forces are continuous for both (both cutoffs are at least C1). */
         ck_assert_msg(sf.ratio[2] > 1.7 && sf.ratio[2] < 2.3, "cutoff %d force ratio %g", c, sf.ratio[2]);
         if (c == 0) {
@@ -278,7 +278,7 @@ START_TEST(test_cutoff_hessian_jump)
             nnv_fd_disagreement d[2];
             ck_assert_int_eq(nnv_structure_copy(&s2, s, &err), NNV_OK);
             s2->xyz[5] = 3.0 - 0.004;
-            ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 2, p, s2, &err), NNV_OK);
+            ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 2, p, s2, NULL, &err), NNV_OK);
             fprintf(stderr, "cutoff %s near rc: FD disagreement %.3e (1e-2), %.3e (1e-3) eV/A^2\n", c ? "POLY2" : "COS",
                     d[0].max_abs, d[1].max_abs);
             if (c == 0) fd_cos = d[0].max_abs;

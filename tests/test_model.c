@@ -213,13 +213,13 @@ static void check_against_fd(nnv_potential *p, nnv_structure *s, double tol_f, d
     nnv_result *r = NULL, *rp = NULL, *rm = NULL;
     int n3 = 3 * s->n_atoms;
     double h = 1e-5;
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN), &err), NNV_OK);
     for (int a = 0; a < n3; a++) {
         double x0 = s->xyz[a];
         s->xyz[a] = x0 + h;
-        ck_assert_int_eq(nnv_compute(&rp, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rp, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_OK);
         s->xyz[a] = x0 - h;
-        ck_assert_int_eq(nnv_compute(&rm, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rm, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_OK);
         s->xyz[a] = x0;
         ck_assert_msg(tu_close(r->forces[a], -(rp->energy - rm->energy) / (2 * h), tol_f, tol_f),
                       "force %d: %.10g vs fd %.10g", a, r->forces[a], -(rp->energy - rm->energy) / (2 * h));
@@ -297,10 +297,10 @@ START_TEST(test_model_invariance)
             for (int k = 0; k < 3; k++) R2[a][b] += Rx[a][k] * R[k][b];
         }
     memcpy(x0, s->xyz, 18 * sizeof *x0);
-    ck_assert_int_eq(nnv_compute(&r0, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV, &err),
+    ck_assert_int_eq(nnv_compute(&r0, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV), &err),
                      NNV_OK);
     rotate(R2, t, 6, x0, s->xyz);
-    ck_assert_int_eq(nnv_compute(&r1, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV, &err),
+    ck_assert_int_eq(nnv_compute(&r1, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV), &err),
                      NNV_OK);
     ck_assert(tu_close(r1->energy, r0->energy, 1e-10, 0));
     /* F' = R F and H' = R H R^T blockwise. */
@@ -366,7 +366,8 @@ START_TEST(test_dipole_derivatives_fd)
     nnv_error err;
     double h = 1e-6, Q = -1.0;
     int n3 = 18;
-    ck_assert_int_eq(nnv_compute(&r, p, s, Q, NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV, Q, 0.0}, &err),
+                     NNV_OK);
     {
         double sum = 0;
         for (int i = 0; i < 6; i++) sum += r->charges[i];
@@ -375,9 +376,9 @@ START_TEST(test_dipole_derivatives_fd)
     for (int b = 0; b < n3; b++) {
         double x0 = s->xyz[b];
         s->xyz[b] = x0 + h;
-        ck_assert_int_eq(nnv_compute(&rp, p, s, Q, NNV_WANT_CHARGES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rp, p, s, &(nnv_compute_options){NNV_WANT_CHARGES, Q, 0.0}, &err), NNV_OK);
         s->xyz[b] = x0 - h;
-        ck_assert_int_eq(nnv_compute(&rm, p, s, Q, NNV_WANT_CHARGES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rm, p, s, &(nnv_compute_options){NNV_WANT_CHARGES, Q, 0.0}, &err), NNV_OK);
         s->xyz[b] = x0;
         for (int a = 0; a < 3; a++) {
             double fd = (rp->dipole[a] - rm->dipole[a]) / (2 * h);
@@ -432,7 +433,7 @@ START_TEST(test_missing_element_rejected)
     nnv_result *r = NULL;
     nnv_error err;
     s->Z[3] = 16;
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_EINPUT);
     ck_assert_ptr_null(r);
     ck_assert_msg(strstr(err.message, "atom 4") && strstr(err.message, "S"), "%s", err.message);
     nnv_structure_free(s);
@@ -449,7 +450,7 @@ START_TEST(test_single_atom)
     nnv_vib *v = NULL;
     nnv_error err;
     s->n_atoms = 1;
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN), &err), NNV_OK);
     for (int a = 0; a < 3; a++) ck_assert(r->forces[a] == 0.0);
     for (int a = 0; a < 9; a++) ck_assert(r->hessian[a] == 0.0);
     ck_assert(isfinite(r->energy));
@@ -482,7 +483,7 @@ START_TEST(test_mode_counts)
         s->Z[0] = 8, s->Z[1] = 6, s->Z[2] = 1;
         s->masses[0] = 15.99491461957, s->masses[1] = 12.0, s->masses[2] = 1.00782503223;
         memcpy(s->xyz, cases[c].x, sizeof cases[c].x);
-        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
         ck_assert_int_eq(nnv_vib_analyse(&v, s->n_atoms, s->xyz, s->masses, r->hessian, NULL, NNV_LINEAR_AUTO, &err),
                          NNV_OK);
         ck_assert_int_eq(v->n_modes, cases[c].modes);

@@ -21,4 +21,8 @@ int tu_is_dir(const char *path);
 /* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
 char *tu_read_file(const char *path, size_t *len);
 
+/* nnv_compute's options for `want` alone (total charge 0, default budget), as
+ * most tests ask: nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES), &err). */
+#define TU_WANT(want) (&(nnv_compute_options){(want), 0.0, 0.0})
+
 #endif

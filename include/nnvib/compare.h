@@ -73,6 +73,7 @@ typedef struct nnv_compare_options {
     nnv_opt_options opt;   /**< optimiser settings (zeros = its defaults) */
     double total_charge;   /**< e, used with charge networks (default 0) */
     int linear;            /**< enum nnv_linear (default NNV_LINEAR_AUTO) */
+    double max_hessian_mb; /**< Hessian budget of nnv_compute, MiB (default 0 = 2048) */
 } nnv_compare_options;
 
 void nnv_compare_options_init(nnv_compare_options *o);

@@ -60,7 +60,7 @@ int nnv_compare_potential(nnv_comparison **out, const nnv_structure *s, const nn
         if (rc != NNV_OK) goto cleanup;
     }
     if (p->flags & NNV_FLAG_CHARGES) want |= NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV;
-    rc = nnv_compute(&c->r, p, c->s, o->total_charge, want, err);
+    rc = nnv_compute(&c->r, p, c->s, &(nnv_compute_options){want, o->total_charge, o->max_hessian_mb}, err);
     if (rc != NNV_OK) goto cleanup;
     n3 = 3 * (size_t)c->s->n_atoms;
     if (!isfinite(c->r->energy) || !c->r->forces || !c->r->hessian || !finite_all(c->r->forces, n3) ||

@@ -30,8 +30,10 @@ static double frobenius(const double *a, size_t n)
     return sqrt(s);
 }
 
-int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_structure *s, nnv_error *err)
+int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_structure *s,
+                        const nnv_compute_options *o, nnv_error *err)
 {
+    nnv_compute_options co = {NNV_WANT_HESSIAN, 0.0, o ? o->max_hessian_mb : 0.0};
     int N, status = NNV_OK, max_m = 0, max_sf = 1;
     size_t n3, nn;
     const nnv_element_model **em = NULL;
@@ -46,7 +48,7 @@ int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_s
     if (!out) return nnv_error_set(err, NNV_EUSAGE, "curvature split: no output");
     *out = NULL;
     /* nnv_compute validates the structure and the elements and gives H. */
-    if ((status = nnv_compute(&res, p, s, 0.0, NNV_WANT_HESSIAN, err)) != NNV_OK) return status;
+    if ((status = nnv_compute(&res, p, s, &co, err)) != NNV_OK) return status;
     N = s->n_atoms;
     n3 = 3 * (size_t)N;
     nn = n3 * n3;
@@ -170,8 +172,9 @@ cleanup:
 }
 
 int nnv_hessian_fd_disagreement(nnv_fd_disagreement *out, const double *steps, int n, const nnv_potential *p,
-                                const nnv_structure *s, nnv_error *err)
+                                const nnv_structure *s, const nnv_compute_options *o, nnv_error *err)
 {
+    nnv_compute_options co = {NNV_WANT_HESSIAN, 0.0, o ? o->max_hessian_mb : 0.0};
     nnv_result *res = NULL;
     nnv_vib *va = NULL, *vf = NULL;
     double *hf = NULL, hmax = 0.0;
@@ -183,7 +186,7 @@ int nnv_hessian_fd_disagreement(nnv_fd_disagreement *out, const double *steps, i
         if (!(steps[k] > 0.0) || !isfinite(steps[k]))
             return nnv_error_set(err, NNV_EUSAGE, "FD disagreement: step %d (%g) must be finite and > 0", k + 1,
                                  steps[k]);
-    if ((status = nnv_compute(&res, p, s, 0.0, NNV_WANT_HESSIAN, err)) != NNV_OK) return status;
+    if ((status = nnv_compute(&res, p, s, &co, err)) != NNV_OK) return status;
     n3 = 3 * (size_t)s->n_atoms;
     nn = n3 * n3;
     for (size_t k = 0; k < nn; k++)

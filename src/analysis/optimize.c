@@ -201,7 +201,8 @@ static int opt_model_fn(void *vctx, const double *x, double *f, double *grad, nn
     nnv_result *r = NULL;
     size_t n = 3 * (size_t)c->s->n_atoms;
     memcpy(c->s->xyz, x, n * sizeof *x);
-    int rc = nnv_compute(&r, c->p, c->s, 0.0, NNV_WANT_FORCES, err);
+    static const nnv_compute_options forces = {NNV_WANT_FORCES, 0.0, 0.0};
+    int rc = nnv_compute(&r, c->p, c->s, &forces, err);
     if (rc) goto cleanup;
     if (!r || !r->forces) {
         rc = nnv_error_set(err, NNV_ENUMERIC, "optimize: the model returned no forces");

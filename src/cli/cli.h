@@ -131,6 +131,10 @@ int cli_read_potential(nnv_potential **p, const char *path, int length_unit, int
 int cli_parse_unit(const char *kind, const char *val, int *out);
 
 /* ---- option helpers shared by every subcommand (cli/options.c) ---- */
+/** The Hessian budget of every subcommand (docs/limits.md): the environment
+ *  variable NNVIB_MAX_HESSIAN_MB in MiB when it is a positive finite number,
+ *  else 0 (the library's default). The library reads no environment. */
+double cli_max_hessian_mb(void);
 /** Library status -> exit status (docs/exit-status.md); NNV_EIO counts as input. */
 int cli_exit_of(int code);
 /** As cli_exit_of, for a call that writes a file: its NNV_EIO is the output's failure (CLI_EXIT_OUTPUT). */

@@ -175,7 +175,7 @@ static void analyse_item(batch_item *it, const nnv_potential *p, const batch_opt
         if (code != NNV_OK) goto lib_fail;
     }
     if (p->flags & NNV_FLAG_CHARGES) want |= NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV;
-    code = nnv_compute(&r, p, s, 0.0, want, &err);
+    code = nnv_compute(&r, p, s, &(nnv_compute_options){want, 0.0, cli_max_hessian_mb()}, &err);
     if (code != NNV_OK) goto lib_fail;
     {
         size_t n3 = 3 * (size_t)s->n_atoms;

@@ -565,6 +565,7 @@ int cli_compare_main(int argc, char **argv)
     co.opt.fmax = a.opt_fmax;
     co.opt.max_steps = a.opt_steps;
     co.total_charge = a.charge;
+    co.max_hessian_mb = cli_max_hessian_mb();
     for (int k = 0; k < a.n_pots; k++) {
         code = nnv_compare_potential(&cmp[k], s, pots[k], ref, teacher, &co, &err);
         if (code != NNV_OK) {

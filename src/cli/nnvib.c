@@ -219,7 +219,7 @@ static int run_analysis(const cli_options *o)
     want = NNV_WANT_FORCES;
     if (!o->hessian_fd || o->check) want |= NNV_WANT_HESSIAN;
     if (has_charges) want |= NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV;
-    code = nnv_compute(&r, p, s, o->charge, want, &err);
+    code = nnv_compute(&r, p, s, &(nnv_compute_options){want, o->charge, cli_max_hessian_mb()}, &err);
     if (code != NNV_OK) goto lib_fail;
     n3 = 3 * (size_t)s->n_atoms;
     nn = n3 * n3;

@@ -9,6 +9,7 @@
 int nnv_hessian_fd(double *hessian, const nnv_potential *p, const nnv_structure *s, double step,
                    nnv_error *err)
 {
+    static const nnv_compute_options forces = {NNV_WANT_FORCES, 0.0, 0.0};
     nnv_structure tmp;
     nnv_result *rp = NULL, *rm = NULL;
     size_t n3;
@@ -23,9 +24,9 @@ int nnv_hessian_fd(double *hessian, const nnv_potential *p, const nnv_structure 
     memcpy(tmp.xyz, s->xyz, n3 * sizeof *tmp.xyz);
     for (size_t a = 0; a < n3; a++) {
         tmp.xyz[a] = s->xyz[a] + step;
-        if ((status = nnv_compute(&rp, p, &tmp, 0.0, NNV_WANT_FORCES, err)) != NNV_OK) goto cleanup;
+        if ((status = nnv_compute(&rp, p, &tmp, &forces, err)) != NNV_OK) goto cleanup;
         tmp.xyz[a] = s->xyz[a] - step;
-        if ((status = nnv_compute(&rm, p, &tmp, 0.0, NNV_WANT_FORCES, err)) != NNV_OK) goto cleanup;
+        if ((status = nnv_compute(&rm, p, &tmp, &forces, err)) != NNV_OK) goto cleanup;
         tmp.xyz[a] = s->xyz[a];
         for (size_t b = 0; b < n3; b++) hessian[a * n3 + b] = -(rp->forces[b] - rm->forces[b]) / (2.0 * step);
         nnv_result_free(rp);

@@ -19,9 +19,9 @@
 
 /* Limits (docs/limits.md). The Hessian is dense, 3N x 3N doubles, and the
  * analysis needs several more matrices of that size: refuse before allocating
- * beyond the budget, which the environment variable NNVIB_MAX_HESSIAN_MB
- * (MiB, for the Hessian and the local blocks of one batch of atoms together)
- * can change. Below OMP_MIN_ATOMS atoms threads cost more than they save.
+ * beyond the budget (MiB, for the Hessian and the local blocks of one batch of
+ * atoms together), which the caller's max_hessian_mb can change. Below
+ * OMP_MIN_ATOMS atoms threads cost more than they save.
  * LOCAL_BATCH_MB bounds the local blocks kept between evaluation and scatter. */
 #define HESSIAN_BUDGET_MB_DEFAULT 2048.0
 #define OMP_MIN_ATOMS 64
@@ -267,18 +267,10 @@ static double *hessian_alloc(size_t n)
     return calloc(n, sizeof(double));
 }
 
-/* The Hessian budget in bytes: NNVIB_MAX_HESSIAN_MB if set to a positive
- * number, else the default. */
-static double hessian_budget(void)
+/* The Hessian budget in bytes: max_hessian_mb when positive, else the default. */
+static double hessian_budget(double max_hessian_mb)
 {
-    const char *env = getenv("NNVIB_MAX_HESSIAN_MB");
-    double mb = HESSIAN_BUDGET_MB_DEFAULT;
-    if (env && *env) {
-        char *end;
-        double v = strtod(env, &end);
-        if (end != env && *end == '\0' && v > 0 && isfinite(v)) mb = v;
-    }
-    return mb * 1048576.0;
+    return (max_hessian_mb > 0.0 ? max_hessian_mb : HESSIAN_BUDGET_MB_DEFAULT) * 1048576.0;
 }
 
 /* First non-finite value of v[0..n), or n. */
@@ -289,9 +281,12 @@ static size_t first_nonfinite(const double *v, size_t n)
     return n;
 }
 
-int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s, double total_charge,
-                unsigned want, nnv_error *err)
+int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s, const nnv_compute_options *o,
+                nnv_error *err)
 {
+    static const nnv_compute_options energy_only = {0u, 0.0, 0.0};
+    unsigned want;
+    double total_charge;
     int N, status = NNV_OK, max_m = 0, max_sf = 1, ext_cap = 0, n_threads = 1, n_work = 0;
     int want_f, want_h, want_q, want_dq, fail_atom, fail_status = NNV_OK;
     size_t n3;
@@ -307,7 +302,13 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     eval_ctx ctx;
 
     *out = NULL;
+    if (!o) o = &energy_only;
+    want = o->want;
+    total_charge = o->total_charge;
     if (!p || !s || s->n_atoms < 1) return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: empty structure");
+    if (!(o->max_hessian_mb >= 0.0) || !isfinite(o->max_hessian_mb))
+        return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: max_hessian_mb = %g MiB, must be finite and >= 0",
+                             o->max_hessian_mb);
     if (!s->Z || !s->xyz || !s->masses)
         return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: structure without atoms, positions or masses");
     N = s->n_atoms;
@@ -337,12 +338,13 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
         /* The Hessian itself must fit; the local blocks of a batch of atoms
          * are fitted into what is left further down (at least one atom). */
         double bytes = (double)n3 * (double)n3 * sizeof(double);
-        budget = hessian_budget();
+        budget = hessian_budget(o->max_hessian_mb);
         if (bytes > budget)
             return nnv_error_set(err, NNV_ENOMEM,
                                  "the Hessian of %d atoms needs %.0f MiB (3N x 3N doubles), above the limit of "
-                                 "%.0f MiB (set NNVIB_MAX_HESSIAN_MB to change it; the vibrational analysis needs "
-                                 "about 7 times the Hessian's size)",
+                                 "%.0f MiB (set NNVIB_MAX_HESSIAN_MB for the nnvib programs, or max_hessian_mb of "
+                                 "nnv_compute_options, to change it; the vibrational analysis needs about 7 times "
+                                 "the Hessian's size)",
                                  N, bytes / 1048576.0, budget / 1048576.0);
         budget -= bytes;
     }
