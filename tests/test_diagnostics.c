@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
 #include "testutil.h"
@@ -205,6 +208,21 @@ START_TEST(test_curvature_split)
         for (size_t k = 0; k < n3 * n3; k++)
             ck_assert_msg(fabs(r->hessian[k] - c->h_net[k] - c->h_sf[k]) <= 1e-10, "H_net + H_sf != H at %zu", k);
         ck_assert(c->closure <= 1e-10);
+        /* Both parts exactly symmetric, as the Hessian (each local block is). */
+        for (size_t a = 0; a < n3; a++)
+            for (size_t b = 0; b < a; b++)
+                ck_assert(c->h_net[a * n3 + b] == c->h_net[b * n3 + a] && c->h_sf[a * n3 + b] == c->h_sf[b * n3 + a]);
+        /* The split is nnv_compute's own assembly: its total is the same to the bit. */
+        {
+            nnv_result *r2 = NULL;
+            double *hn = NULL, *hs = NULL;
+            ck_assert_int_eq(model_compute(&r2, &hn, &hs, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
+            ck_assert(memcmp(r2->hessian, r->hessian, n3 * n3 * sizeof *r->hessian) == 0);
+            ck_assert(memcmp(hn, c->h_net, n3 * n3 * sizeof *hn) == 0 && memcmp(hs, c->h_sf, n3 * n3 * sizeof *hs) == 0);
+            nnv_result_free(r2);
+            free(hn);
+            free(hs);
+        }
         ck_assert(c->norm_sf > 1e-3);
         if (act == 0) {
             /* a'' = 0 for ReLU: no curvature of the network's own, exactly. */
@@ -218,6 +236,66 @@ START_TEST(test_curvature_split)
         nnv_potential_free(p);
     }
     nnv_structure_free(s);
+}
+END_TEST
+
+/* The split of a cluster large enough for the model's threads (64 atoms and
+ * more) is the same to the bit on 1 and 2 threads; its budget counts the
+ * Hessian and both parts. */
+START_TEST(test_curvature_split_threads)
+{
+    enum { N_MOL = 24 };
+    int Z[3 * N_MOL];
+    double x[9 * N_MOL];
+    nnv_potential *p = toy_potential(NNV_ACT_TANH, NNV_CUTOFF_POLY2, 4.0);
+    nnv_structure *s;
+    nnv_curvature *c[2] = {NULL, NULL};
+    nnv_error err;
+    size_t nn = 81 * (size_t)N_MOL * N_MOL;
+    double mib;
+    for (int m = 0; m < N_MOL; m++) {
+        static const double w[9] = {0.0, 0.0, 0.1173, 0.0, 0.7572, -0.4692, 0.0, -0.7572, -0.4692};
+        for (int a = 0; a < 3; a++) {
+            Z[3 * m + a] = a ? 1 : 8;
+            x[9 * m + 3 * a] = w[3 * a] + 3.1 * (m % 3);
+            x[9 * m + 3 * a + 1] = w[3 * a + 1] + 3.1 * (m / 3 % 4);
+            x[9 * m + 3 * a + 2] = w[3 * a + 2] + 3.1 * (m / 12);
+        }
+    }
+    s = make_structure(3 * N_MOL, Z, x);
+    {
+#ifdef _OPENMP
+        int saved = omp_get_max_threads();
+#endif
+        for (int t = 0; t < 2; t++) {
+#ifdef _OPENMP
+            omp_set_num_threads(t + 1);
+#endif
+            ck_assert_msg(nnv_curvature_split(&c[t], p, s, NULL, &err) == NNV_OK, "%s", err.message);
+        }
+#ifdef _OPENMP
+        omp_set_num_threads(saved);
+#endif
+    }
+    ck_assert(c[0]->closure <= 1e-9 && c[0]->net_share > 0.0);
+    ck_assert(memcmp(c[0]->h_net, c[1]->h_net, nn * sizeof(double)) == 0);
+    ck_assert(memcmp(c[0]->h_sf, c[1]->h_sf, nn * sizeof(double)) == 0);
+    ck_assert(c[0]->norm_total == c[1]->norm_total && c[0]->closure == c[1]->closure);
+    /* Room for one 3N x 3N matrix but not three: the split is refused, the Hessian is not. */
+    mib = 1.5 * (double)nn * sizeof(double) / 1048576.0;
+    nnv_curvature_free(c[1]);
+    c[1] = NULL;
+    ck_assert_int_eq(nnv_curvature_split(&c[1], p, s, &(nnv_compute_options){0u, 0.0, mib}, &err), NNV_ENOMEM);
+    ck_assert_msg(strstr(err.message, "3 x 3N x 3N") != NULL, "%s", err.message);
+    ck_assert_ptr_null(c[1]);
+    {
+        nnv_result *r = NULL;
+        ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_HESSIAN, 0.0, mib}, &err), NNV_OK);
+        nnv_result_free(r);
+    }
+    nnv_curvature_free(c[0]);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
 }
 END_TEST
 
@@ -469,6 +547,7 @@ int main(void)
     tcase_add_test(tc, test_path_geometry);
     tcase_add_test(tc, test_continuity_relu_vs_tanh);
     tcase_add_test(tc, test_curvature_split);
+    tcase_add_test(tc, test_curvature_split_threads);
     tcase_add_test(tc, test_fd_disagreement);
     tcase_add_test(tc, test_cutoff_hessian_jump);
     tcase_add_test(tc, test_md_units);

@@ -92,9 +92,11 @@ int nnv_path_scan(nnv_scan *out, const nnv_potential *p, const nnv_structure *s,
  *  symmetry functions' curvature. For atom i with SF Jacobian J_i, scales S
  *  and network N (gradient g, Hessian H_N with respect to the scaled inputs s):
  *    H_net = sum_i (S J_i)^T H_N (S J_i),   H_sf = sum_i sum_k g_k S_k d2G_k/dx2.
- *  Both are computed directly (not one as the difference of the other), so
- *  H_net is exactly 0 for a ReLU network (a'' = 0) and `closure` checks the
- *  split against nnv_compute's Hessian. */
+ *  Both are computed directly (not one as the difference of the other), by
+ *  nnv_compute's own assembly keeping the two terms of every atom apart, so
+ *  H_net is exactly 0 for a ReLU network (a'' = 0), both parts are exactly
+ *  symmetric and do not depend on the thread count, and `closure` checks the
+ *  split against nnv_compute's Hessian (rounding only). */
 typedef struct nnv_curvature {
     int n_atoms;
     double *h_net;      /**< 3N x 3N, eV/Å² */
@@ -113,7 +115,8 @@ typedef struct nnv_curvature {
  *  @param o         evaluation options: only max_hessian_mb is read; NULL = defaults
  *  @return NNV_OK, NNV_EUSAGE (no output, bad options), NNV_EINPUT (missing
  *          element, non-finite position), NNV_ENUMERIC, NNV_ENOMEM (also when
- *          the Hessian exceeds the budget). */
+ *          the Hessian and its two parts, three 3N x 3N matrices, exceed the
+ *          budget). */
 int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_structure *s,
                         const nnv_compute_options *o, nnv_error *err);
 /** Release c and its matrices; NULL is accepted. */
