@@ -4,6 +4,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -496,6 +497,116 @@ START_TEST(test_mode_counts)
 }
 END_TEST
 
+/* ---- copying and loading a potential --------------------------------------- */
+
+/* The bytes of p as weights.bin (malloc'd), for comparing two potentials. */
+static unsigned char *bytes_of(const nnv_potential *p, size_t *len)
+{
+    unsigned char *buf = NULL;
+    nnv_error err;
+    ck_assert_msg(nnv_potential_serialize(&buf, len, p, &err) == NNV_OK, "%s", err.message);
+    return buf;
+}
+
+static int same_bytes(const nnv_potential *a, const nnv_potential *b)
+{
+    size_t la, lb;
+    unsigned char *ba = bytes_of(a, &la), *bb = bytes_of(b, &lb);
+    int same = la == lb && memcmp(ba, bb, la) == 0;
+    free(ba);
+    free(bb);
+    return same;
+}
+
+static char *shipped_weights(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/weights/%s", tu_srcdir(), name);
+    return path;
+}
+
+/* nnv_potential_copy: the same potential (byte for byte, charge networks
+ * and warnings included), and one of its own (changing it leaves the original). */
+START_TEST(test_potential_copy)
+{
+    nnv_potential *p = NULL, *q = NULL;
+    nnv_error err;
+    size_t len0, len1;
+    unsigned char *before, *after;
+    ck_assert_msg(nnv_potential_read(&p, shipped_weights("test-CH-softplus-random.bin"), &err) == NNV_OK, "%s",
+                  err.message);
+    ck_assert(p->flags & NNV_FLAG_CHARGES);
+    nnv_warnings_add(&p->warnings, "a finding of the reader");
+    before = bytes_of(p, &len0);
+    ck_assert_msg(nnv_potential_copy(&q, p, &err) == NNV_OK, "%s", err.message);
+    ck_assert(same_bytes(p, q));
+    ck_assert_int_eq(q->warnings.count, p->warnings.count);
+    ck_assert_str_eq(q->warnings.messages[q->warnings.count - 1], "a finding of the reader");
+    /* Change everything the copy owns. */
+    q->elements[0].energy.layers[0].W[0] += 1.0;
+    q->elements[0].energy.layers[0].b[0] += 1.0;
+    q->elements[1].charge.layers[0].W[0] += 1.0;
+    for (int e = 0; e < q->n_elements; e++)
+        for (int k = 0; k < q->elements[e].n_sf; k++) q->elements[e].sf[k].cutoff = NNV_CUTOFF_POLY2;
+    if (q->description[0]) q->description[0] = 'X'; /* never the terminator */
+    nnv_warnings_add(&q->warnings, "only the copy's");
+    after = bytes_of(p, &len1);
+    ck_assert(len0 == len1 && memcmp(before, after, len0) == 0);
+    ck_assert(!same_bytes(p, q));
+    ck_assert_int_eq(p->warnings.count + 1, q->warnings.count);
+    nnv_potential_free(p); /* the copy outlives the original */
+    ck_assert(isfinite(q->elements[0].energy.layers[0].W[0]));
+    ck_assert_int_eq(nnv_potential_copy(NULL, q, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_potential_copy(&p, NULL, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(p);
+    free(before);
+    free(after);
+    nnv_potential_free(q);
+}
+END_TEST
+
+/* nnv_potential_load tells the formats apart: a weights.bin file, an n2p2
+ * directory (the same potential as nnv_n2p2_read), a directory without
+ * input.nn (a clear error), units given for a weights.bin file (a warning). */
+START_TEST(test_potential_load)
+{
+    nnv_potential *p = NULL, *q = NULL;
+    nnv_error err;
+    char dir[4096], *w = shipped_weights("hcno-tanh.bin");
+    nnv_n2p2_options bohr = {NNV_N2P2_BOHR, 0};
+    ck_assert_msg(nnv_potential_load(&p, w, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_potential_read(&q, w, &err) == NNV_OK, "%s", err.message);
+    ck_assert(same_bytes(p, q));
+    ck_assert_int_eq(p->warnings.count, q->warnings.count);
+    nnv_potential_free(p);
+    ck_assert_msg(nnv_potential_load(&p, w, &bohr, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(p->warnings.count, q->warnings.count + 1);
+    ck_assert_msg(strstr(p->warnings.messages[p->warnings.count - 1], "--length-unit/--energy-unit ignored: ") &&
+                      strstr(p->warnings.messages[p->warnings.count - 1], "hcno-tanh.bin is a weights.bin file"),
+                  "%s", p->warnings.messages[p->warnings.count - 1]);
+    nnv_potential_free(p);
+    nnv_potential_free(q);
+    p = q = NULL;
+
+    snprintf(dir, sizeof dir, "%s/weights", tu_srcdir());
+    ck_assert_int_eq(nnv_potential_load(&p, dir, NULL, &err), NNV_EINPUT);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strstr(err.message, "a directory without input.nn: expected a weights.bin file or an n2p2"), "%s",
+                  err.message);
+    snprintf(dir, sizeof dir, "%s/third_party/n2p2/H2O_RPBE-D3", tu_shared_dir());
+    if (tu_is_dir(dir)) {
+        ck_assert_msg(nnv_potential_load(&p, dir, NULL, &err) == NNV_OK, "%s", err.message);
+        ck_assert_msg(nnv_n2p2_read(&q, dir, NULL, &err) == NNV_OK, "%s", err.message);
+        ck_assert(same_bytes(p, q));
+        nnv_potential_free(p);
+        nnv_potential_free(q);
+    } else {
+        fprintf(stderr, "test_potential_load: %s missing, n2p2 part skipped\n", dir);
+    }
+    ck_assert_int_eq(nnv_potential_load(&p, NULL, NULL, &err), NNV_EUSAGE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -515,6 +626,10 @@ int main(void)
     tcase_add_test(tc, test_missing_element_rejected);
     tcase_add_test(tc, test_single_atom);
     tcase_add_test(tc, test_mode_counts);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("potential");
+    tcase_add_test(tc, test_potential_copy);
+    tcase_add_test(tc, test_potential_load);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

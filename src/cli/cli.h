@@ -124,9 +124,6 @@ int cli_write_thermo_json(FILE *f, const cli_run *run);
 int cli_convert_main(int argc, char **argv);
 /** `nnvib compare ...` (argv[0] = "compare"; cli/cmd_compare.c): the whole subcommand; an exit status. */
 int cli_compare_main(int argc, char **argv);
-/** Read the potential at path: an n2p2 directory holding input.nn (converted with
- *  the given enum nnv_n2p2_* units, 0 = from input.nn) or a weights.bin file. */
-int cli_read_potential(nnv_potential **p, const char *path, int length_unit, int energy_unit, nnv_error *err);
 /** "bohr"/"angstrom" (kind "length") or "hartree"/"ev" (kind "energy") -> enum nnv_n2p2_*; 0 or -1. */
 int cli_parse_unit(const char *kind, const char *val, int *out);
 

@@ -420,7 +420,7 @@ int cli_batch_main(int argc, char **argv)
         st = CLI_EXIT_USAGE;
         goto cleanup;
     }
-    if (cli_read_potential(&p, pot_path, 0, 0, &err) != NNV_OK) {
+    if (nnv_potential_load(&p, pot_path, NULL, &err) != NNV_OK) {
         fprintf(stderr, "nnvib batch: %s\n", err.message);
         st = err.code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_INPUT;
         goto cleanup;

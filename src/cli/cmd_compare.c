@@ -552,7 +552,7 @@ int cli_compare_main(int argc, char **argv)
     }
     /* Every input is read before the first (slow) optimisation. */
     for (int k = 0; k < a.n_pots; k++) {
-        if ((code = cli_read_potential(&pots[k], a.pots[k], 0, 0, &err)) != NNV_OK) goto lib_fail;
+        if ((code = nnv_potential_load(&pots[k], a.pots[k], NULL, &err)) != NNV_OK) goto lib_fail;
         for (int i = 0; i < pots[k]->warnings.count; i++)
             nnv_warnings_add(&warn, "%s", pots[k]->warnings.messages[i]);
         if (nnv_potential_smoothness(pots[k]) == NNV_C0)

@@ -583,13 +583,7 @@ cleanup:
 /* A copy of p with every symmetry function's cutoff function replaced. */
 static int with_cutoff(nnv_potential **out, const nnv_potential *p, int cutoff, nnv_error *err)
 {
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    int code;
-    *out = NULL;
-    if ((code = nnv_potential_serialize(&buf, &len, p, err)) != NNV_OK) return code;
-    code = nnv_potential_parse(out, buf, len, "cutoff copy", err);
-    free(buf);
+    int code = nnv_potential_copy(out, p, err);
     if (code != NNV_OK) return code;
     for (int e = 0; e < (*out)->n_elements; e++)
         for (int k = 0; k < (*out)->elements[e].n_sf; k++) (*out)->elements[e].sf[k].cutoff = cutoff;
@@ -1430,7 +1424,7 @@ int cli_study_main(int argc, char **argv)
         return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
     }
     for (int k = 0; k < st.n_pots; k++) {
-        int lib = cli_read_potential(&st.pots[k].p, st.pots[k].path, 0, 0, &err);
+        int lib = nnv_potential_load(&st.pots[k].p, st.pots[k].path, NULL, &err);
         if (lib != NNV_OK) {
             snprintf(msg, sizeof msg, "%s", err.message);
             code = cli_exit_of(lib);

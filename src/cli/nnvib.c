@@ -173,7 +173,8 @@ static int run_analysis(const cli_options *o)
     if (st != CLI_EXIT_OK) goto cleanup;
     code = nnv_structure_read_xyz(&s, o->xyz_path, o->frame - 1, &err);
     if (code != NNV_OK) goto lib_fail;
-    code = cli_read_potential(&p, o->weights_path, o->n2p2_length_unit, o->n2p2_energy_unit, &err);
+    code = nnv_potential_load(&p, o->weights_path, &(nnv_n2p2_options){o->n2p2_length_unit, o->n2p2_energy_unit},
+                              &err);
     if (code != NNV_OK) goto lib_fail;
     for (int i = 0; i < p->warnings.count; i++) warn_once(&run.warnings, p->warnings.messages[i]);
 
