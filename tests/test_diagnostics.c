@@ -371,26 +371,6 @@ END_TEST
 
 /* ---- molecular dynamics --------------------------------------------------- */
 
-static nnv_potential *shipped(const char *name)
-{
-    char path[4096];
-    nnv_potential *p = NULL;
-    nnv_error err;
-    snprintf(path, sizeof path, "%s/weights/%s", tu_srcdir(), name);
-    ck_assert_msg(nnv_potential_read(&p, path, &err) == NNV_OK, "%s", err.message);
-    return p;
-}
-
-static nnv_structure *molecule(const char *name)
-{
-    char path[4096];
-    nnv_structure *s = NULL;
-    nnv_error err;
-    snprintf(path, sizeof path, "%s/molecules/%s", tu_srcdir(), name);
-    ck_assert_msg(nnv_structure_read_xyz(&s, path, 0, &err) == NNV_OK, "%s", err.message);
-    return s;
-}
-
 START_TEST(test_md_units)
 {
     /* The MD unit, checked against the independent wavenumber constant of
@@ -448,8 +428,8 @@ START_TEST(test_md_energy_conservation)
      * times the energy in motion (3N - 3)/2 kB T = 0.078 eV: 3e-4 eV bounds the
      * RMS. A drift of 1e-3 eV/ps would add 1e-4 eV over the run, below that.
      * And halving dt must shrink the fluctuation ~4x (the dt^2 law). */
-    nnv_potential *p = shipped("hcno-tanh.bin");
-    nnv_structure *s = molecule("water.xyz");
+    nnv_potential *p = tu_potential("hcno-tanh.bin");
+    nnv_structure *s = tu_molecule("water.xyz");
     nnv_md_options o = {300.0, 0.25, 400, 7, NULL, 1};
     nnv_md_report a, b;
     nnv_error err;
@@ -473,8 +453,8 @@ END_TEST
 
 START_TEST(test_md_reversible)
 {
-    nnv_potential *p = shipped("hcno-tanh.bin");
-    nnv_structure *s = molecule("methanol.xyz");
+    nnv_potential *p = tu_potential("hcno-tanh.bin");
+    nnv_structure *s = tu_molecule("methanol.xyz");
     nnv_md_state *st = NULL;
     nnv_error err;
     double maxd = 0;
@@ -497,8 +477,8 @@ END_TEST
 
 START_TEST(test_md_seed)
 {
-    nnv_potential *p = shipped("hcno-softplus.bin");
-    nnv_structure *s = molecule("water.xyz");
+    nnv_potential *p = tu_potential("hcno-softplus.bin");
+    nnv_structure *s = tu_molecule("water.xyz");
     char t1[] = "/tmp/nnvib-md-XXXXXX", t2[] = "/tmp/nnvib-md-XXXXXX", t3[] = "/tmp/nnvib-md-XXXXXX";
     char *a, *b, *c;
     size_t la, lb, lc;

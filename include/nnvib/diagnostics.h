@@ -11,6 +11,7 @@
 #ifndef NNVIB_DIAGNOSTICS_H
 #define NNVIB_DIAGNOSTICS_H
 
+#include <nnvib/analysis.h>
 #include <nnvib/core.h>
 #include <nnvib/model.h>
 #include <nnvib/potential.h>
@@ -122,16 +123,10 @@ int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_s
 /** Release c and its matrices; NULL is accepted. */
 void nnv_curvature_free(nnv_curvature *c);
 
-/** Analytic vs central-difference Hessian at one step. */
-typedef struct nnv_fd_disagreement {
-    double step;     /**< Å */
-    double max_abs;  /**< max |H_analytic - H_fd|, eV/Å² */
-    double max_rel;  /**< max_abs / max |H_analytic| (0 when H is 0) */
-    double max_freq; /**< max |nu_analytic - nu_fd| over modes in ascending order, cm⁻¹ */
-} nnv_fd_disagreement;
-
-/** Compare the analytic Hessian with nnv_hessian_fd for each of n steps (Å).
- *  Frequencies from nnv_vib_analyse with s->masses and linear detection.
+/** Compare the analytic Hessian with nnv_hessian_fd for each of n steps (Å):
+ *  nnv_analyse's cross-check (o->fd_check; nnv_fd_disagreement is in
+ *  nnvib/analysis.h) at each step, without optimisation. Frequencies from
+ *  nnv_vib_analyse with s->masses and linear detection.
  *  @param[out] out  n entries, caller-allocated
  *  @param steps     n steps, Å, each finite and > 0
  *  @param p, s      potential and structure

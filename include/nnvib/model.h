@@ -75,10 +75,16 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
                 const nnv_compute_options *o, nnv_error *err);
 
 /** Hessian by central differences of the analytic forces (a cross-check, not
- *  the default): step in Å; hessian is 3N x 3N, caller-allocated, symmetrised. */
+ *  the default), symmetrised: 6N force evaluations.
+ *  @param[out] hessian  3N x 3N, eV/Å², caller-allocated
+ *  @param p, s          potential and structure
+ *  @param step          displacement, Å, finite and > 0
+ *  @return NNV_OK, NNV_EUSAGE (bad step or empty structure), NNV_ENUMERIC (a
+ *          non-finite element), or the status of nnv_compute. */
 int nnv_hessian_fd(double *hessian, const nnv_potential *p, const nnv_structure *s,
                    double step, nnv_error *err);
 
+/** Release r and its arrays; NULL is accepted. */
 void nnv_result_free(nnv_result *r);
 
 #ifdef __cplusplus

@@ -2,7 +2,7 @@
  * derivative (S J)^T H_N (S J) versus the symmetry functions' curvature
  * sum_k g_k S_k d2G_k/dx2, both kept apart by the model's own assembly
  * (model_compute); and the disagreement of the analytic Hessian with central
- * differences of the forces. */
+ * differences of the forces (nnv_analyse's cross-check, step by step). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,11 +64,8 @@ cleanup:
 int nnv_hessian_fd_disagreement(nnv_fd_disagreement *out, const double *steps, int n, const nnv_potential *p,
                                 const nnv_structure *s, const nnv_compute_options *o, nnv_error *err)
 {
-    nnv_compute_options co = {NNV_WANT_HESSIAN, 0.0, o ? o->max_hessian_mb : 0.0};
-    nnv_result *res = NULL;
-    nnv_vib *va = NULL, *vf = NULL;
-    double *hf = NULL, hmax = 0.0;
-    size_t n3, nn;
+    nnv_analysis_options ao;
+    nnv_analysis *a = NULL;
     int status;
 
     if (!out || !steps || n < 1) return nnv_error_set(err, NNV_EUSAGE, "FD disagreement: no steps");
@@ -76,41 +73,16 @@ int nnv_hessian_fd_disagreement(nnv_fd_disagreement *out, const double *steps, i
         if (!(steps[k] > 0.0) || !isfinite(steps[k]))
             return nnv_error_set(err, NNV_EUSAGE, "FD disagreement: step %d (%g) must be finite and > 0", k + 1,
                                  steps[k]);
-    if ((status = nnv_compute(&res, p, s, &co, err)) != NNV_OK) return status;
-    n3 = 3 * (size_t)s->n_atoms;
-    nn = n3 * n3;
-    for (size_t k = 0; k < nn; k++)
-        if (fabs(res->hessian[k]) > hmax) hmax = fabs(res->hessian[k]);
-    if (!(hf = malloc(nn * sizeof *hf))) {
-        status = nnv_error_set(err, NNV_ENOMEM, "FD disagreement: out of memory");
-        goto cleanup;
-    }
-    if ((status = nnv_vib_analyse(&va, s->n_atoms, s->xyz, s->masses, res->hessian, NULL, NNV_LINEAR_AUTO, err)) !=
-        NNV_OK)
-        goto cleanup;
+    /* The pipeline's own cross-check, one step at a time. */
+    memset(&ao, 0, sizeof ao);
+    ao.fd_check = 1;
+    ao.total_charge = o ? o->total_charge : 0.0;
+    ao.max_hessian_mb = o ? o->max_hessian_mb : 0.0;
     for (int k = 0; k < n; k++) {
-        nnv_fd_disagreement *d = &out[k];
-        memset(d, 0, sizeof *d);
-        d->step = steps[k];
-        if ((status = nnv_hessian_fd(hf, p, s, steps[k], err)) != NNV_OK) goto cleanup;
-        for (size_t a = 0; a < nn; a++)
-            if (fabs(res->hessian[a] - hf[a]) > d->max_abs) d->max_abs = fabs(res->hessian[a] - hf[a]);
-        d->max_rel = hmax > 0.0 ? d->max_abs / hmax : 0.0;
-        /* Same linearity as the analytic analysis, so the mode counts agree. */
-        if ((status = nnv_vib_analyse(&vf, s->n_atoms, s->xyz, s->masses, hf, NULL,
-                                      va->linear ? NNV_LINEAR_YES : NNV_LINEAR_NO, err)) != NNV_OK)
-            goto cleanup;
-        for (int m = 0; m < va->n_modes && m < vf->n_modes; m++) {
-            double df = fabs(va->frequencies[m] - vf->frequencies[m]);
-            if (df > d->max_freq) d->max_freq = df;
-        }
-        nnv_vib_free(vf);
-        vf = NULL;
+        ao.fd_step = steps[k];
+        if ((status = nnv_analyse(&a, p, s, &ao, err)) != NNV_OK) return status;
+        out[k] = a->fd_check;
+        nnv_analysis_free(a);
     }
-cleanup:
-    nnv_vib_free(va);
-    nnv_vib_free(vf);
-    nnv_result_free(res);
-    free(hf);
-    return status;
+    return NNV_OK;
 }

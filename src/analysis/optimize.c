@@ -8,9 +8,6 @@
 
 #include "analysis/analysis_internal.h"
 
-#define OPT_DEFAULT_MAX_STEPS 500
-#define OPT_DEFAULT_FMAX 1e-5
-#define OPT_DEFAULT_MAX_STEP 0.2
 #define OPT_DEFAULT_MEMORY 10
 #define OPT_ARMIJO_C1 1e-4
 #define OPT_MAX_BACKTRACK 40

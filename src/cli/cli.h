@@ -69,14 +69,6 @@ void cli_options_free(cli_options *o);
 /** The --help text (usage, options, exit statuses). */
 void cli_print_help(FILE *f);
 
-/** Finite-difference cross-check figures (--check). */
-typedef struct cli_fd_check {
-    double step;          /**< Å */
-    double max_abs_diff;  /**< eV/Å² */
-    double max_rel_diff;  /**< max_abs_diff / max |H_analytic| */
-    double max_freq_diff; /**< cm⁻¹ */
-} cli_fd_check;
-
 /** Everything the writers print. The writers only format these numbers. */
 typedef struct cli_run {
     const cli_options *opt;
@@ -88,7 +80,7 @@ typedef struct cli_run {
     double max_force;             /**< max |force component|, eV/Å */
     int smoothness;               /**< enum nnv_smoothness */
     const nnv_opt_report *opt_report; /**< NULL without --opt */
-    const cli_fd_check *fd_check;     /**< NULL without --check */
+    const nnv_fd_disagreement *fd_check; /**< NULL without --check */
     nnv_warnings warnings;        /**< every warning, in order */
     int extrap_index;             /**< index in warnings of the extrapolation summary, or -1 */
     nnv_warnings extrap_details;  /**< the lines listed under that summary */

@@ -516,7 +516,7 @@ int cli_compare_main(int argc, char **argv)
     cli_spectrum_report *srep = NULL;
     nnv_warnings warn = {0, 0, NULL};
     af_file out = {NULL, NULL, NULL, 0}, csv = {NULL, NULL, NULL, 0};
-    nnv_compare_options co;
+    nnv_analysis_options co;
     cli_compare_set set;
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
     int st, code, noconv = 0, n_sin = 0;
@@ -560,7 +560,7 @@ int cli_compare_main(int argc, char **argv)
                              a.pots[k]);
     }
 
-    nnv_compare_options_init(&co);
+    memset(&co, 0, sizeof co);
     co.optimize = !a.no_opt;
     co.opt.fmax = a.opt_fmax;
     co.opt.max_steps = a.opt_steps;

@@ -409,10 +409,11 @@ static int teacher_vs_exp(study_mol *mo, nnv_error *err)
 
 static int run_comparisons(study *st, char *msg, size_t msglen)
 {
-    nnv_compare_options o;
+    nnv_analysis_options o;
     nnv_error err = {0, ""};
     int code, n_tasks = st->n_mols * st->n_pots;
-    nnv_compare_options_init(&o);
+    memset(&o, 0, sizeof o);
+    o.optimize = 1;
     o.max_hessian_mb = cli_max_hessian_mb();
     for (int m = 0; m < st->n_mols; m++)
         if (st->mols[m].described && (code = teacher_vs_exp(&st->mols[m], &err)) != NNV_OK) {

@@ -38,6 +38,14 @@ int nnv_hessian_fd(double *hessian, const nnv_potential *p, const nnv_structure 
             double v = 0.5 * (hessian[a * n3 + b] + hessian[b * n3 + a]);
             hessian[a * n3 + b] = hessian[b * n3 + a] = v;
         }
+    /* Finite forces can still differ by more than the largest double: never
+     * hand back inf, as nnv_compute never does. */
+    for (size_t k = 0; k < n3 * n3; k++)
+        if (!isfinite(hessian[k])) {
+            status = nnv_error_set(err, NNV_ENUMERIC, "finite-difference Hessian element (%zu, %zu) is not finite "
+                                   "(the forces' differences overflow)", k / n3 + 1, k % n3 + 1);
+            goto cleanup;
+        }
 cleanup:
     nnv_result_free(rp);
     nnv_result_free(rm);
