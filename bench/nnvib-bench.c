@@ -359,7 +359,7 @@ static void measure(row *rw, const nnv_potential *p, int n_mol, int fd_max, int 
     do {                                                                                                     \
         nnv_result_free(r);                                                                                  \
         r = NULL;                                                                                            \
-        if (nnv_compute(&r, p, s, 0.0, (want), &err) != NNV_OK) {                                            \
+        if (nnv_compute(&r, p, s, &(nnv_compute_options){(want), 0.0, 0.0}, &err) != NNV_OK) {                  \
             snprintf(rw->note, sizeof rw->note, "nnv_compute: %s", err.message);                             \
             goto done;                                                                                       \
         }                                                                                                    \
@@ -512,7 +512,7 @@ static int hess_jobs(spans *sp, int k, const nnv_potential *p, const nnv_structu
             do {
                 nnv_result *r = NULL;
                 out.t0[out.n] = now();
-                if (nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, NULL) != NNV_OK) _exit(2);
+                if (nnv_compute(&r, p, s, &(nnv_compute_options){.want = NNV_WANT_HESSIAN}, NULL) != NNV_OK) _exit(2);
                 out.t1[out.n] = now();
                 nnv_result_free(r);
                 out.n++;

@@ -18,6 +18,7 @@
 #include <nnvib/similarity.h>
 #include <nnvib/plot.h>
 #include <nnvib/reference.h>
+#include <nnvib/analysis.h>
 #include <nnvib/compare.h>
 #include <nnvib/diagnostics.h>
 #include <nnvib/md.h>

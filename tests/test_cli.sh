@@ -333,6 +333,23 @@ expect_error 2 "three positional arguments" "$xyz" "$w" "$w"
 expect_error 2 "--fd-step abc" --fd-step abc "$xyz" "$w"
 expect_error 2 "--fd-step 0" --fd-step 0 "$xyz" "$w"
 expect_error 2 "--fd-step=0.1" --fd-step=0.1 "$xyz" "$w"
+# The Hessian budget is the program's environment variable (docs/limits.md);
+# the library reads no environment, the program passes the value down.
+NNVIB_MAX_HESSIAN_MB=0.00001 "$bin" "$xyz" "$w" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err" | tr -d ' ')" -eq 1 ] && grep -q 'NNVIB_MAX_HESSIAN_MB' "$tmp/err" &&
+    [ ! -s "$tmp/out" ]; then
+    pass "NNVIB_MAX_HESSIAN_MB=0.00001: exit 1, $(cat "$tmp/err")"
+else
+    fail "NNVIB_MAX_HESSIAN_MB=0.00001: exit $rc (expected 1)"
+    show "$tmp/err"
+fi
+if NNVIB_MAX_HESSIAN_MB=abc "$bin" "$xyz" "$w" >"$tmp/out" 2>"$tmp/err"; then
+    pass "NNVIB_MAX_HESSIAN_MB=abc: ignored, the default budget"
+else
+    fail "NNVIB_MAX_HESSIAN_MB=abc: exit $? (expected 0)"
+    show "$tmp/err"
+fi
 expect_error 2 "--fd-step nan" --fd-step nan "$xyz" "$w"
 expect_error 2 "--fd-step 1e-3x" --fd-step 1e-3x "$xyz" "$w"
 expect_error 2 "--frame 0" --frame 0 "$xyz" "$w"

@@ -661,7 +661,7 @@ START_TEST(test_model_case)
 
     want = NNV_WANT_FORCES | NNV_WANT_HESSIAN | (charges ? NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV : 0u);
     q_begin(&c, "nnv_compute");
-    rc = nnv_compute(&r, p, s, json_num(json_get(exp, "total_charge")), want, &err);
+    rc = nnv_compute(&r, p, s, &(nnv_compute_options){want, json_num(json_get(exp, "total_charge")), 0.0}, &err);
     if (rc != NNV_OK || !r) {
         q_msg(&c, "status %d (%s): %s", rc, nnv_strerror(rc), err.message);
         q_end(&c);
@@ -870,7 +870,7 @@ START_TEST(test_invalid_entry)
         if (rc != NNV_OK || !s) { q_msg(&c, "xyz not readable: %d %s", rc, err.message); goto cleanup; }
         err.code = 0;
         err.message[0] = '\0';
-        rc = nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN, &err);
+        rc = nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN), &err);
         if (rc != NNV_EINPUT) q_msg(&c, "nnv_compute returned %d (%s), expected NNV_EINPUT", rc, nnv_strerror(rc));
         else if (!has_token(err.message, "atom") || !has_token(err.message, "S"))
             q_msg(&c, "message does not name the atom and its element (\"atom\", \"S\"): \"%s\"", err.message);
@@ -978,11 +978,11 @@ START_TEST(test_rotation_case)
         rotate3(R, s->xyz + 3 * i, s1->xyz + 3 * i);
         for (int k = 0; k < 3; k++) s1->xyz[3 * i + k] += t[k];
     }
-    if ((rc = nnv_compute(&r0, p, s, Q, want, &err)) != NNV_OK || !r0) {
+    if ((rc = nnv_compute(&r0, p, s, &(nnv_compute_options){want, Q, 0.0}, &err)) != NNV_OK || !r0) {
         q_msg(&c, "nnv_compute (original) = %d: %s", rc, err.message);
         goto cleanup_q;
     }
-    if ((rc = nnv_compute(&r1, p, s1, Q, want, &err)) != NNV_OK || !r1) {
+    if ((rc = nnv_compute(&r1, p, s1, &(nnv_compute_options){want, Q, 0.0}, &err)) != NNV_OK || !r1) {
         q_msg(&c, "nnv_compute (moved) = %d: %s", rc, err.message);
         goto cleanup_q;
     }

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
 #include "testutil.h"
@@ -167,8 +170,8 @@ START_TEST(test_continuity_relu_vs_tanh)
         nnv_potential *relu = toy_potential(NNV_ACT_RELU, NNV_CUTOFF_POLY2, 4.0);
         nnv_potential *tanh_ = toy_potential(NNV_ACT_TANH, NNV_CUTOFF_POLY2, 4.0);
         nnv_scan sr, st;
-        ck_assert_int_eq(nnv_path_scan(&sr, relu, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, &err), NNV_OK);
-        ck_assert_int_eq(nnv_path_scan(&st, tanh_, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&sr, relu, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&st, tanh_, s, paths[k], NNV_SCAN_FORCES, 0.008, 4, NULL, &err), NNV_OK);
         ck_assert_int_eq(st.level[3].n_steps, 400);
         for (int l = 0; l < 3; l++) {
             /* Continuous forces: jump ~ h, halved with h (up to O(h) curvature terms). */
@@ -201,11 +204,26 @@ START_TEST(test_curvature_split)
         nnv_curvature *c = NULL;
         nnv_result *r = NULL;
         size_t n3 = 12;
-        ck_assert_int_eq(nnv_curvature_split(&c, p, s, &err), NNV_OK);
-        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+        ck_assert_int_eq(nnv_curvature_split(&c, p, s, NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
         for (size_t k = 0; k < n3 * n3; k++)
             ck_assert_msg(fabs(r->hessian[k] - c->h_net[k] - c->h_sf[k]) <= 1e-10, "H_net + H_sf != H at %zu", k);
         ck_assert(c->closure <= 1e-10);
+        /* Both parts exactly symmetric, as the Hessian (each local block is). */
+        for (size_t a = 0; a < n3; a++)
+            for (size_t b = 0; b < a; b++)
+                ck_assert(c->h_net[a * n3 + b] == c->h_net[b * n3 + a] && c->h_sf[a * n3 + b] == c->h_sf[b * n3 + a]);
+        /* The split is nnv_compute's own assembly: its total is the same to the bit. */
+        {
+            nnv_result *r2 = NULL;
+            double *hn = NULL, *hs = NULL;
+            ck_assert_int_eq(model_compute(&r2, &hn, &hs, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
+            ck_assert(memcmp(r2->hessian, r->hessian, n3 * n3 * sizeof *r->hessian) == 0);
+            ck_assert(memcmp(hn, c->h_net, n3 * n3 * sizeof *hn) == 0 && memcmp(hs, c->h_sf, n3 * n3 * sizeof *hs) == 0);
+            nnv_result_free(r2);
+            free(hn);
+            free(hs);
+        }
         ck_assert(c->norm_sf > 1e-3);
         if (act == 0) {
             /* a'' = 0 for ReLU: no curvature of the network's own, exactly. */
@@ -222,6 +240,66 @@ START_TEST(test_curvature_split)
 }
 END_TEST
 
+/* The split of a cluster large enough for the model's threads (64 atoms and
+ * more) is the same to the bit on 1 and 2 threads; its budget counts the
+ * Hessian and both parts. */
+START_TEST(test_curvature_split_threads)
+{
+    enum { N_MOL = 24 };
+    int Z[3 * N_MOL];
+    double x[9 * N_MOL];
+    nnv_potential *p = toy_potential(NNV_ACT_TANH, NNV_CUTOFF_POLY2, 4.0);
+    nnv_structure *s;
+    nnv_curvature *c[2] = {NULL, NULL};
+    nnv_error err;
+    size_t nn = 81 * (size_t)N_MOL * N_MOL;
+    double mib;
+    for (int m = 0; m < N_MOL; m++) {
+        static const double w[9] = {0.0, 0.0, 0.1173, 0.0, 0.7572, -0.4692, 0.0, -0.7572, -0.4692};
+        for (int a = 0; a < 3; a++) {
+            Z[3 * m + a] = a ? 1 : 8;
+            x[9 * m + 3 * a] = w[3 * a] + 3.1 * (m % 3);
+            x[9 * m + 3 * a + 1] = w[3 * a + 1] + 3.1 * (m / 3 % 4);
+            x[9 * m + 3 * a + 2] = w[3 * a + 2] + 3.1 * (m / 12);
+        }
+    }
+    s = make_structure(3 * N_MOL, Z, x);
+    {
+#ifdef _OPENMP
+        int saved = omp_get_max_threads();
+#endif
+        for (int t = 0; t < 2; t++) {
+#ifdef _OPENMP
+            omp_set_num_threads(t + 1);
+#endif
+            ck_assert_msg(nnv_curvature_split(&c[t], p, s, NULL, &err) == NNV_OK, "%s", err.message);
+        }
+#ifdef _OPENMP
+        omp_set_num_threads(saved);
+#endif
+    }
+    ck_assert(c[0]->closure <= 1e-9 && c[0]->net_share > 0.0);
+    ck_assert(memcmp(c[0]->h_net, c[1]->h_net, nn * sizeof(double)) == 0);
+    ck_assert(memcmp(c[0]->h_sf, c[1]->h_sf, nn * sizeof(double)) == 0);
+    ck_assert(c[0]->norm_total == c[1]->norm_total && c[0]->closure == c[1]->closure);
+    /* Room for one 3N x 3N matrix but not three: the split is refused, the Hessian is not. */
+    mib = 1.5 * (double)nn * sizeof(double) / 1048576.0;
+    nnv_curvature_free(c[1]);
+    c[1] = NULL;
+    ck_assert_int_eq(nnv_curvature_split(&c[1], p, s, &(nnv_compute_options){0u, 0.0, mib}, &err), NNV_ENOMEM);
+    ck_assert_msg(strstr(err.message, "3 x 3N x 3N") != NULL, "%s", err.message);
+    ck_assert_ptr_null(c[1]);
+    {
+        nnv_result *r = NULL;
+        ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_HESSIAN, 0.0, mib}, &err), NNV_OK);
+        nnv_result_free(r);
+    }
+    nnv_curvature_free(c[0]);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
+}
+END_TEST
+
 /* ---- analytic vs finite-difference Hessian -------------------------------- */
 
 START_TEST(test_fd_disagreement)
@@ -231,13 +309,13 @@ START_TEST(test_fd_disagreement)
     const double steps[3] = {1e-2, 1e-3, 1e-4};
     nnv_fd_disagreement d[3];
     nnv_error err;
-    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 3, p, s, &err), NNV_OK);
+    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 3, p, s, NULL, &err), NNV_OK);
     /* Central differences: error ~ step², so 1e-2 -> 1e-3 shrinks it ~100 times. */
     ck_assert_msg(d[0].max_abs / d[1].max_abs > 50 && d[0].max_abs / d[1].max_abs < 150, "ratio %g",
                   d[0].max_abs / d[1].max_abs);
     ck_assert(d[2].max_rel < 1e-7);
     ck_assert(d[0].max_freq > d[2].max_freq);
-    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 0, p, s, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 0, p, s, NULL, &err), NNV_EUSAGE);
     nnv_potential_free(p);
     nnv_structure_free(s);
 }
@@ -258,8 +336,8 @@ START_TEST(test_cutoff_hessian_jump)
     for (int c = 0; c < 2; c++) {
         nnv_potential *p = toy_potential(NNV_ACT_TANH, c ? NNV_CUTOFF_POLY2 : NNV_CUTOFF_COS, 3.0);
         nnv_scan sh, sf;
-        ck_assert_int_eq(nnv_path_scan(&sh, p, s, &pa, NNV_SCAN_HESSIAN, 0.005, 4, &err), NNV_OK);
-        ck_assert_int_eq(nnv_path_scan(&sf, p, s, &pa, NNV_SCAN_FORCES, 0.005, 4, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&sh, p, s, &pa, NNV_SCAN_HESSIAN, 0.005, 4, NULL, &err), NNV_OK);
+        ck_assert_int_eq(nnv_path_scan(&sf, p, s, &pa, NNV_SCAN_FORCES, 0.005, 4, NULL, &err), NNV_OK);
         /* Forces are continuous for both (both cutoffs are at least C1). */
         ck_assert_msg(sf.ratio[2] > 1.7 && sf.ratio[2] < 2.3, "cutoff %d force ratio %g", c, sf.ratio[2]);
         if (c == 0) {
@@ -279,7 +357,7 @@ START_TEST(test_cutoff_hessian_jump)
             nnv_fd_disagreement d[2];
             ck_assert_int_eq(nnv_structure_copy(&s2, s, &err), NNV_OK);
             s2->xyz[5] = 3.0 - 0.004;
-            ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 2, p, s2, &err), NNV_OK);
+            ck_assert_int_eq(nnv_hessian_fd_disagreement(d, steps, 2, p, s2, NULL, &err), NNV_OK);
             fprintf(stderr, "cutoff %s near rc: FD disagreement %.3e (1e-2), %.3e (1e-3) eV/A^2\n", c ? "POLY2" : "COS",
                     d[0].max_abs, d[1].max_abs);
             if (c == 0) fd_cos = d[0].max_abs;
@@ -293,26 +371,6 @@ START_TEST(test_cutoff_hessian_jump)
 END_TEST
 
 /* ---- molecular dynamics --------------------------------------------------- */
-
-static nnv_potential *shipped(const char *name)
-{
-    char path[4096];
-    nnv_potential *p = NULL;
-    nnv_error err;
-    snprintf(path, sizeof path, "%s/weights/%s", tu_srcdir(), name);
-    ck_assert_msg(nnv_potential_read(&p, path, &err) == NNV_OK, "%s", err.message);
-    return p;
-}
-
-static nnv_structure *molecule(const char *name)
-{
-    char path[4096];
-    nnv_structure *s = NULL;
-    nnv_error err;
-    snprintf(path, sizeof path, "%s/molecules/%s", tu_srcdir(), name);
-    ck_assert_msg(nnv_structure_read_xyz(&s, path, 0, &err) == NNV_OK, "%s", err.message);
-    return s;
-}
 
 START_TEST(test_md_units)
 {
@@ -371,8 +429,8 @@ START_TEST(test_md_energy_conservation)
      * times the energy in motion (3N - 3)/2 kB T = 0.078 eV: 3e-4 eV bounds the
      * RMS. A drift of 1e-3 eV/ps would add 1e-4 eV over the run, below that.
      * And halving dt must shrink the fluctuation ~4x (the dt^2 law). */
-    nnv_potential *p = shipped("hcno-tanh.bin");
-    nnv_structure *s = molecule("water.xyz");
+    nnv_potential *p = tu_potential("hcno-tanh.bin");
+    nnv_structure *s = tu_molecule("water.xyz");
     nnv_md_options o = {300.0, 0.25, 400, 7, NULL, NULL, 1};
     nnv_md_report a, b;
     nnv_error err;
@@ -396,8 +454,8 @@ END_TEST
 
 START_TEST(test_md_reversible)
 {
-    nnv_potential *p = shipped("hcno-tanh.bin");
-    nnv_structure *s = molecule("methanol.xyz");
+    nnv_potential *p = tu_potential("hcno-tanh.bin");
+    nnv_structure *s = tu_molecule("methanol.xyz");
     nnv_md_state *st = NULL;
     nnv_error err;
     double maxd = 0;
@@ -441,8 +499,8 @@ static int run_to_file(nnv_md_report *r, const nnv_potential *p, const nnv_struc
 
 START_TEST(test_md_seed)
 {
-    nnv_potential *p = shipped("hcno-softplus.bin");
-    nnv_structure *s = molecule("water.xyz");
+    nnv_potential *p = tu_potential("hcno-softplus.bin");
+    nnv_structure *s = tu_molecule("water.xyz");
     char t1[] = "/tmp/nnvib-md-XXXXXX", t2[] = "/tmp/nnvib-md-XXXXXX", t3[] = "/tmp/nnvib-md-XXXXXX";
     static const char head[] =
         "3\nProperties=species:S:1:pos:R:3:velocities:R:3:forces:R:3 pbc=\"F F F\" step=0 time=0.000000 energy=";
@@ -509,8 +567,8 @@ static int record(void *ctx, const nnv_md_state *st, int step, nnv_error *err)
 
 START_TEST(test_md_observer)
 {
-    nnv_potential *p = shipped("hcno-tanh.bin");
-    nnv_structure *s = molecule("water.xyz");
+    nnv_potential *p = tu_potential("hcno-tanh.bin");
+    nnv_structure *s = tu_molecule("water.xyz");
     nnv_md_options o, d;
     nnv_md_report r, rz, rn;
     nnv_error err = {0, ""};
@@ -580,6 +638,7 @@ int main(void)
     tcase_add_test(tc, test_path_geometry);
     tcase_add_test(tc, test_continuity_relu_vs_tanh);
     tcase_add_test(tc, test_curvature_split);
+    tcase_add_test(tc, test_curvature_split_threads);
     tcase_add_test(tc, test_fd_disagreement);
     tcase_add_test(tc, test_cutoff_hessian_jump);
     tcase_add_test(tc, test_md_units);

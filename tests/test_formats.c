@@ -43,8 +43,8 @@ static void methane(fixture *fx)
     snprintf(bin, sizeof bin, "%s/weights/test-CH-softplus-random.bin", tu_srcdir());
     ck_assert_msg(nnv_structure_read_xyz(&fx->s, xyz, 0, &err) == NNV_OK, "%s", err.message);
     ck_assert_msg(nnv_potential_read(&fx->p, bin, &err) == NNV_OK, "%s", err.message);
-    ck_assert_msg(nnv_compute(&fx->r, fx->p, fx->s, 0.0,
-                              NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV,
+    ck_assert_msg(nnv_compute(&fx->r, fx->p, fx->s,
+                              TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV),
                               &err) == NNV_OK,
                   "%s", err.message);
     ck_assert_msg(nnv_vib_analyse(&fx->v, fx->s->n_atoms, fx->s->xyz, fx->s->masses, fx->r->hessian,

@@ -92,7 +92,7 @@ START_TEST(test_coincident_atoms_in_memory)
     methane(Z, xyz, 0, 0, 0);
     xyz[3] = xyz[6] = 0.5, xyz[4] = xyz[7] = 0.5, xyz[5] = xyz[8] = 0.5; /* H1 on H2 */
     ck_assert_int_eq(nnv_structure_new(&s, 5, Z, xyz, &err), NNV_OK);
-    int rc = nnv_compute(&r, p, s, 0.0, WANT_ALL, &err);
+    int rc = nnv_compute(&r, p, s, TU_WANT(WANT_ALL), &err);
     assert_error_or_finite(rc, r, &err, 5);
     nnv_result_free(r);
     nnv_structure_free(s);
@@ -114,8 +114,8 @@ START_TEST(test_fragments_1e6_apart)
     ck_assert_int_eq(nnv_structure_new(&one, 5, Z, xyz, &err), NNV_OK);
     methane(Z + 5, xyz + 15, 1e6, -1e6, 1e6);
     ck_assert_int_eq(nnv_structure_new(&two, 10, Z, xyz, &err), NNV_OK);
-    ck_assert_int_eq(nnv_compute(&r1, p, one, 0.0, WANT_ALL, &err), NNV_OK);
-    ck_assert_msg(nnv_compute(&r2, p, two, 0.0, WANT_ALL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(nnv_compute(&r1, p, one, TU_WANT(WANT_ALL), &err), NNV_OK);
+    ck_assert_msg(nnv_compute(&r2, p, two, TU_WANT(WANT_ALL), &err) == NNV_OK, "%s", err.message);
     /* Each fragment alone: twice the energy, the same forces and blocks.
      * At 1e6 Å a coordinate carries ~1e-10 Å of round-off, hence the tolerances. */
     ck_assert_msg(tu_close(r2->energy, 2 * r1->energy, 1e-6, 0), "%.12g vs %.12g", r2->energy, 2 * r1->energy);
@@ -149,7 +149,7 @@ START_TEST(test_atoms_outside_every_cutoff)
     nnv_error err;
     double eh, ec, zeros[32];
     ck_assert_int_eq(nnv_structure_new(&s, 3, Z, xyz, &err), NNV_OK);
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, WANT_ALL, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(WANT_ALL), &err), NNV_OK);
     /* No neighbours: every G is 0 and nothing depends on the positions, so
      * the energy is sum E0 + N((0 - shift) * scale), forces and Hessian 0. */
     {
@@ -191,7 +191,7 @@ START_TEST(test_nonfinite_positions_refused)
         nnv_error err = {0, ""};
         ck_assert_int_eq(nnv_structure_new(&s, 5, Z, xyz, &err), NNV_OK);
         s->xyz[3 * 3 + 1] = bad[t]; /* atom 4, y: after construction, as a caller might */
-        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_EINPUT);
+        ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_EINPUT);
         ck_assert_ptr_null(r);
         ck_assert_msg(strstr(err.message, "atom 4") && strstr(err.message, "not finite"), "%s", err.message);
         nnv_structure_free(s);
@@ -216,10 +216,10 @@ START_TEST(test_nonfinite_mass_and_charge_refused)
     nnv_error err;
     methane(Z, xyz, 0, 0, 0);
     ck_assert_int_eq(nnv_structure_new(&s, 5, Z, xyz, &err), NNV_OK);
-    ck_assert_int_eq(nnv_compute(&r, p, s, NAN, WANT_ALL, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){WANT_ALL, NAN, 0.0}, &err), NNV_EINPUT);
     ck_assert_ptr_null(r);
     s->masses[2] = NAN;
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, WANT_ALL, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(WANT_ALL), &err), NNV_EINPUT);
     ck_assert_msg(strstr(err.message, "atom 3") != NULL, "%s", err.message);
     ck_assert_ptr_null(r);
     nnv_structure_free(s);
@@ -256,7 +256,7 @@ START_TEST(test_network_overflow_energy)
     methane(Z, xyz, 0, 0, 0);
     ck_assert_int_eq(nnv_structure_new(&s, 5, Z, xyz, &err), NNV_OK);
     for (unsigned want = 0; want <= NNV_WANT_HESSIAN; want += NNV_WANT_FORCES) {
-        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, want, &err), NNV_ENUMERIC);
+        ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(want), &err), NNV_ENUMERIC);
         ck_assert_ptr_null(r);
         ck_assert_msg(strstr(err.message, "atom 1") && strstr(err.message, "non-finite"), "%s", err.message);
     }
@@ -280,11 +280,11 @@ START_TEST(test_network_overflow_hessian_only)
     for (int k = 0; k < h->energy.layers[0].n_in * h->energy.layers[0].n_out; k++) h->energy.layers[0].W[k] = 1e200;
     methane(Z, xyz, 0, 0, 0);
     ck_assert_int_eq(nnv_structure_new(&s, 5, Z, xyz, &err), NNV_OK);
-    int rc = nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES, &err);
+    int rc = nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES), &err);
     assert_error_or_finite(rc, r, &err, 5);
     nnv_result_free(r);
     r = NULL;
-    rc = nnv_compute(&r, p, s, 0.0, WANT_ALL, &err);
+    rc = nnv_compute(&r, p, s, TU_WANT(WANT_ALL), &err);
     assert_error_or_finite(rc, r, &err, 5);
     if (rc != NNV_OK) ck_assert_int_eq(rc, NNV_ENUMERIC);
     nnv_result_free(r);
@@ -306,18 +306,31 @@ START_TEST(test_hessian_budget)
     methane(Z, xyz, 0, 0, 0);
     ck_assert_int_eq(nnv_structure_new(&s, 5, Z, xyz, &err), NNV_OK);
     /* 15 x 15 doubles = 1800 bytes, above a budget of 0.001 MiB. */
-    setenv("NNVIB_MAX_HESSIAN_MB", "0.001", 1);
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_ENOMEM);
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_HESSIAN, 0.0, 0.001}, &err),
+                     NNV_ENOMEM);
     ck_assert_ptr_null(r);
-    ck_assert_msg(strstr(err.message, "5 atoms") && strstr(err.message, "NNVIB_MAX_HESSIAN_MB"), "%s", err.message);
+    ck_assert_msg(strstr(err.message, "5 atoms") && strstr(err.message, "max_hessian_mb"), "%s", err.message);
     /* Forces need no Hessian. */
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_FORCES, 0.0, 0.001}, &err), NNV_OK);
     nnv_result_free(r);
     r = NULL;
-    setenv("NNVIB_MAX_HESSIAN_MB", "1", 1);
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_HESSIAN, 0.0, 1.0}, &err), NNV_OK);
     nnv_result_free(r);
+    r = NULL;
+    /* The library reads no environment: the variable of the programs is ignored here. */
+    setenv("NNVIB_MAX_HESSIAN_MB", "0.001", 1);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
     unsetenv("NNVIB_MAX_HESSIAN_MB");
+    nnv_result_free(r);
+    r = NULL;
+    /* A negative or non-finite budget is the caller's mistake. */
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_HESSIAN, 0.0, -1.0}, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_HESSIAN, 0.0, NAN}, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(r);
+    /* NULL options: the energy alone. */
+    ck_assert_int_eq(nnv_compute(&r, p, s, NULL, &err), NNV_OK);
+    ck_assert(r->forces == NULL && r->hessian == NULL && isfinite(r->energy));
+    nnv_result_free(r);
     nnv_structure_free(s);
     nnv_potential_free(p);
 }
@@ -352,12 +365,12 @@ START_TEST(test_large_hessian_blocks)
     for (int m = 0; m < n_mol; m++) methane(Z + 5 * m, xyz + 15 * m, 7.5 * (m % 5), 7.5 * (m / 5 % 5), 7.5 * (m / 25));
     ck_assert_int_eq(nnv_structure_new(&s, n, Z, xyz, &err), NNV_OK);
     ck_assert_int_eq(nnv_structure_new(&one, 5, Z, xyz, &err), NNV_OK);
-    ck_assert_int_eq(nnv_compute(&r0, p, one, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r0, p, one, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
     for (int threads = 1; threads <= 2; threads++) {
 #ifdef _OPENMP
         omp_set_num_threads(threads);
 #endif
-        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
         /* One check per matrix: check's ck_assert costs a message per call. */
         size_t bad = 0, first = 0;
         for (size_t a = 0; a < n3; a++)
@@ -415,12 +428,12 @@ START_TEST(test_threads_match_serial_and_fd)
 #ifdef _OPENMP
     omp_set_num_threads(1);
 #endif
-    ck_assert_int_eq(nnv_compute(&r1, p, s, 0.0, WANT_ALL, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r1, p, s, TU_WANT(WANT_ALL), &err), NNV_OK);
 #ifdef _OPENMP
     omp_set_num_threads(2);
 #endif
-    ck_assert_int_eq(nnv_compute(&r2, p, s, 0.0, WANT_ALL, &err), NNV_OK);
-    ck_assert_int_eq(nnv_compute(&r2b, p, s, 0.0, WANT_ALL, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r2, p, s, TU_WANT(WANT_ALL), &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r2b, p, s, TU_WANT(WANT_ALL), &err), NNV_OK);
     /* Same thread count: bitwise the same. Other count: round-off only. */
     ck_assert(memcmp(r2->hessian, r2b->hessian, n3 * n3 * sizeof(double)) == 0);
     ck_assert(memcmp(r2->forces, r2b->forces, n3 * sizeof(double)) == 0);
@@ -443,9 +456,9 @@ START_TEST(test_threads_match_serial_and_fd)
         double x0 = s->xyz[a], hstep = 1e-4;
         nnv_result *rp = NULL, *rm = NULL;
         s->xyz[a] = x0 + hstep;
-        ck_assert_int_eq(nnv_compute(&rp, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rp, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_OK);
         s->xyz[a] = x0 - hstep;
-        ck_assert_int_eq(nnv_compute(&rm, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rm, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_OK);
         s->xyz[a] = x0;
         for (size_t b = 0; b < n3; b++) fd[b] = -(rp->forces[b] - rm->forces[b]) / (2 * hstep);
         for (size_t b = 0; b < n3; b++)

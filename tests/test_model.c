@@ -4,6 +4,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,13 +214,13 @@ static void check_against_fd(nnv_potential *p, nnv_structure *s, double tol_f, d
     nnv_result *r = NULL, *rp = NULL, *rm = NULL;
     int n3 = 3 * s->n_atoms;
     double h = 1e-5;
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN), &err), NNV_OK);
     for (int a = 0; a < n3; a++) {
         double x0 = s->xyz[a];
         s->xyz[a] = x0 + h;
-        ck_assert_int_eq(nnv_compute(&rp, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rp, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_OK);
         s->xyz[a] = x0 - h;
-        ck_assert_int_eq(nnv_compute(&rm, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rm, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_OK);
         s->xyz[a] = x0;
         ck_assert_msg(tu_close(r->forces[a], -(rp->energy - rm->energy) / (2 * h), tol_f, tol_f),
                       "force %d: %.10g vs fd %.10g", a, r->forces[a], -(rp->energy - rm->energy) / (2 * h));
@@ -297,10 +298,10 @@ START_TEST(test_model_invariance)
             for (int k = 0; k < 3; k++) R2[a][b] += Rx[a][k] * R[k][b];
         }
     memcpy(x0, s->xyz, 18 * sizeof *x0);
-    ck_assert_int_eq(nnv_compute(&r0, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV, &err),
+    ck_assert_int_eq(nnv_compute(&r0, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV), &err),
                      NNV_OK);
     rotate(R2, t, 6, x0, s->xyz);
-    ck_assert_int_eq(nnv_compute(&r1, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV, &err),
+    ck_assert_int_eq(nnv_compute(&r1, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV), &err),
                      NNV_OK);
     ck_assert(tu_close(r1->energy, r0->energy, 1e-10, 0));
     /* F' = R F and H' = R H R^T blockwise. */
@@ -366,7 +367,8 @@ START_TEST(test_dipole_derivatives_fd)
     nnv_error err;
     double h = 1e-6, Q = -1.0;
     int n3 = 18;
-    ck_assert_int_eq(nnv_compute(&r, p, s, Q, NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, &(nnv_compute_options){NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV, Q, 0.0}, &err),
+                     NNV_OK);
     {
         double sum = 0;
         for (int i = 0; i < 6; i++) sum += r->charges[i];
@@ -375,9 +377,9 @@ START_TEST(test_dipole_derivatives_fd)
     for (int b = 0; b < n3; b++) {
         double x0 = s->xyz[b];
         s->xyz[b] = x0 + h;
-        ck_assert_int_eq(nnv_compute(&rp, p, s, Q, NNV_WANT_CHARGES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rp, p, s, &(nnv_compute_options){NNV_WANT_CHARGES, Q, 0.0}, &err), NNV_OK);
         s->xyz[b] = x0 - h;
-        ck_assert_int_eq(nnv_compute(&rm, p, s, Q, NNV_WANT_CHARGES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&rm, p, s, &(nnv_compute_options){NNV_WANT_CHARGES, Q, 0.0}, &err), NNV_OK);
         s->xyz[b] = x0;
         for (int a = 0; a < 3; a++) {
             double fd = (rp->dipole[a] - rm->dipole[a]) / (2 * h);
@@ -432,7 +434,7 @@ START_TEST(test_missing_element_rejected)
     nnv_result *r = NULL;
     nnv_error err;
     s->Z[3] = 16;
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES, &err), NNV_EINPUT);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_EINPUT);
     ck_assert_ptr_null(r);
     ck_assert_msg(strstr(err.message, "atom 4") && strstr(err.message, "S"), "%s", err.message);
     nnv_structure_free(s);
@@ -449,7 +451,7 @@ START_TEST(test_single_atom)
     nnv_vib *v = NULL;
     nnv_error err;
     s->n_atoms = 1;
-    ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN, &err), NNV_OK);
+    ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN), &err), NNV_OK);
     for (int a = 0; a < 3; a++) ck_assert(r->forces[a] == 0.0);
     for (int a = 0; a < 9; a++) ck_assert(r->hessian[a] == 0.0);
     ck_assert(isfinite(r->energy));
@@ -482,7 +484,7 @@ START_TEST(test_mode_counts)
         s->Z[0] = 8, s->Z[1] = 6, s->Z[2] = 1;
         s->masses[0] = 15.99491461957, s->masses[1] = 12.0, s->masses[2] = 1.00782503223;
         memcpy(s->xyz, cases[c].x, sizeof cases[c].x);
-        ck_assert_int_eq(nnv_compute(&r, p, s, 0.0, NNV_WANT_HESSIAN, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, p, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
         ck_assert_int_eq(nnv_vib_analyse(&v, s->n_atoms, s->xyz, s->masses, r->hessian, NULL, NNV_LINEAR_AUTO, &err),
                          NNV_OK);
         ck_assert_int_eq(v->n_modes, cases[c].modes);
@@ -492,6 +494,107 @@ START_TEST(test_mode_counts)
     }
     nnv_structure_free(s);
     nnv_potential_free(p);
+}
+END_TEST
+
+/* ---- copying and loading a potential --------------------------------------- */
+
+/* The bytes of p as weights.bin (malloc'd), for comparing two potentials. */
+static unsigned char *bytes_of(const nnv_potential *p, size_t *len)
+{
+    unsigned char *buf = NULL;
+    nnv_error err;
+    ck_assert_msg(nnv_potential_serialize(&buf, len, p, &err) == NNV_OK, "%s", err.message);
+    return buf;
+}
+
+static int same_bytes(const nnv_potential *a, const nnv_potential *b)
+{
+    size_t la, lb;
+    unsigned char *ba = bytes_of(a, &la), *bb = bytes_of(b, &lb);
+    int same = la == lb && memcmp(ba, bb, la) == 0;
+    free(ba);
+    free(bb);
+    return same;
+}
+
+/* nnv_potential_copy: the same potential (byte for byte, charge networks
+ * and warnings included), and one of its own (changing it leaves the original). */
+START_TEST(test_potential_copy)
+{
+    nnv_potential *p = tu_potential("test-CH-softplus-random.bin"), *q = NULL;
+    nnv_error err;
+    size_t len0, len1;
+    unsigned char *before, *after;
+    ck_assert(p->flags & NNV_FLAG_CHARGES);
+    nnv_warnings_add(&p->warnings, "a finding of the reader");
+    before = bytes_of(p, &len0);
+    ck_assert_msg(nnv_potential_copy(&q, p, &err) == NNV_OK, "%s", err.message);
+    ck_assert(same_bytes(p, q));
+    ck_assert_int_eq(q->warnings.count, p->warnings.count);
+    ck_assert_str_eq(q->warnings.messages[q->warnings.count - 1], "a finding of the reader");
+    /* Change everything the copy owns. */
+    q->elements[0].energy.layers[0].W[0] += 1.0;
+    q->elements[0].energy.layers[0].b[0] += 1.0;
+    q->elements[1].charge.layers[0].W[0] += 1.0;
+    for (int e = 0; e < q->n_elements; e++)
+        for (int k = 0; k < q->elements[e].n_sf; k++) q->elements[e].sf[k].cutoff = NNV_CUTOFF_POLY2;
+    if (q->description[0]) q->description[0] = 'X'; /* never the terminator */
+    nnv_warnings_add(&q->warnings, "only the copy's");
+    after = bytes_of(p, &len1);
+    ck_assert(len0 == len1 && memcmp(before, after, len0) == 0);
+    ck_assert(!same_bytes(p, q));
+    ck_assert_int_eq(p->warnings.count + 1, q->warnings.count);
+    nnv_potential_free(p); /* the copy outlives the original */
+    ck_assert(isfinite(q->elements[0].energy.layers[0].W[0]));
+    ck_assert_int_eq(nnv_potential_copy(NULL, q, &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_potential_copy(&p, NULL, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(p);
+    free(before);
+    free(after);
+    nnv_potential_free(q);
+}
+END_TEST
+
+/* nnv_potential_load tells the formats apart: a weights.bin file, an n2p2
+ * directory (the same potential as nnv_n2p2_read), a directory without
+ * input.nn (a clear error), units given for a weights.bin file (a warning). */
+START_TEST(test_potential_load)
+{
+    nnv_potential *p = NULL, *q = tu_potential("hcno-tanh.bin");
+    nnv_error err;
+    char dir[4096], w[4096];
+    nnv_n2p2_options bohr = {NNV_N2P2_BOHR, 0};
+    snprintf(w, sizeof w, "%s/weights/hcno-tanh.bin", tu_srcdir());
+    ck_assert_msg(nnv_potential_load(&p, w, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert(same_bytes(p, q));
+    ck_assert_int_eq(p->warnings.count, q->warnings.count);
+    nnv_potential_free(p);
+    ck_assert_msg(nnv_potential_load(&p, w, &bohr, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(p->warnings.count, q->warnings.count + 1);
+    ck_assert_msg(strstr(p->warnings.messages[p->warnings.count - 1], "--length-unit/--energy-unit ignored: ") &&
+                      strstr(p->warnings.messages[p->warnings.count - 1], "hcno-tanh.bin is a weights.bin file"),
+                  "%s", p->warnings.messages[p->warnings.count - 1]);
+    nnv_potential_free(p);
+    nnv_potential_free(q);
+    p = q = NULL;
+
+    snprintf(dir, sizeof dir, "%s/weights", tu_srcdir());
+    ck_assert_int_eq(nnv_potential_load(&p, dir, NULL, &err), NNV_EINPUT);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strstr(err.message, "a directory without input.nn: expected a weights.bin file or an n2p2"), "%s",
+                  err.message);
+    snprintf(dir, sizeof dir, "%s/third_party/n2p2/H2O_RPBE-D3", tu_shared_dir());
+    if (tu_is_dir(dir)) {
+        ck_assert_msg(nnv_potential_load(&p, dir, NULL, &err) == NNV_OK, "%s", err.message);
+        ck_assert_msg(nnv_n2p2_read(&q, dir, NULL, &err) == NNV_OK, "%s", err.message);
+        ck_assert(same_bytes(p, q));
+        nnv_potential_free(p);
+        nnv_potential_free(q);
+    } else {
+        fprintf(stderr, "test_potential_load: %s missing, n2p2 part skipped\n", dir);
+    }
+    ck_assert_int_eq(nnv_potential_load(&p, NULL, NULL, &err), NNV_EUSAGE);
 }
 END_TEST
 
@@ -514,6 +617,10 @@ int main(void)
     tcase_add_test(tc, test_missing_element_rejected);
     tcase_add_test(tc, test_single_atom);
     tcase_add_test(tc, test_mode_counts);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("potential");
+    tcase_add_test(tc, test_potential_copy);
+    tcase_add_test(tc, test_potential_load);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -200,7 +200,7 @@ static nnv_result *compute_structure(const nnv_potential *p, const char *dir, co
     snprintf(file, sizeof file, "%s.xyz", name);
     path = cat(sdir, file);
     ck_assert_msg(nnv_structure_read_xyz(&s, path, 0, &err) == NNV_OK, "%s", err.message);
-    ck_assert_msg(nnv_compute(&r, p, s, 0, want, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_compute(&r, p, s, TU_WANT(want), &err) == NNV_OK, "%s", err.message);
     free(sdir);
     free(path);
     if (s_out) *s_out = s;

@@ -567,7 +567,7 @@ START_TEST(test_export_matches_model)
         nnv_result *r = NULL;
         double E, F[15], mu[3];
         ck_assert_int_eq(nnv_structure_new(&s, d->n_atoms, d->Z, d->xyz, &err), NNV_OK);
-        ck_assert_int_eq(nnv_compute(&r, pot, s, 0.0, NNV_WANT_FORCES | NNV_WANT_CHARGES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, pot, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_CHARGES), &err), NNV_OK);
         ck_assert_int_eq(tr_predict(pb, f, &E, F, mu), NNV_OK);
         ck_assert(tu_close(E, r->energy, 1e-10, 1e-12));
         for (int c = 0; c < 3 * d->n_atoms; c++) ck_assert(tu_close(F[c], r->forces[c], 1e-10, 1e-9));
@@ -603,7 +603,7 @@ START_TEST(test_evaluate)
         nnv_structure *s = NULL;
         nnv_result *r = NULL;
         ck_assert_int_eq(nnv_structure_new(&s, d->n_atoms, d->Z, d->xyz, &err), NNV_OK);
-        ck_assert_int_eq(nnv_compute(&r, pot, s, 0.0, NNV_WANT_FORCES | NNV_WANT_CHARGES, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, pot, s, TU_WANT(NNV_WANT_FORCES | NNV_WANT_CHARGES), &err), NNV_OK);
         d->energy = r->energy - dE[f] * d->n_atoms;
         memcpy(d->forces, r->forces, 3 * (size_t)d->n_atoms * sizeof *d->forces);
         memcpy(d->dipole, r->dipole, sizeof d->dipole);
@@ -757,7 +757,7 @@ START_TEST(test_training_run)
         nnv_result *r = NULL;
         const ds_frame *d = &data.frames[0];
         ck_assert_int_eq(nnv_structure_new(&s, d->n_atoms, d->Z, d->xyz, &err), NNV_OK);
-        ck_assert_int_eq(nnv_compute(&r, back, s, 0.0, NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, back, s, TU_WANT(NNV_WANT_HESSIAN | NNV_WANT_DIPOLE_DERIV), &err), NNV_OK);
         ck_assert(isfinite(r->energy) && r->hessian && r->dipole_deriv);
         nnv_result_free(r);
         nnv_structure_free(s);

@@ -1,4 +1,6 @@
-/* Helpers shared by the unit tests: one comparison metric, paths to data. */
+/* Helpers shared by the unit tests: one comparison metric, paths to data,
+ * the shipped potentials and molecules. */
+#include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,4 +54,31 @@ char *tu_read_file(const char *path, size_t *len)
 done:
     fclose(f);
     return buf;
+}
+
+/* SRCDIR/dir/name in buf. */
+static const char *src_path(char *buf, size_t n, const char *dir, const char *name)
+{
+    snprintf(buf, n, "%s/%s/%s", tu_srcdir(), dir, name);
+    return buf;
+}
+
+nnv_potential *tu_potential(const char *name)
+{
+    char path[4096];
+    nnv_potential *p = NULL;
+    nnv_error err;
+    ck_assert_msg(nnv_potential_read(&p, src_path(path, sizeof path, "weights", name), &err) == NNV_OK, "%s",
+                  err.message);
+    return p;
+}
+
+nnv_structure *tu_molecule(const char *name)
+{
+    char path[4096];
+    nnv_structure *s = NULL;
+    nnv_error err;
+    ck_assert_msg(nnv_structure_read_xyz(&s, src_path(path, sizeof path, "molecules", name), 0, &err) == NNV_OK,
+                  "%s", err.message);
+    return s;
 }

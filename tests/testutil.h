@@ -3,6 +3,7 @@
 #define NNVIB_TESTUTIL_H
 
 #include <stddef.h>
+#include <nnvib.h>
 
 /* 1 when |x - ref| <= abs_tol or |x - ref| <= rel_tol * |ref|, else 0 (NaN never passes). */
 int tu_close(double x, double ref, double abs_tol, double rel_tol);
@@ -20,5 +21,15 @@ int tu_is_dir(const char *path);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
 char *tu_read_file(const char *path, size_t *len);
+
+/* The shipped potential weights/NAME and molecule molecules/NAME (NAME with
+ * its extension) of the source tree; the calling test fails when they cannot
+ * be read. */
+nnv_potential *tu_potential(const char *name);
+nnv_structure *tu_molecule(const char *name);
+
+/* nnv_compute's options for `want` alone (total charge 0, default budget), as
+ * most tests ask: nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES), &err). */
+#define TU_WANT(want) (&(nnv_compute_options){(want), 0.0, 0.0})
 
 #endif

@@ -1,12 +1,13 @@
 /* nnvib comparison of computed harmonic frequencies with a reference: the
  * optimal one-to-one assignment of computed modes to reference bands
  * (Hungarian algorithm on |Δν|, degeneracies respected), the error metrics,
- * and the whole per-potential pipeline (optimise, Hessian, harmonic analysis,
- * assignment) that `nnvib compare` runs and that a study over many molecules
- * and potentials can call as it is. */
+ * and the whole per-potential pipeline (nnv_analyse, then the assignment)
+ * that `nnvib compare` runs and that a study over many molecules and
+ * potentials can call as it is. */
 #ifndef NNVIB_COMPARE_H
 #define NNVIB_COMPARE_H
 
+#include <nnvib/analysis.h>
 #include <nnvib/core.h>
 #include <nnvib/model.h>
 #include <nnvib/potential.h>
@@ -67,17 +68,8 @@ int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, 
 
 void nnv_assignment_free(nnv_assignment *a);
 
-/** Options of nnv_compare_potential; nnv_compare_options_init sets the defaults. */
-typedef struct nnv_compare_options {
-    int optimize;          /**< 1 (default): relax the structure on the potential first */
-    nnv_opt_options opt;   /**< optimiser settings (zeros = its defaults) */
-    double total_charge;   /**< e, used with charge networks (default 0) */
-    int linear;            /**< enum nnv_linear (default NNV_LINEAR_AUTO) */
-} nnv_compare_options;
-
-void nnv_compare_options_init(nnv_compare_options *o);
-
-/** One potential's run on one molecule and its comparisons. */
+/** One potential's run on one molecule and its comparisons. The first six
+ *  fields are taken over from nnv_analyse's results. */
 typedef struct nnv_comparison {
     nnv_structure *s;        /**< geometry analysed (after the optimisation) */
     int optimized;           /**< 1 when the optimiser ran */
@@ -89,17 +81,21 @@ typedef struct nnv_comparison {
     nnv_assignment *vs_teacher;  /**< against the second reference (e.g. the teacher), NULL when none */
 } nnv_comparison;
 
-/** The per-potential pipeline: copy s, optimise it on p (unless
- *  o->optimize = 0; non-convergence is NOT an error: see out->opt.converged),
- *  compute the analytic Hessian (and dipole derivatives when p has charge
- *  networks), run nnv_vib_analyse and assign the frequencies to ref and to
- *  teacher (either may be NULL). o NULL = defaults.
- *  @return NNV_OK, or the failing step's status (NNV_ENUMERIC for a
- *          non-finite energy, force or Hessian). */
+/** The per-potential pipeline: nnv_analyse (copy s, relax the copy on p when
+ *  o->optimize, where non-convergence is NOT an error: see out->opt.converged;
+ *  the Hessian and dipole derivatives when p has charge networks; the
+ *  harmonic analysis), then assign the frequencies to ref and to teacher
+ *  (either may be NULL).
+ *  @param[out] out  the results, free with nnv_comparison_free
+ *  @param o         nnv_analyse's options; NULL or zeros = its defaults, which
+ *                   do NOT optimise: a comparison at the minimum sets o->optimize
+ *  @return NNV_OK, NNV_EUSAGE (NULL out, s or p), or the failing step's status
+ *          (nnv_analyse, nnv_assign_modes). */
 int nnv_compare_potential(nnv_comparison **out, const nnv_structure *s, const nnv_potential *p,
                           const nnv_reference *ref, const nnv_reference *teacher,
-                          const nnv_compare_options *o, nnv_error *err);
+                          const nnv_analysis_options *o, nnv_error *err);
 
+/** Release c and everything it owns; NULL is accepted. */
 void nnv_comparison_free(nnv_comparison *c);
 
 #ifdef __cplusplus

@@ -11,7 +11,9 @@
 #ifndef NNVIB_DIAGNOSTICS_H
 #define NNVIB_DIAGNOSTICS_H
 
+#include <nnvib/analysis.h>
 #include <nnvib/core.h>
+#include <nnvib/model.h>
 #include <nnvib/potential.h>
 #include <nnvib/structure.h>
 
@@ -80,18 +82,22 @@ int nnv_path_check(const nnv_path *path, const nnv_structure *s, nnv_error *err)
  *  @param quantity   enum nnv_scan_quantity
  *  @param h          coarsest step (Å or degrees), > 0
  *  @param n_levels   2 .. NNV_SCAN_MAX_LEVELS
+ *  @param o          evaluation options: only max_hessian_mb is read (what to
+ *                    compute follows from quantity); NULL = defaults
  *  @return NNV_OK, NNV_EUSAGE for bad arguments or more than 10^6 points,
  *          or the status of nnv_compute. */
 int nnv_path_scan(nnv_scan *out, const nnv_potential *p, const nnv_structure *s, const nnv_path *path,
-                  int quantity, double h, int n_levels, nnv_error *err);
+                  int quantity, double h, int n_levels, const nnv_compute_options *o, nnv_error *err);
 
 /** The analytic Hessian split into the network's own curvature and the
  *  symmetry functions' curvature. For atom i with SF Jacobian J_i, scales S
  *  and network N (gradient g, Hessian H_N with respect to the scaled inputs s):
  *    H_net = sum_i (S J_i)^T H_N (S J_i),   H_sf = sum_i sum_k g_k S_k d2G_k/dx2.
- *  Both are computed directly (not one as the difference of the other), so
- *  H_net is exactly 0 for a ReLU network (a'' = 0) and `closure` checks the
- *  split against nnv_compute's Hessian. */
+ *  Both are computed directly (not one as the difference of the other), by
+ *  nnv_compute's own assembly keeping the two terms of every atom apart, so
+ *  H_net is exactly 0 for a ReLU network (a'' = 0), both parts are exactly
+ *  symmetric and do not depend on the thread count, and `closure` checks the
+ *  split against nnv_compute's Hessian (rounding only). */
 typedef struct nnv_curvature {
     int n_atoms;
     double *h_net;      /**< 3N x 3N, eV/Å² */
@@ -104,24 +110,33 @@ typedef struct nnv_curvature {
     double closure;     /**< max |H - H_net - H_sf|, eV/Å² (rounding only) */
 } nnv_curvature;
 
-/** Compute the split at s. @return NNV_OK, NNV_EINPUT (missing element),
- *  NNV_ENUMERIC, NNV_ENOMEM. *out is freed with nnv_curvature_free. */
-int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_structure *s, nnv_error *err);
+/** Compute the split at s.
+ *  @param[out] out  the split, freed with nnv_curvature_free
+ *  @param p, s      potential and structure
+ *  @param o         evaluation options: only max_hessian_mb is read; NULL = defaults
+ *  @return NNV_OK, NNV_EUSAGE (no output, bad options), NNV_EINPUT (missing
+ *          element, non-finite position), NNV_ENUMERIC, NNV_ENOMEM (also when
+ *          the Hessian and its two parts, three 3N x 3N matrices, exceed the
+ *          budget). */
+int nnv_curvature_split(nnv_curvature **out, const nnv_potential *p, const nnv_structure *s,
+                        const nnv_compute_options *o, nnv_error *err);
+/** Release c and its matrices; NULL is accepted. */
 void nnv_curvature_free(nnv_curvature *c);
 
-/** Analytic vs central-difference Hessian at one step. */
-typedef struct nnv_fd_disagreement {
-    double step;     /**< Å */
-    double max_abs;  /**< max |H_analytic - H_fd|, eV/Å² */
-    double max_rel;  /**< max_abs / max |H_analytic| (0 when H is 0) */
-    double max_freq; /**< max |nu_analytic - nu_fd| over modes in ascending order, cm⁻¹ */
-} nnv_fd_disagreement;
-
-/** Compare the analytic Hessian with nnv_hessian_fd for each of n steps (Å).
- *  Frequencies from nnv_vib_analyse with s->masses and linear detection.
- *  out: n entries, caller-allocated. */
+/** Compare the analytic Hessian with nnv_hessian_fd for each of n steps (Å):
+ *  nnv_analyse's cross-check (o->fd_check; nnv_fd_disagreement is in
+ *  nnvib/analysis.h) at each step, without optimisation. Frequencies from
+ *  nnv_vib_analyse with s->masses and linear detection.
+ *  @param[out] out  n entries, caller-allocated
+ *  @param steps     n steps, Å, each finite and > 0
+ *  @param p, s      potential and structure
+ *  @param o         evaluation options: total_charge and max_hessian_mb are
+ *                   read; NULL = defaults
+ *  @return NNV_OK, NNV_EUSAGE (no steps, a bad step), or the status of the
+ *          evaluation or the harmonic analysis. */
 int nnv_hessian_fd_disagreement(nnv_fd_disagreement *out, const double *steps, int n,
-                                const nnv_potential *p, const nnv_structure *s, nnv_error *err);
+                                const nnv_potential *p, const nnv_structure *s, const nnv_compute_options *o,
+                                nnv_error *err);
 
 #ifdef __cplusplus
 }

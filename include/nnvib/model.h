@@ -45,28 +45,46 @@ typedef struct nnv_result {
     double *dipole_deriv;     /**< 3 x 3N, d mu_alpha / d x_b, e */
 } nnv_result;
 
+/** Options of nnv_compute. A zero-initialised struct (or NULL) asks for the
+ *  energy and SF values only, total charge 0 and the default Hessian budget. */
+typedef struct nnv_compute_options {
+    unsigned want;         /**< enum nnv_want bits; NNV_WANT_HESSIAN implies the forces */
+    double total_charge;   /**< Q for the neutrality correction, e; used only with charge networks */
+    double max_hessian_mb; /**< budget for the 3N x 3N Hessian and the local blocks of one batch
+                                of atoms, MiB; 0 = 2048 (about 5460 atoms) */
+} nnv_compute_options;
+
 /** Evaluate the potential: the energy and SF values always, the rest as
- *  `want` asks (NNV_WANT_HESSIAN implies the forces). total_charge is used
- *  only with charge networks. Nothing non-finite is ever returned.
+ *  o->want asks. The library reads no environment variable: the budget is
+ *  o->max_hessian_mb (the nnvib programs take it from NNVIB_MAX_HESSIAN_MB).
+ *  Nothing non-finite is ever returned.
  *  @param[out] out  the results, free with nnv_result_free
+ *  @param p, s      potential and structure
+ *  @param o         what to compute and how; NULL = energy only
  *  @return NNV_OK;
- *          NNV_EUSAGE for a NULL or empty structure or potential;
+ *          NNV_EUSAGE for a NULL or empty structure or potential, or a negative
+ *          or non-finite max_hessian_mb;
  *          NNV_EINPUT for an element the potential has no block for, a
  *          non-finite position, mass or total charge (the message names the atom);
  *          NNV_ENUMERIC when the networks give a non-finite energy, force,
  *          Hessian element, charge or dipole derivative (named), or the total
  *          energy overflows;
  *          NNV_ENOMEM when out of memory or when the 3N x 3N Hessian would
- *          exceed the Hessian budget (2048 MiB unless the environment sets
- *          NNVIB_MAX_HESSIAN_MB). */
+ *          exceed the Hessian budget (checked before allocating). */
 int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s,
-                double total_charge, unsigned want, nnv_error *err);
+                const nnv_compute_options *o, nnv_error *err);
 
 /** Hessian by central differences of the analytic forces (a cross-check, not
- *  the default): step in Å; hessian is 3N x 3N, caller-allocated, symmetrised. */
+ *  the default), symmetrised: 6N force evaluations.
+ *  @param[out] hessian  3N x 3N, eV/Å², caller-allocated
+ *  @param p, s          potential and structure
+ *  @param step          displacement, Å, finite and > 0
+ *  @return NNV_OK, NNV_EUSAGE (bad step or empty structure), NNV_ENUMERIC (a
+ *          non-finite element), or the status of nnv_compute. */
 int nnv_hessian_fd(double *hessian, const nnv_potential *p, const nnv_structure *s,
                    double step, nnv_error *err);
 
+/** Release r and its arrays; NULL is accepted. */
 void nnv_result_free(nnv_result *r);
 
 #ifdef __cplusplus

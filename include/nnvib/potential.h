@@ -77,6 +77,22 @@ typedef struct nnv_potential {
     nnv_warnings warnings;       /**< non-fatal findings of the reader */
 } nnv_potential;
 
+struct nnv_n2p2_options; /* nnvib/n2p2.h */
+
+/** Load the potential at path, whatever its format: an n2p2 potential
+ *  directory (one holding input.nn; converted by nnv_n2p2_read with the units
+ *  of o) or else a weights.bin file (nnv_potential_read). Units given for a
+ *  weights.bin file are ignored with a warning in (*out)->warnings ("...
+ *  ignored: PATH is a weights.bin file ...").
+ *  @param[out] out  the potential, free with nnv_potential_free
+ *  @param path      an n2p2 directory or a weights.bin file
+ *  @param o         n2p2 units (nnvib/n2p2.h); NULL = from input.nn
+ *  @return NNV_OK, NNV_EUSAGE (NULL out or path), NNV_EINPUT (malformed or
+ *          unsupported, or a directory without input.nn: the message says what
+ *          was expected), NNV_EIO, NNV_ENOMEM. */
+int nnv_potential_load(nnv_potential **out, const char *path, const struct nnv_n2p2_options *o,
+                       nnv_error *err);
+
 /** Read and validate a weights.bin file. Every rejection names the file, the
  *  byte offset and the field. Non-fatal findings go to (*out)->warnings. */
 int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err);
@@ -96,6 +112,12 @@ int nnv_potential_serialize(unsigned char **buf, size_t *len, const nnv_potentia
  *  when complete (an existing file stays as it was on failure).
  *  @return as nnv_potential_serialize, and NNV_EIO when the file cannot be written. */
 int nnv_potential_write(const char *path, const nnv_potential *p, nnv_error *err);
+
+/** A deep copy of p (every array, the description and the warnings), which
+ *  the caller may change without touching p (e.g. another cutoff function).
+ *  @param[out] out  the copy, free with nnv_potential_free
+ *  @return NNV_OK, NNV_EUSAGE (NULL out or p), NNV_ENOMEM. */
+int nnv_potential_copy(nnv_potential **out, const nnv_potential *p, nnv_error *err);
 
 /** The parameters of element Z, or NULL when the file has no block for it. */
 const nnv_element_model *nnv_potential_element(const nnv_potential *p, int Z);

@@ -11,6 +11,12 @@
  * or a negative status (filling err) and writes f(x) and its gradient. */
 typedef int (*opt_fn)(void *ctx, const double *x, double *f, double *grad, nnv_error *err);
 
+/* What zeros in nnv_opt_options stand for (nnv_optimize; nnv_analyse names
+ * the convergence threshold in its warning). */
+#define OPT_DEFAULT_MAX_STEPS 500
+#define OPT_DEFAULT_FMAX 1e-5
+#define OPT_DEFAULT_MAX_STEP 0.2
+
 typedef struct opt_lbfgs_options {
     int max_steps;   /* accepted steps at most (> 0) */
     double gtol;     /* converged when max |grad component| <= gtol */

@@ -159,10 +159,11 @@ int diag_path_point(double *xyz, const nnv_path *path, const nnv_structure *s, d
 }
 
 int nnv_path_scan(nnv_scan *out, const nnv_potential *p, const nnv_structure *s, const nnv_path *path,
-                  int quantity, double h, int n_levels, nnv_error *err)
+                  int quantity, double h, int n_levels, const nnv_compute_options *o, nnv_error *err)
 {
     path_geo g = {0};
     nnv_structure tmp = {0};
+    nnv_compute_options co = {NNV_WANT_FORCES, 0.0, o ? o->max_hessian_mb : 0.0};
     nnv_result *r = NULL;
     double *prev = NULL, range;
     long n0, total;
@@ -189,6 +190,7 @@ int nnv_path_scan(nnv_scan *out, const nnv_potential *p, const nnv_structure *s,
         goto cleanup;
     }
     tmp = *s;
+    if (quantity == NNV_SCAN_HESSIAN) co.want = NNV_WANT_HESSIAN;
     len = quantity == NNV_SCAN_FORCES ? (size_t)g.n3 : (size_t)g.n3 * (size_t)g.n3;
     tmp.xyz = malloc((size_t)g.n3 * sizeof *tmp.xyz);
     prev = malloc(len * sizeof *prev);
@@ -209,8 +211,7 @@ int nnv_path_scan(nnv_scan *out, const nnv_potential *p, const nnv_structure *s,
             double t = i == n ? path->t_end : path->t_start + (double)i * lv->h;
             const double *q;
             geo_point(&g, t, tmp.xyz);
-            status = nnv_compute(&r, p, &tmp, 0.0, quantity == NNV_SCAN_FORCES ? NNV_WANT_FORCES : NNV_WANT_HESSIAN,
-                                 err);
+            status = nnv_compute(&r, p, &tmp, &co, err);
             if (status != NNV_OK) goto cleanup;
             q = quantity == NNV_SCAN_FORCES ? r->forces : r->hessian;
             if (i > 0)

@@ -36,7 +36,7 @@ void nnv_md_free(nnv_md_state *st)
 static int md_eval(nnv_md_state *st, int *extrapolating, nnv_error *err)
 {
     nnv_result *r = NULL;
-    int status = nnv_compute(&r, st->p, st->s, 0.0, NNV_WANT_FORCES, err);
+    int status = nnv_compute(&r, st->p, st->s, &(nnv_compute_options){.want = NNV_WANT_FORCES}, err);
     if (status != NNV_OK) return status;
     memcpy(st->forces, r->forces, 3 * (size_t)st->n_atoms * sizeof *st->forces);
     st->epot = r->energy;

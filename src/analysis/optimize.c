@@ -8,9 +8,6 @@
 
 #include "analysis/analysis_internal.h"
 
-#define OPT_DEFAULT_MAX_STEPS 500
-#define OPT_DEFAULT_FMAX 1e-5
-#define OPT_DEFAULT_MAX_STEP 0.2
 #define OPT_DEFAULT_MEMORY 10
 #define OPT_ARMIJO_C1 1e-4
 #define OPT_MAX_BACKTRACK 40
@@ -201,7 +198,8 @@ static int opt_model_fn(void *vctx, const double *x, double *f, double *grad, nn
     nnv_result *r = NULL;
     size_t n = 3 * (size_t)c->s->n_atoms;
     memcpy(c->s->xyz, x, n * sizeof *x);
-    int rc = nnv_compute(&r, c->p, c->s, 0.0, NNV_WANT_FORCES, err);
+    static const nnv_compute_options forces = {NNV_WANT_FORCES, 0.0, 0.0};
+    int rc = nnv_compute(&r, c->p, c->s, &forces, err);
     if (rc) goto cleanup;
     if (!r || !r->forces) {
         rc = nnv_error_set(err, NNV_ENUMERIC, "optimize: the model returned no forces");

@@ -69,14 +69,6 @@ void cli_options_free(cli_options *o);
 /** The --help text (usage, options, exit statuses). */
 void cli_print_help(FILE *f);
 
-/** Finite-difference cross-check figures (--check). */
-typedef struct cli_fd_check {
-    double step;          /**< Å */
-    double max_abs_diff;  /**< eV/Å² */
-    double max_rel_diff;  /**< max_abs_diff / max |H_analytic| */
-    double max_freq_diff; /**< cm⁻¹ */
-} cli_fd_check;
-
 /** Everything the writers print. The writers only format these numbers. */
 typedef struct cli_run {
     const cli_options *opt;
@@ -88,7 +80,7 @@ typedef struct cli_run {
     double max_force;             /**< max |force component|, eV/Å */
     int smoothness;               /**< enum nnv_smoothness */
     const nnv_opt_report *opt_report; /**< NULL without --opt */
-    const cli_fd_check *fd_check;     /**< NULL without --check */
+    const nnv_fd_disagreement *fd_check; /**< NULL without --check */
     nnv_warnings warnings;        /**< every warning, in order */
     int extrap_index;             /**< index in warnings of the extrapolation summary, or -1 */
     nnv_warnings extrap_details;  /**< the lines listed under that summary */
@@ -124,13 +116,14 @@ int cli_write_thermo_json(FILE *f, const cli_run *run);
 int cli_convert_main(int argc, char **argv);
 /** `nnvib compare ...` (argv[0] = "compare"; cli/cmd_compare.c): the whole subcommand; an exit status. */
 int cli_compare_main(int argc, char **argv);
-/** Read the potential at path: an n2p2 directory holding input.nn (converted with
- *  the given enum nnv_n2p2_* units, 0 = from input.nn) or a weights.bin file. */
-int cli_read_potential(nnv_potential **p, const char *path, int length_unit, int energy_unit, nnv_error *err);
 /** "bohr"/"angstrom" (kind "length") or "hartree"/"ev" (kind "energy") -> enum nnv_n2p2_*; 0 or -1. */
 int cli_parse_unit(const char *kind, const char *val, int *out);
 
 /* ---- option helpers shared by every subcommand (cli/options.c) ---- */
+/** The Hessian budget of every subcommand (docs/limits.md): the environment
+ *  variable NNVIB_MAX_HESSIAN_MB in MiB when it is a positive finite number,
+ *  else 0 (the library's default). The library reads no environment. */
+double cli_max_hessian_mb(void);
 /** Library status -> exit status (docs/exit-status.md); NNV_EIO counts as input. */
 int cli_exit_of(int code);
 /** As cli_exit_of, for a call that writes a file: its NNV_EIO is the output's failure (CLI_EXIT_OUTPUT). */

@@ -136,25 +136,17 @@ static void sb_name(sbuf *b, const char *s)
     for (const char *p = s; *p; p++) sb_printf(b, "%c", (*p == ' ' || *p == '\t' || *p == '\n') ? '_' : *p);
 }
 
-static int all_finite(const double *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return 0;
-    return 1;
-}
-
 /* Analyse one structure as `nnvib FILE POT [--opt]` would and build its line. */
 static void analyse_item(batch_item *it, const nnv_potential *p, const batch_opts *bo)
 {
     nnv_error err = {0, ""};
     nnv_structure *s = NULL;
-    nnv_result *r = NULL;
-    nnv_vib *v = NULL;
-    nnv_opt_report rep = {0, 0, 0, 0};
+    nnv_analysis *a = NULL;
+    nnv_analysis_options ao;
+    const nnv_vib *v = NULL;
     char msg[NNV_ERROR_MESSAGE_MAX + 1100];
     char name[1024];
     int st = CLI_EXIT_OK, code = NNV_OK, n_imag = 0;
-    unsigned want = NNV_WANT_FORCES | NNV_WANT_HESSIAN;
     sbuf b = {NULL, 0, 0, 0};
 
     msg[0] = '\0';
@@ -166,32 +158,18 @@ static void analyse_item(batch_item *it, const nnv_potential *p, const batch_opt
     }
     code = nnv_structure_parse_xyz(&s, it->text, it->len, name, 0, &err);
     if (code != NNV_OK) goto lib_fail;
-    if (bo->opt) {
-        nnv_opt_options oo;
-        memset(&oo, 0, sizeof oo);
-        oo.max_steps = 500; /* the defaults of nnvib --opt */
-        oo.fmax = 1e-5;
-        code = nnv_optimize(s, p, &oo, &rep, &err);
-        if (code != NNV_OK) goto lib_fail;
-    }
-    if (p->flags & NNV_FLAG_CHARGES) want |= NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV;
-    code = nnv_compute(&r, p, s, 0.0, want, &err);
+    /* The defaults of the analysis are those of nnvib [--opt]. */
+    memset(&ao, 0, sizeof ao);
+    ao.optimize = bo->opt;
+    ao.max_hessian_mb = cli_max_hessian_mb();
+    code = nnv_analyse(&a, p, s, &ao, &err);
     if (code != NNV_OK) goto lib_fail;
-    {
-        size_t n3 = 3 * (size_t)s->n_atoms;
-        if (!isfinite(r->energy) || !all_finite(r->forces, n3) || !all_finite(r->hessian, n3 * n3)) {
-            snprintf(msg, sizeof msg, "%s: non-finite energy, forces or Hessian", name);
-            st = CLI_EXIT_NUMERIC;
-            goto report;
-        }
-    }
-    code = nnv_vib_analyse(&v, s->n_atoms, s->xyz, s->masses, r->hessian, r->dipole_deriv, NNV_LINEAR_AUTO, &err);
-    if (code != NNV_OK) goto lib_fail;
+    v = a->v;
     for (int k = 0; k < v->n_modes; k++) n_imag += v->frequencies[k] < 0;
-    if (bo->opt && !rep.converged) {
+    if (a->optimized && !a->opt.converged) {
         st = CLI_EXIT_NOCONV;
-        snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)", rep.steps,
-                 rep.max_force, 1e-5);
+        snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)", a->opt.steps,
+                 a->opt.max_force, 1e-5);
     }
     goto report;
 
@@ -206,7 +184,7 @@ report:
         sb_printf(&b, ", \"frame\": %d, \"status\": \"%s\", \"exit_status\": %d", it->frame, status_name(st), st);
         if (v) {
             sb_printf(&b, ", \"n_atoms\": %d, \"energy_eV\": ", s->n_atoms);
-            sb_json_num(&b, r->energy);
+            sb_json_num(&b, a->r->energy);
             sb_printf(&b, ", \"n_modes\": %d, \"n_imaginary\": %d, \"lowest_cm1\": ", v->n_modes, n_imag);
             if (v->n_modes) sb_json_num(&b, v->frequencies[0]);
             else sb_printf(&b, "null");
@@ -220,8 +198,8 @@ report:
             }
             sb_printf(&b, "]");
             if (bo->opt)
-                sb_printf(&b, ", \"opt\": {\"steps\": %d, \"converged\": %s}", rep.steps,
-                          rep.converged ? "true" : "false");
+                sb_printf(&b, ", \"opt\": {\"steps\": %d, \"converged\": %s}", a->opt.steps,
+                          a->opt.converged ? "true" : "false");
         }
         sb_printf(&b, ", \"error\": ");
         if (msg[0]) sb_json_str(&b, msg);
@@ -231,7 +209,7 @@ report:
         sb_name(&b, it->path);
         sb_printf(&b, " %d ", it->frame);
         if (v) {
-            sb_printf(&b, "%d %.6f %d ", s->n_atoms, r->energy, n_imag);
+            sb_printf(&b, "%d %.6f %d ", s->n_atoms, a->r->energy, n_imag);
             if (v->n_modes) sb_printf(&b, "%.2f %.2f ", v->frequencies[0], v->frequencies[v->n_modes - 1]);
             else sb_printf(&b, "- - ");
         } else {
@@ -253,8 +231,7 @@ report:
     }
     it->line = b.s;
     it->status = st;
-    nnv_vib_free(v);
-    nnv_result_free(r);
+    nnv_analysis_free(a);
     nnv_structure_free(s);
 }
 
@@ -420,7 +397,7 @@ int cli_batch_main(int argc, char **argv)
         st = CLI_EXIT_USAGE;
         goto cleanup;
     }
-    if (cli_read_potential(&p, pot_path, 0, 0, &err) != NNV_OK) {
+    if (nnv_potential_load(&p, pot_path, NULL, &err) != NNV_OK) {
         fprintf(stderr, "nnvib batch: %s\n", err.message);
         st = err.code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_INPUT;
         goto cleanup;

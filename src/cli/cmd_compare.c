@@ -515,7 +515,7 @@ int cli_compare_main(int argc, char **argv)
     cli_spectrum_report *srep = NULL;
     nnv_warnings warn = {0, 0, NULL};
     nnv_ofile *out = NULL, *csv = NULL;
-    nnv_compare_options co;
+    nnv_analysis_options co;
     cli_compare_set set;
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
     int st, code, noconv = 0, n_sin = 0;
@@ -551,7 +551,7 @@ int cli_compare_main(int argc, char **argv)
     }
     /* Every input is read before the first (slow) optimisation. */
     for (int k = 0; k < a.n_pots; k++) {
-        if ((code = cli_read_potential(&pots[k], a.pots[k], 0, 0, &err)) != NNV_OK) goto lib_fail;
+        if ((code = nnv_potential_load(&pots[k], a.pots[k], NULL, &err)) != NNV_OK) goto lib_fail;
         for (int i = 0; i < pots[k]->warnings.count; i++)
             nnv_warnings_add(&warn, "%s", pots[k]->warnings.messages[i]);
         if (nnv_potential_smoothness(pots[k]) == NNV_C0)
@@ -559,11 +559,12 @@ int cli_compare_main(int argc, char **argv)
                              a.pots[k]);
     }
 
-    nnv_compare_options_init(&co);
+    memset(&co, 0, sizeof co);
     co.optimize = !a.no_opt;
     co.opt.fmax = a.opt_fmax;
     co.opt.max_steps = a.opt_steps;
     co.total_charge = a.charge;
+    co.max_hessian_mb = cli_max_hessian_mb();
     for (int k = 0; k < a.n_pots; k++) {
         code = nnv_compare_potential(&cmp[k], s, pots[k], ref, teacher, &co, &err);
         if (code != NNV_OK) {

@@ -1,11 +1,10 @@
-/* nnvib convert: the `nnvib convert --from n2p2 DIR -o weights.bin` subcommand,
- * and the potential loader that lets `nnvib molecule.xyz DIR/` read an n2p2
- * directory directly. The conversion itself is the library's (src/n2p2.c). */
+/* nnvib convert: the `nnvib convert --from n2p2 DIR -o weights.bin` subcommand
+ * and the parser of its unit options. The conversion itself is the library's
+ * (src/io/n2p2.c); so is telling the formats apart (nnv_potential_load). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -22,27 +21,6 @@ int cli_parse_unit(const char *kind, const char *val, int *out)
         else return -1;
     }
     return 0;
-}
-
-int cli_read_potential(nnv_potential **p, const char *path, int length_unit, int energy_unit, nnv_error *err)
-{
-    struct stat st;
-    int code;
-    if (nnv_n2p2_is_potential_dir(path)) {
-        nnv_n2p2_options o;
-        o.length_unit = length_unit;
-        o.energy_unit = energy_unit;
-        return nnv_n2p2_read(p, path, &o, err);
-    }
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return nnv_error_set(err, NNV_EINPUT,
-                             "%s: a directory without input.nn: expected a weights.bin file or an n2p2 "
-                             "potential directory (input.nn, scaling.data, weights.NNN.data)", path);
-    code = nnv_potential_read(p, path, err);
-    if (code == NNV_OK && (length_unit || energy_unit))
-        nnv_warnings_add(&(*p)->warnings, "--length-unit/--energy-unit ignored: %s is a weights.bin file "
-                         "(always in Angstrom and eV); they apply to n2p2 potential directories", path);
-    return code;
 }
 
 static void convert_help(FILE *f)
@@ -134,7 +112,7 @@ int cli_convert_main(int argc, char **argv)
         return CLI_EXIT_INPUT;
     }
 
-    code = cli_read_potential(&p, dir, lu, eu, &err);
+    code = nnv_potential_load(&p, dir, &(nnv_n2p2_options){lu, eu}, &err);
     if (code != NNV_OK) {
         fprintf(stderr, "nnvib convert: %s\n", err.message[0] ? err.message : nnv_strerror(code));
         st = code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : code == NNV_EUSAGE ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;

@@ -36,7 +36,7 @@ int cli_diag_load(nnv_structure **s, nnv_potential **p, const char *xyz, const c
     *s = NULL;
     *p = NULL;
     if ((code = nnv_structure_read_xyz(s, xyz, 0, &err)) != NNV_OK) goto fail;
-    if ((code = cli_read_potential(p, pot, 0, 0, &err)) != NNV_OK) goto fail;
+    if ((code = nnv_potential_load(p, pot, NULL, &err)) != NNV_OK) goto fail;
     if (opt) {
         nnv_opt_options oo;
         memset(&oo, 0, sizeof oo);

@@ -214,6 +214,7 @@ int cli_smooth_main(int argc, char **argv)
     nnv_curvature *cv = NULL;
     nnv_fd_disagreement fd[N_FD_STEPS];
     nnv_scan (*scans)[2] = NULL;
+    nnv_compute_options co = {0u, 0.0, cli_max_hessian_mb()};
     nnv_error err = {0, ""};
     char msg[NNV_ERROR_MESSAGE_MAX + 64], name[64];
     int help, st, code, n3, smooth;
@@ -264,11 +265,11 @@ int cli_smooth_main(int argc, char **argv)
         for (int q = 0; q < (o.no_hessian_scan ? 1 : 2); q++) {
             nnv_path *pa = &o.paths[k];
             code = nnv_path_scan(&scans[k][q], p, s, pa, q, (pa->t_end - pa->t_start) / (double)o.points,
-                                 (int)o.levels, &err);
+                                 (int)o.levels, &co, &err);
             if (code != NNV_OK) goto lib_fail;
         }
-    if ((code = nnv_curvature_split(&cv, p, s, &err)) != NNV_OK) goto lib_fail;
-    if ((code = nnv_hessian_fd_disagreement(fd, fd_steps, N_FD_STEPS, p, s, &err)) != NNV_OK) goto lib_fail;
+    if ((code = nnv_curvature_split(&cv, p, s, &co, &err)) != NNV_OK) goto lib_fail;
+    if ((code = nnv_hessian_fd_disagreement(fd, fd_steps, N_FD_STEPS, p, s, &co, &err)) != NNV_OK) goto lib_fail;
     smooth = nnv_potential_smoothness(p);
 
     if (o.json) {

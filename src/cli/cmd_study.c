@@ -408,10 +408,12 @@ static int teacher_vs_exp(study_mol *mo, nnv_error *err)
 
 static int run_comparisons(study *st, char *msg, size_t msglen)
 {
-    nnv_compare_options o;
+    nnv_analysis_options o;
     nnv_error err = {0, ""};
     int code, n_tasks = st->n_mols * st->n_pots;
-    nnv_compare_options_init(&o);
+    memset(&o, 0, sizeof o);
+    o.optimize = 1;
+    o.max_hessian_mb = cli_max_hessian_mb();
     for (int m = 0; m < st->n_mols; m++)
         if (st->mols[m].described && (code = teacher_vs_exp(&st->mols[m], &err)) != NNV_OK) {
             snprintf(msg, msglen, "%s", err.message);
@@ -547,6 +549,7 @@ static int run_diag(study_diag *d, const nnv_potential *p, const nnv_structure *
     nnv_opt_options oo;
     nnv_opt_report rep;
     nnv_curvature *cv = NULL;
+    nnv_compute_options co = {0u, 0.0, cli_max_hessian_mb()};
     nnv_md_options mo;
     nnv_path pa[2];
     nnv_error err = {0, ""};
@@ -559,12 +562,13 @@ static int run_diag(study_diag *d, const nnv_potential *p, const nnv_structure *
     d->n_paths = diag_paths(pa, d->path_name, s);
     for (int k = 0; k < d->n_paths; k++) {
         double h = (pa[k].t_end - pa[k].t_start) / SCAN_POINTS;
-        if ((code = nnv_path_scan(&d->fscan[k], p, s, &pa[k], NNV_SCAN_FORCES, h, SCAN_LEVELS, &err)) != NNV_OK)
+        if ((code = nnv_path_scan(&d->fscan[k], p, s, &pa[k], NNV_SCAN_FORCES, h, SCAN_LEVELS, &co, &err)) !=
+            NNV_OK)
             goto cleanup;
     }
-    if ((code = nnv_curvature_split(&cv, p, s, &err)) != NNV_OK) goto cleanup;
+    if ((code = nnv_curvature_split(&cv, p, s, &co, &err)) != NNV_OK) goto cleanup;
     d->net_share = cv->net_share, d->max_abs_net = cv->max_abs_net, d->norm_total = cv->norm_total;
-    if ((code = nnv_hessian_fd_disagreement(d->fd, fd_steps, N_FD, p, s, &err)) != NNV_OK) goto cleanup;
+    if ((code = nnv_hessian_fd_disagreement(d->fd, fd_steps, N_FD, p, s, &co, &err)) != NNV_OK) goto cleanup;
     memset(&mo, 0, sizeof mo); /* no observer */
     mo.temperature = MD_T, mo.dt = MD_DT, mo.n_steps = MD_STEPS, mo.seed = MD_SEED;
     if ((code = nnv_md_run(&d->md, p, s, &mo, &err)) != NNV_OK) goto cleanup;
@@ -579,13 +583,7 @@ cleanup:
 /* A copy of p with every symmetry function's cutoff function replaced. */
 static int with_cutoff(nnv_potential **out, const nnv_potential *p, int cutoff, nnv_error *err)
 {
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    int code;
-    *out = NULL;
-    if ((code = nnv_potential_serialize(&buf, &len, p, err)) != NNV_OK) return code;
-    code = nnv_potential_parse(out, buf, len, "cutoff copy", err);
-    free(buf);
+    int code = nnv_potential_copy(out, p, err);
     if (code != NNV_OK) return code;
     for (int e = 0; e < (*out)->n_elements; e++)
         for (int k = 0; k < (*out)->elements[e].n_sf; k++) (*out)->elements[e].sf[k].cutoff = cutoff;
@@ -601,6 +599,7 @@ static int run_cut(study_cut *c, const nnv_potential *p, const int Z[2])
     nnv_potential *q = NULL;
     nnv_path pa;
     nnv_error err = {0, ""};
+    nnv_compute_options co = {0u, 0.0, cli_max_hessian_mb()};
     double xyz[6] = {0, 0, 0, 0, 0, 0};
     int code;
     double rc = 0;
@@ -629,11 +628,11 @@ static int run_cut(study_cut *c, const nnv_potential *p, const int Z[2])
         nnv_fd_disagreement fd;
         const double step = 1e-2;
         if ((code = with_cutoff(&q, p, k ? NNV_CUTOFF_POLY2 : NNV_CUTOFF_COS, &err)) != NNV_OK) goto cleanup;
-        if ((code = nnv_path_scan(&c->f[k], q, s, &pa, NNV_SCAN_FORCES, 0.005, SCAN_LEVELS, &err)) != NNV_OK)
+        if ((code = nnv_path_scan(&c->f[k], q, s, &pa, NNV_SCAN_FORCES, 0.005, SCAN_LEVELS, &co, &err)) != NNV_OK)
             goto cleanup;
-        if ((code = nnv_path_scan(&c->h[k], q, s, &pa, NNV_SCAN_HESSIAN, 0.005, SCAN_LEVELS, &err)) != NNV_OK)
+        if ((code = nnv_path_scan(&c->h[k], q, s, &pa, NNV_SCAN_HESSIAN, 0.005, SCAN_LEVELS, &co, &err)) != NNV_OK)
             goto cleanup;
-        if ((code = nnv_hessian_fd_disagreement(&fd, &step, 1, q, s2, &err)) != NNV_OK) goto cleanup;
+        if ((code = nnv_hessian_fd_disagreement(&fd, &step, 1, q, s2, &co, &err)) != NNV_OK) goto cleanup;
         c->fd_near[k] = fd.max_abs;
         nnv_potential_free(q);
         q = NULL;
@@ -1425,7 +1424,7 @@ int cli_study_main(int argc, char **argv)
         return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
     }
     for (int k = 0; k < st.n_pots; k++) {
-        int lib = cli_read_potential(&st.pots[k].p, st.pots[k].path, 0, 0, &err);
+        int lib = nnv_potential_load(&st.pots[k].p, st.pots[k].path, NULL, &err);
         if (lib != NNV_OK) {
             snprintf(msg, sizeof msg, "%s", err.message);
             code = cli_exit_of(lib);

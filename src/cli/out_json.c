@@ -205,16 +205,16 @@ int cli_write_json(FILE *f, const cli_run *run)
         }
     }
     if (run->fd_check) {
-        const cli_fd_check *c = run->fd_check;
+        const nnv_fd_disagreement *c = run->fd_check;
         key(f, "fd_check");
         fputs("{\"step_A\": ", f);
         cli_json_num(f, c->step);
         fputs(", \"max_abs_diff_eV_A2\": ", f);
-        cli_json_num(f, c->max_abs_diff);
+        cli_json_num(f, c->max_abs);
         fputs(", \"max_rel_diff\": ", f);
-        cli_json_num(f, c->max_rel_diff);
+        cli_json_num(f, c->max_rel);
         fputs(", \"max_freq_diff_cm1\": ", f);
-        cli_json_num(f, c->max_freq_diff);
+        cli_json_num(f, c->max_freq);
         fputc('}', f);
     }
     if (run->thermo) {

@@ -106,7 +106,7 @@ int cli_write_table(FILE *f, const cli_run *run)
     fprintf(f, " atoms              : %d\n", s->n_atoms);
     fprintf(f, " total energy       : %.10f eV\n", r->energy);
     fprintf(f, " max force          : %.3e eV/A%s\n", run->max_force,
-            o->opt ? "" : (run->max_force > 1e-3 ? "  (not a stationary point)" : ""));
+            o->opt ? "" : (run->max_force > NNV_STATIONARY_FMAX ? "  (not a stationary point)" : ""));
     fprintf(f, " geometry           : %s, %d rigid-body modes projected out%s\n",
             v->linear ? "linear" : "non-linear", v->n_rigid,
             o->linear == NNV_LINEAR_AUTO ? "" : " (set by --linear)");
@@ -125,10 +125,10 @@ int cli_write_table(FILE *f, const cli_run *run)
                 q->max_force);
     }
     if (run->fd_check) {
-        const cli_fd_check *c = run->fd_check;
+        const nnv_fd_disagreement *c = run->fd_check;
         fprintf(f, " FD check (step %g A): max |H_analytic - H_fd| = %.3e eV/A^2 (relative %.3e)\n",
-                c->step, c->max_abs_diff, c->max_rel_diff);
-        fprintf(f, "                      max frequency difference = %.3e cm^-1\n", c->max_freq_diff);
+                c->step, c->max_abs, c->max_rel);
+        fprintf(f, "                      max frequency difference = %.3e cm^-1\n", c->max_freq);
     }
 
     if (r->has_charges) {

@@ -5,7 +5,9 @@
  * For atom i with SF Jacobian J = dG/dx (local coordinates) and scales S:
  *   dE_i/dx   = (S J)^T g,             g = dN/ds
  *   d2E_i/dx2 = (S J)^T H_N (S J) + sum_k g_k S_k d2G_k/dx2,   H_N = d2N/ds2
- * (J. Behler, M. Parrinello, PRL 98, 146401 (2007) for the model). */
+ * (J. Behler, M. Parrinello, PRL 98, 146401 (2007) for the model).
+ * On request (model_compute) the two terms are also kept apart, as H_net and
+ * H_sf, for the curvature diagnostics: the same assembly, not a second one. */
 #define _DEFAULT_SOURCE /* madvise */
 #include <math.h>
 #include <stdlib.h>
@@ -19,9 +21,9 @@
 
 /* Limits (docs/limits.md). The Hessian is dense, 3N x 3N doubles, and the
  * analysis needs several more matrices of that size: refuse before allocating
- * beyond the budget, which the environment variable NNVIB_MAX_HESSIAN_MB
- * (MiB, for the Hessian and the local blocks of one batch of atoms together)
- * can change. Below OMP_MIN_ATOMS atoms threads cost more than they save.
+ * beyond the budget (MiB, for the Hessian and the local blocks of one batch of
+ * atoms together), which the caller's max_hessian_mb can change. Below
+ * OMP_MIN_ATOMS atoms threads cost more than they save.
  * LOCAL_BATCH_MB bounds the local blocks kept between evaluation and scatter. */
 #define HESSIAN_BUDGET_MB_DEFAULT 2048.0
 #define OMP_MIN_ATOMS 64
@@ -38,9 +40,10 @@ typedef struct work {
 
 /* One atom's terms in local coordinates (D = 3(m+1)), kept until they are
  * added to the global arrays: forces f[D], dipole-derivative weights dq[D]
- * and the symmetric D x D Hessian block h. */
+ * and the symmetric D x D Hessian block h; with the split also its two
+ * parts h_net and h_sf (each symmetric; NULL otherwise). */
 typedef struct local_terms {
-    double *f, *dq, *h;
+    double *f, *dq, *h, *h_net, *h_sf;
 } local_terms;
 
 static void work_free(work *wk)
@@ -119,7 +122,30 @@ typedef struct eval_ctx {
     size_t n3;
     int want_f, want_h, want_q, want_dq;
     const double *xbar;
+    double *h_net, *h_sf; /* the split's global 3N x 3N parts, NULL without it */
 } eval_ctx;
+
+/* Lower triangle of the D x D block H := its upper triangle. */
+static inline void mirror_upper(double *H, int D)
+{
+    for (int a = 0; a < D; a++)
+        for (int b = a + 1; b < D; b++) H[(size_t)b * (size_t)D + (size_t)a] = H[(size_t)a * (size_t)D + (size_t)b];
+}
+
+/* Upper triangle of H += (S J)^T T, T = H_N (S J): the network's own
+ * curvature (symmetric, so half the work). SJ and T are ns x D. */
+static inline void add_network_term(double *H, const double *SJ, const double *T, int ns, int D)
+{
+    for (int k = 0; k < ns; k++) {
+        const double *jrow = SJ + (size_t)k * (size_t)D, *trow = T + (size_t)k * (size_t)D;
+        for (int a = 0; a < D; a++) {
+            double ja = jrow[a];
+            double *hrow = H + (size_t)a * (size_t)D;
+            if (ja == 0.0) continue;
+            for (int b = a; b < D; b++) hrow[b] += ja * trow[b];
+        }
+    }
+}
 
 /* Atom i's energy, SF values and raw charge (its own slots of r), and its
  * terms of the forces, Hessian and dipole derivatives in local coordinates
@@ -181,8 +207,14 @@ static int eval_atom(const eval_ctx *x, work *wk, const local_terms *lt, int i)
                 double v = 0.5 * (H[(size_t)a * (size_t)D + (size_t)b] + H[(size_t)b * (size_t)D + (size_t)a]);
                 H[(size_t)a * (size_t)D + (size_t)b] = v;
             }
+        /* The split keeps the SF term as it stands now, before the network's
+         * term joins it in H. */
+        if (lt->h_sf) {
+            memcpy(lt->h_sf, H, (size_t)D * (size_t)D * sizeof *H);
+            mirror_upper(lt->h_sf, D);
+        }
         /* Rows of J become rows of S J; then T = H_N (S J) and the upper
-         * triangle of H += (S J)^T T (symmetric, so half the work). */
+         * triangle of H += (S J)^T T. */
         for (int k = 0; k < ns; k++)
             for (int c = 0; c < D; c++) wk->J[(size_t)k * (size_t)D + (size_t)c] *= e->sf[k].scale;
         memset(wk->T, 0, (size_t)ns * (size_t)D * sizeof *wk->T);
@@ -195,19 +227,29 @@ static int eval_atom(const eval_ctx *x, work *wk, const local_terms *lt, int i)
                 for (int c = 0; c < D; c++) trow[c] += h * jrow[c];
             }
         }
-        for (int k = 0; k < ns; k++) {
-            const double *jrow = wk->J + (size_t)k * (size_t)D, *trow = wk->T + (size_t)k * (size_t)D;
-            for (int a = 0; a < D; a++) {
-                double ja = jrow[a];
-                double *hrow = H + (size_t)a * (size_t)D;
-                if (ja == 0.0) continue;
-                for (int b = a; b < D; b++) hrow[b] += ja * trow[b];
-            }
+        add_network_term(H, wk->J, wk->T, ns, D);
+        mirror_upper(H, D);
+        /* H_net on its own, from zero by the same sums: exactly 0 where the
+         * network has no curvature (ReLU: H_N = 0). */
+        if (lt->h_net) {
+            memset(lt->h_net, 0, (size_t)D * (size_t)D * sizeof *lt->h_net);
+            add_network_term(lt->h_net, wk->J, wk->T, ns, D);
+            mirror_upper(lt->h_net, D);
         }
-        for (int a = 0; a < D; a++)
-            for (int b = a + 1; b < D; b++) H[(size_t)b * (size_t)D + (size_t)a] = H[(size_t)a * (size_t)D + (size_t)b];
     }
     return NNV_OK;
+}
+
+/* Add row a of an atom's local D x D block (hrow) to the global row grow:
+ * local atom lb is atom i (lb = 0) or its neighbour nbr[lb - 1]. */
+static inline void add_local_row(double *grow, const double *hrow, const int *nbr, int i, int m)
+{
+    for (int lb = 0; lb <= m; lb++) {
+        double *g = grow + 3 * (size_t)(lb == 0 ? i : nbr[lb - 1]);
+        g[0] += hrow[3 * lb];
+        g[1] += hrow[3 * lb + 1];
+        g[2] += hrow[3 * lb + 2];
+    }
 }
 
 /* Add atom i's local terms to the global rows that thread t of n_threads
@@ -234,13 +276,11 @@ static void scatter_atom(const eval_ctx *x, const local_terms *lt, int i, int t,
             if (x->want_dq)
                 for (int q = 0; q < 3; q++) x->r->dipole_deriv[(size_t)q * n3 + ga] += lt->dq[a] * dx[q];
             if (x->want_h) {
-                double *grow = x->r->hessian + ga * n3;
-                const double *hrow = lt->h + (size_t)a * (size_t)D;
-                for (int lb = 0; lb <= m; lb++) {
-                    double *g = grow + 3 * (size_t)(lb == 0 ? i : nbr[lb - 1]);
-                    g[0] += hrow[3 * lb];
-                    g[1] += hrow[3 * lb + 1];
-                    g[2] += hrow[3 * lb + 2];
+                size_t ra = (size_t)a * (size_t)D;
+                add_local_row(x->r->hessian + ga * n3, lt->h + ra, nbr, i, m);
+                if (x->h_net) {
+                    add_local_row(x->h_net + ga * n3, lt->h_net + ra, nbr, i, m);
+                    add_local_row(x->h_sf + ga * n3, lt->h_sf + ra, nbr, i, m);
                 }
             }
         }
@@ -267,18 +307,10 @@ static double *hessian_alloc(size_t n)
     return calloc(n, sizeof(double));
 }
 
-/* The Hessian budget in bytes: NNVIB_MAX_HESSIAN_MB if set to a positive
- * number, else the default. */
-static double hessian_budget(void)
+/* The Hessian budget in bytes: max_hessian_mb when positive, else the default. */
+static double hessian_budget(double max_hessian_mb)
 {
-    const char *env = getenv("NNVIB_MAX_HESSIAN_MB");
-    double mb = HESSIAN_BUDGET_MB_DEFAULT;
-    if (env && *env) {
-        char *end;
-        double v = strtod(env, &end);
-        if (end != env && *end == '\0' && v > 0 && isfinite(v)) mb = v;
-    }
-    return mb * 1048576.0;
+    return (max_hessian_mb > 0.0 ? max_hessian_mb : HESSIAN_BUDGET_MB_DEFAULT) * 1048576.0;
 }
 
 /* First non-finite value of v[0..n), or n. */
@@ -289,11 +321,20 @@ static size_t first_nonfinite(const double *v, size_t n)
     return n;
 }
 
-int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s, double total_charge,
-                unsigned want, nnv_error *err)
+int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s, const nnv_compute_options *o,
+                nnv_error *err)
 {
+    return model_compute(out, NULL, NULL, p, s, o, err);
+}
+
+int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_potential *p, const nnv_structure *s,
+                  const nnv_compute_options *o, nnv_error *err)
+{
+    static const nnv_compute_options energy_only = {0u, 0.0, 0.0};
+    unsigned want;
+    double total_charge, *net = NULL, *sfc = NULL;
     int N, status = NNV_OK, max_m = 0, max_sf = 1, ext_cap = 0, n_threads = 1, n_work = 0;
-    int want_f, want_h, want_q, want_dq, fail_atom, fail_status = NNV_OK;
+    int want_f, want_h, want_q, want_dq, split, fail_atom, fail_status = NNV_OK;
     size_t n3;
     const nnv_element_model **em = NULL;
     double *cutoff = NULL, xbar[3] = {0, 0, 0}, com[3] = {0, 0, 0}, mtot = 0.0;
@@ -307,7 +348,16 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     eval_ctx ctx;
 
     *out = NULL;
+    split = h_net != NULL;
+    if (split != (h_sf != NULL)) return nnv_error_set(err, NNV_EUSAGE, "model_compute: the split needs both parts");
+    if (split) *h_net = *h_sf = NULL;
+    if (!o) o = &energy_only;
+    want = o->want | (split ? NNV_WANT_HESSIAN : 0u);
+    total_charge = o->total_charge;
     if (!p || !s || s->n_atoms < 1) return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: empty structure");
+    if (!(o->max_hessian_mb >= 0.0) || !isfinite(o->max_hessian_mb))
+        return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: max_hessian_mb = %g MiB, must be finite and >= 0",
+                             o->max_hessian_mb);
     if (!s->Z || !s->xyz || !s->masses)
         return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: structure without atoms, positions or masses");
     N = s->n_atoms;
@@ -334,16 +384,19 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     if (N >= OMP_MIN_ATOMS && !omp_in_parallel()) n_threads = omp_get_max_threads();
 #endif
     if (want_h) {
-        /* The Hessian itself must fit; the local blocks of a batch of atoms
-         * are fitted into what is left further down (at least one atom). */
-        double bytes = (double)n3 * (double)n3 * sizeof(double);
-        budget = hessian_budget();
+        /* The Hessian itself (and the split's two parts) must fit; the local
+         * blocks of a batch of atoms are fitted into what is left further
+         * down (at least one atom). */
+        double bytes = (split ? 3.0 : 1.0) * (double)n3 * (double)n3 * sizeof(double);
+        budget = hessian_budget(o->max_hessian_mb);
         if (bytes > budget)
             return nnv_error_set(err, NNV_ENOMEM,
-                                 "the Hessian of %d atoms needs %.0f MiB (3N x 3N doubles), above the limit of "
-                                 "%.0f MiB (set NNVIB_MAX_HESSIAN_MB to change it; the vibrational analysis needs "
-                                 "about 7 times the Hessian's size)",
-                                 N, bytes / 1048576.0, budget / 1048576.0);
+                                 "the Hessian of %d atoms needs %.0f MiB (%s3N x 3N doubles), above the limit of "
+                                 "%.0f MiB (set NNVIB_MAX_HESSIAN_MB for the nnvib programs, or max_hessian_mb of "
+                                 "nnv_compute_options, to change it; the vibrational analysis needs about 7 times "
+                                 "the Hessian's size)",
+                                 N, bytes / 1048576.0, split ? "with its two parts 3 x " : "",
+                                 budget / 1048576.0);
         budget -= bytes;
     }
 
@@ -378,6 +431,7 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     if (!r->sf_values) goto nomem;
     if (want_f && !(r->forces = calloc(n3, sizeof *r->forces))) goto nomem;
     if (want_h && !(r->hessian = hessian_alloc(n3 * n3))) goto nomem;
+    if (split && (!(net = hessian_alloc(n3 * n3)) || !(sfc = hessian_alloc(n3 * n3)))) goto nomem;
     if (want_q) {
         r->has_charges = 1;
         r->total_charge = total_charge;
@@ -404,7 +458,7 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     {
         size_t D = 3 * (size_t)(max_m + 1);
         double cap = LOCAL_BATCH_MB * 1048576.0;
-        slot = (want_f || want_dq ? 2 * D : 0) + (want_h ? D * D : 0);
+        slot = (want_f || want_dq ? 2 * D : 0) + (want_h ? D * D : 0) + (split ? 2 * D * D : 0);
         if (want_h && budget < cap) cap = budget;
         if (slot > 0) {
             double fit = cap / ((double)slot * sizeof(double));
@@ -420,6 +474,8 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
             lts[b].f = base;
             lts[b].dq = base ? base + D : NULL;
             lts[b].h = want_h ? base + 2 * D : NULL;
+            lts[b].h_net = split ? base + 2 * D + D * D : NULL;
+            lts[b].h_sf = split ? base + 2 * D + 2 * D * D : NULL;
         }
     }
     wks = calloc((size_t)n_threads, sizeof *wks);
@@ -430,7 +486,7 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
             goto nomem;
         }
 
-    ctx = (eval_ctx){s, em, &nb, r, n3, want_f, want_h, want_q, want_dq, xbar};
+    ctx = (eval_ctx){s, em, &nb, r, n3, want_f, want_h, want_q, want_dq, xbar, net, sfc};
     fail_atom = N;
     for (int i0 = 0; i0 < N && fail_status == NNV_OK; i0 += batch) {
         int i1 = i0 + batch < N ? i0 + batch : N;
@@ -517,6 +573,11 @@ int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s
     }
     *out = r;
     r = NULL;
+    if (split) {
+        *h_net = net;
+        *h_sf = sfc;
+        net = sfc = NULL;
+    }
     goto cleanup;
 nomem:
     status = nnv_error_set(err, NNV_ENOMEM, "out of memory evaluating the potential (%d atoms)", s->n_atoms);
@@ -529,5 +590,7 @@ cleanup:
     free(em);
     free(cutoff);
     nnv_result_free(r);
+    free(net);
+    free(sfc);
     return status;
 }

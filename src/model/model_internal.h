@@ -68,6 +68,18 @@ void nb_free(nb_list *nb);
  * and r must hold its neighbour count of entries. */
 void nb_env(const nb_list *nb, int i, const int *Z, const double *xyz, int *Zn, double *rel, double *r);
 
+/* ---- the assembly (model.c) ------------------------------------------------
+ * nnv_compute, and with h_net and h_sf not NULL also the Hessian's two parts
+ * from the same per-atom work: the network's own curvature
+ * H_net = sum_i (S J_i)^T H_N (S J_i) and the symmetry functions' curvature
+ * H_sf = sum_i sum_k g_k S_k d2G_k/dx2, each a symmetric 3N x 3N array
+ * (free()) kept as its own local block and summed in atom order, like the
+ * Hessian (which the split implies, and which stays bit-identical). H_net is
+ * exactly 0 where the network has no curvature (ReLU). The budget
+ * (o->max_hessian_mb) counts the three matrices. Both NULL: nnv_compute. */
+int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_potential *p,
+                  const nnv_structure *s, const nnv_compute_options *o, nnv_error *err);
+
 /* ---- bonds from covalent radii (bonds.c) ------------------------------------
  * Atoms i < j are bonded when |x_i - x_j| <= BONDS_SCALE * (r_i + r_j) with the
  * covalent radii of Cordero et al. (2008). *pairs (malloc'd, 2 * *n_bonds ints,

@@ -1,5 +1,6 @@
 /* potential.c: queries on a loaded potential (element lookup, smoothness
- * class, activation names) and its release; reading and writing live in potential_io.c. */
+ * class, activation names), its deep copy and its release; reading and
+ * writing live in src/io. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,77 @@ static void network_free(nnv_network *net)
         free(net->layers[l].b);
     }
     free(net->layers);
+}
+
+/* A malloc'd copy of n bytes; *ok = 0 when memory runs out (n = 0 gives NULL). */
+static void *dup_bytes(const void *src, size_t n, int *ok)
+{
+    void *d;
+    if (!src || n == 0) return NULL;
+    if (!(d = malloc(n))) {
+        *ok = 0;
+        return NULL;
+    }
+    memcpy(d, src, n);
+    return d;
+}
+
+/* Copy a network's layers into dst (zeroed first, so that network_free can
+ * release a partial copy); 1, or 0 when memory runs out. */
+static int network_copy(nnv_network *dst, const nnv_network *src)
+{
+    int ok = 1;
+    memset(dst, 0, sizeof *dst);
+    if (src->n_layers <= 0 || !src->layers) return 1;
+    if (!(dst->layers = calloc((size_t)src->n_layers, sizeof *dst->layers))) return 0;
+    dst->n_layers = src->n_layers;
+    for (int l = 0; l < src->n_layers && ok; l++) {
+        const nnv_layer *s = &src->layers[l];
+        nnv_layer *d = &dst->layers[l];
+        *d = *s;
+        d->W = dup_bytes(s->W, (size_t)s->n_in * (size_t)s->n_out * sizeof *s->W, &ok);
+        d->b = dup_bytes(s->b, (size_t)s->n_out * sizeof *s->b, &ok);
+    }
+    return ok;
+}
+
+int nnv_potential_copy(nnv_potential **out, const nnv_potential *p, nnv_error *err)
+{
+    nnv_potential *q = NULL;
+    int ok = 1;
+    if (!out) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_copy: no output");
+    *out = NULL;
+    if (!p || p->n_elements < 0 || (p->n_elements > 0 && !p->elements))
+        return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_copy: no potential");
+    if (!(q = calloc(1, sizeof *q))) goto nomem;
+    q->flags = p->flags;
+    q->description = dup_bytes(p->description, p->description ? strlen(p->description) + 1 : 0, &ok);
+    if (p->n_elements > 0 && !(q->elements = calloc((size_t)p->n_elements, sizeof *q->elements))) goto nomem;
+    q->n_elements = p->n_elements;
+    for (int e = 0; e < p->n_elements && ok; e++) {
+        const nnv_element_model *s = &p->elements[e];
+        nnv_element_model *d = &q->elements[e];
+        d->Z = s->Z;
+        d->E0 = s->E0;
+        d->n_sf = s->n_sf;
+        d->sf = dup_bytes(s->sf, (size_t)(s->n_sf > 0 ? s->n_sf : 0) * sizeof *s->sf, &ok);
+        ok = ok && network_copy(&d->energy, &s->energy) && network_copy(&d->charge, &s->charge);
+    }
+    /* The reader's findings belong to the potential: they travel with it. */
+    if (ok && p->warnings.count > 0) {
+        if (!(q->warnings.messages = calloc((size_t)p->warnings.count, sizeof *q->warnings.messages))) goto nomem;
+        q->warnings.capacity = p->warnings.count;
+        for (int i = 0; i < p->warnings.count && ok; i++) {
+            q->warnings.messages[i] = dup_bytes(p->warnings.messages[i], strlen(p->warnings.messages[i]) + 1, &ok);
+            if (ok) q->warnings.count++;
+        }
+    }
+    if (!ok) goto nomem;
+    *out = q;
+    return NNV_OK;
+nomem:
+    nnv_potential_free(q);
+    return nnv_error_set(err, NNV_ENOMEM, "nnv_potential_copy: out of memory");
 }
 
 void nnv_potential_free(nnv_potential *p)

@@ -113,7 +113,8 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
         unsigned want = NNV_WANT_FORCES | ((p->flags & NNV_FLAG_CHARGES) ? NNV_WANT_CHARGES : 0u);
         int k = 0;
         if ((st = nnv_structure_new(&s, fr->n_atoms, fr->Z, fr->xyz, err)) != NNV_OK) goto frame_fail;
-        if ((st = nnv_compute(&r, p, s, total_charge, want, err)) != NNV_OK) goto frame_fail;
+        if ((st = nnv_compute(&r, p, s, &(nnv_compute_options){want, total_charge, 0.0}, err)) != NNV_OK)
+            goto frame_fail;
         if (key) {
             char val[sizeof g[0].name];
             /* A cut value could merge two groups that differ only after the cut. */

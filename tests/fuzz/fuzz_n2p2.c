@@ -33,7 +33,7 @@ static void evaluate(const nnv_potential *p)
     nnv_error err = {0, ""};
     for (int i = 0; i < n; i++) Z[i] = p->elements[i % p->n_elements].Z;
     if (nnv_structure_new(&s, n, Z, pos, &err) != NNV_OK) return;
-    int rc = nnv_compute(&r, p, s, 0.0, NNV_WANT_FORCES | NNV_WANT_HESSIAN, &err);
+    int rc = nnv_compute(&r, p, s, &(nnv_compute_options){.want = NNV_WANT_FORCES | NNV_WANT_HESSIAN}, &err);
     if (rc == NNV_OK) {
         size_t n3 = 3 * (size_t)n;
         FUZZ_ASSERT(isfinite(r->energy));

@@ -29,8 +29,8 @@ static void evaluate(const nnv_potential *p)
     nnv_error err = {0, ""};
     for (int i = 0; i < n; i++) Z[i] = p->elements[i % p->n_elements].Z;
     if (nnv_structure_new(&s, n, Z, pos, &err) != NNV_OK) return;
-    int rc = nnv_compute(&r, p, s, 0.0,
-                         NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV, &err);
+    nnv_compute_options co = {NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV, 0.0, 0.0};
+    int rc = nnv_compute(&r, p, s, &co, &err);
     if (rc == NNV_OK) {
         size_t n3 = 3 * (size_t)n;
         FUZZ_ASSERT(isfinite(r->energy));
