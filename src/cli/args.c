@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nnvib.h>
+
 #include "args.h"
 
 /* Long-only options get getopt values above every char. */
@@ -40,6 +42,25 @@ int args_fail(const char *program, int status, const char *msg)
     args_quote(q, sizeof q, msg && *msg ? msg : "internal error");
     fprintf(stderr, "%s: %s\n", program, q);
     return status;
+}
+
+/* EIO counts as bad input here; calls that write a file use
+ * cli_exit_of_write, so every writer maps its failure the same way. */
+int cli_exit_of(int code)
+{
+    switch (code) {
+    case NNV_OK: return CLI_EXIT_OK;
+    case NNV_EINPUT:
+    case NNV_EIO: return CLI_EXIT_INPUT;
+    case NNV_ENUMERIC: return CLI_EXIT_NUMERIC;
+    case NNV_EUSAGE: return CLI_EXIT_USAGE;
+    default: return CLI_EXIT_INTERNAL;
+    }
+}
+
+int cli_exit_of_write(int code)
+{
+    return code == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(code);
 }
 
 static int set_msg(char *msg, size_t msglen, const char *fmt, ...)

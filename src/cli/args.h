@@ -96,6 +96,13 @@ int args_parse(const arg_command *cmd, int argc, char **argv, const char **pos, 
 /** The help text of cmd. */
 void args_help(FILE *f, const arg_command *cmd);
 
+/** The exit status of a library status code (docs/exit-status.md): NNV_EIO
+ *  counts as bad input (a file that cannot be read). */
+int cli_exit_of(int code);
+/** As cli_exit_of, for a call that writes a file: its NNV_EIO is the
+ *  output's failure (CLI_EXIT_OUTPUT). */
+int cli_exit_of_write(int code);
+
 /** Print "PROGRAM: MESSAGE" on stderr (one line, control characters as '?')
  *  and return status: the single error line every program ends with. */
 int args_fail(const char *program, int status, const char *msg);

@@ -6,19 +6,8 @@
 #include <stdio.h>
 #include <nnvib.h>
 
-/** Exit statuses (docs/exit-status.md; repeated in --help). */
-enum cli_exit {
-    CLI_EXIT_OK = 0,
-    CLI_EXIT_INTERNAL = 1, /**< internal error, out of memory */
-    CLI_EXIT_USAGE = 2,    /**< bad option or argument */
-    CLI_EXIT_INPUT = 3,    /**< bad XYZ, weights file, missing element, bad mass index */
-    CLI_EXIT_NUMERIC = 4,  /**< LAPACK failure, non-finite energy or Hessian */
-    CLI_EXIT_OUTPUT = 5,   /**< cannot write the output */
-    CLI_EXIT_NOCONV = 6    /**< --opt did not converge (results still printed) */
-};
-
-/** Debye per e·Å (1 e·Å = 4.80320471 D). */
-#define NNV_DEBYE_PER_EA 4.80320471
+#include "args.h"
+#include "json.h"
 
 /** A --mass INDEX=VALUE override; index counted from 1 as in the XYZ file. */
 typedef struct cli_mass {
@@ -92,11 +81,6 @@ typedef struct cli_run {
 int cli_write_table(FILE *f, const cli_run *run);
 /** Write the JSON object; 0 or -1 on a write error (errno set). */
 int cli_write_json(FILE *f, const cli_run *run);
-/** A JSON number (%.17g, round-trips) or null when not finite; a JSON string
- *  with escapes, control characters as \\u00XX and invalid UTF-8 as U+FFFD,
- *  so the output always parses (NULL = ""). Shared by every JSON writer. */
-void cli_json_num(FILE *f, double x);
-void cli_json_str(FILE *f, const char *str);
 
 /** Write the --cml, --molden and --extxyz files that were asked for (each
  *  complete or absent); CLI_EXIT_OK, or CLI_EXIT_OUTPUT / CLI_EXIT_INTERNAL
@@ -124,10 +108,6 @@ int cli_parse_unit(const char *kind, const char *val, int *out);
  *  variable NNVIB_MAX_HESSIAN_MB in MiB when it is a positive finite number,
  *  else 0 (the library's default). The library reads no environment. */
 double cli_max_hessian_mb(void);
-/** Library status -> exit status (docs/exit-status.md); NNV_EIO counts as input. */
-int cli_exit_of(int code);
-/** As cli_exit_of, for a call that writes a file: its NNV_EIO is the output's failure (CLI_EXIT_OUTPUT). */
-int cli_exit_of_write(int code);
 /** Value of option `name` at argv[*i]: "--name=V", "--name V", or with shortc
  *  != 0 also "-cV" / "-c V"; *matched = 1 when argv[*i] is that option. NULL
  *  when the value is missing. */

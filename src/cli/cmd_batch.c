@@ -118,7 +118,7 @@ static void sb_json_str(sbuf *b, const char *s)
         b->oom = 1;
         return;
     }
-    cli_json_str(m, s);
+    json_str(m, s);
     if (fclose(m) != 0 || !text) b->oom = 1;
     else sb_printf(b, "%s", text);
     free(text);

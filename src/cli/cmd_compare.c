@@ -178,7 +178,7 @@ static void j_vec(FILE *f, const double *x, int n)
     fputc('[', f);
     for (int i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        cli_json_num(f, x[i]);
+        json_num(f, x[i]);
     }
     fputc(']', f);
 }
@@ -190,27 +190,27 @@ static void j_reference(FILE *f, const char *path, const nnv_reference *r)
         return;
     }
     fputs("{\"file\": ", f);
-    cli_json_str(f, path);
+    json_str(f, path);
     fputs(", \"kind\": ", f);
-    cli_json_str(f, nnv_reference_kind_name(r->kind));
+    json_str(f, nnv_reference_kind_name(r->kind));
     fputs(", \"molecule\": ", f);
-    cli_json_str(f, r->molecule);
+    json_str(f, r->molecule);
     fputs(", \"point_group\": ", f);
-    cli_json_str(f, r->point_group);
+    json_str(f, r->point_group);
     fputs(", \"bands\": [", f);
     for (int b = 0; b < r->n_bands; b++) {
         const nnv_ref_band *x = &r->bands[b];
         fputs(b ? ",\n      {\"mode\": " : "\n      {\"mode\": ", f);
-        cli_json_str(f, x->mode);
+        json_str(f, x->mode);
         fputs(", \"symmetry\": ", f);
-        cli_json_str(f, x->symmetry);
+        json_str(f, x->symmetry);
         fputs(", \"freq_cm1\": ", f);
-        cli_json_num(f, x->freq);
+        json_num(f, x->freq);
         fprintf(f, ", \"degeneracy\": %d, \"ir_active\": %s, \"ir_intensity_km_mol\": ", x->degeneracy,
                 x->ir_active < 0 ? "null" : x->ir_active ? "true" : "false");
-        cli_json_num(f, x->intensity);
+        json_num(f, x->intensity);
         fputs(", \"source\": ", f);
-        cli_json_str(f, x->source);
+        json_str(f, x->source);
         fputc('}', f);
     }
     fputs("]}", f);
@@ -225,35 +225,35 @@ static void j_assignment(FILE *f, const nnv_assignment *a, const nnv_reference *
     }
     m = &a->metrics;
     fprintf(f, "{\"n_pairs\": %d, \"mae_cm1\": ", m->n_pairs);
-    cli_json_num(f, m->mae);
+    json_num(f, m->mae);
     fputs(", \"rmse_cm1\": ", f);
-    cli_json_num(f, m->rmse);
+    json_num(f, m->rmse);
     fputs(", \"max_abs_cm1\": ", f);
-    cli_json_num(f, m->max_abs);
+    json_num(f, m->max_abs);
     fputs(", \"mean_signed_cm1\": ", f);
-    cli_json_num(f, m->mean_signed);
+    json_num(f, m->mean_signed);
     fputs(", \"scale_factor\": ", f);
-    cli_json_num(f, m->scale);
+    json_num(f, m->scale);
     fputs(", \"mae_scaled_cm1\": ", f);
-    cli_json_num(f, m->mae_scaled);
+    json_num(f, m->mae_scaled);
     fputs(", \"rmse_scaled_cm1\": ", f);
-    cli_json_num(f, m->rmse_scaled);
+    json_num(f, m->rmse_scaled);
     fputs(", \"max_abs_scaled_cm1\": ", f);
-    cli_json_num(f, m->max_abs_scaled);
+    json_num(f, m->max_abs_scaled);
     fprintf(f, ", \"n_imaginary\": %d, \"n_unassigned_calc\": %d, \"n_unassigned_ref\": %d", m->n_imaginary,
             m->n_unassigned_calc, m->n_unassigned_ref);
     fputs(", \"total_abs_cm1\": ", f);
-    cli_json_num(f, a->total_cost);
+    json_num(f, a->total_cost);
     fputs(",\n      \"bands\": [", f);
     for (int b = 0; b < a->n_bands; b++) {
         fprintf(f, "%s{\"band\": %d, \"mode\": ", b ? ", " : "", b + 1);
-        cli_json_str(f, r->bands[b].mode);
+        json_str(f, r->bands[b].mode);
         fputs(", \"ref_cm1\": ", f);
-        cli_json_num(f, r->bands[b].freq);
+        json_num(f, r->bands[b].freq);
         fputs(", \"calc_cm1\": ", f);
-        cli_json_num(f, a->band_calc[b]);
+        json_num(f, a->band_calc[b]);
         fputs(", \"delta_cm1\": ", f);
-        cli_json_num(f, a->band_calc[b] - r->bands[b].freq);
+        json_num(f, a->band_calc[b] - r->bands[b].freq);
         fprintf(f, ", \"n_modes\": %d}", a->band_n_calc[b]);
     }
     fputs("],\n      \"mode_band\": [", f);
@@ -268,9 +268,9 @@ static void j_assignment(FILE *f, const nnv_assignment *a, const nnv_reference *
 int cli_compare_write_json(FILE *f, const cli_compare_set *c)
 {
     fputs("{\"program\": \"nnvib\", \"command\": \"compare\", \"version\": ", f);
-    cli_json_str(f, nnv_version());
+    json_str(f, nnv_version());
     fprintf(f, ", \"schema_version\": %d,\n  \"molecule_file\": ", CMP_SCHEMA_VERSION);
-    cli_json_str(f, c->xyz_path);
+    json_str(f, c->xyz_path);
     fprintf(f, ", \"n_atoms\": %d, \"symmetry_used\": false,\n  \"reference\": ", c->s->n_atoms);
     j_reference(f, c->ref_path, c->ref);
     fputs(",\n  \"teacher\": ", f);
@@ -279,26 +279,26 @@ int cli_compare_write_json(FILE *f, const cli_compare_set *c)
     for (int k = 0; k < c->n; k++) {
         const nnv_comparison *r = c->cmp[k];
         fputs(k ? ",\n    {\"file\": " : "\n    {\"file\": ", f);
-        cli_json_str(f, c->pot_paths[k]);
+        json_str(f, c->pot_paths[k]);
         fputs(", \"description\": ", f);
-        cli_json_str(f, c->pots[k]->description);
+        json_str(f, c->pots[k]->description);
         fputs(", \"smoothness\": ", f);
-        cli_json_str(f, nnv_smoothness_name(nnv_potential_smoothness(c->pots[k])));
+        json_str(f, nnv_smoothness_name(nnv_potential_smoothness(c->pots[k])));
         fputs(",\n      \"optimization\": ", f);
         if (r->optimized) {
             fprintf(f, "{\"steps\": %d, \"converged\": %s, \"energy_eV\": ", r->opt.steps,
                     r->opt.converged ? "true" : "false");
-            cli_json_num(f, r->opt.energy);
+            json_num(f, r->opt.energy);
             fputs(", \"max_force_eV_A\": ", f);
-            cli_json_num(f, r->opt.max_force);
+            json_num(f, r->opt.max_force);
             fputc('}', f);
         } else {
             fputs("null", f);
         }
         fputs(", \"energy_eV\": ", f);
-        cli_json_num(f, r->r->energy);
+        json_num(f, r->r->energy);
         fputs(", \"max_force_eV_A\": ", f);
-        cli_json_num(f, r->max_force);
+        json_num(f, r->max_force);
         fprintf(f, ", \"n_modes\": %d,\n      \"frequencies_cm1\": ", r->v->n_modes);
         j_vec(f, r->v->frequencies, r->v->n_modes);
         fputs(",\n      \"ir_intensities_km_mol\": ", f);
@@ -313,7 +313,7 @@ int cli_compare_write_json(FILE *f, const cli_compare_set *c)
     fputs("],\n  \"warnings\": [", f);
     for (int i = 0; c->warnings && i < c->warnings->count; i++) {
         if (i) fputs(", ", f);
-        cli_json_str(f, c->warnings->messages[i]);
+        json_str(f, c->warnings->messages[i]);
     }
     fputc(']', f);
     if (c->spectrum) {

@@ -158,12 +158,6 @@ static void path_name(char *buf, size_t n, const nnv_path *pa)
                  pa->atoms[3] + 1);
 }
 
-static void json_num(FILE *f, double x)
-{
-    if (isfinite(x)) fprintf(f, "%.10g", x);
-    else fputs("null", f);
-}
-
 static void text_scan(FILE *f, const nnv_scan *sc, const nnv_path *pa, int n3)
 {
     const char *u = pa->kind == NNV_PATH_TORSION ? "deg" : "A";

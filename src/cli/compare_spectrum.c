@@ -257,72 +257,64 @@ int cli_spectrum_report_table(FILE *f, const cli_spectrum_report *r)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-/* Numbers are finite by construction (the library refuses non-finite input);
- * null guards against a slip rather than writing invalid JSON. */
-static void js_num(FILE *f, double v)
-{
-    if (isfinite(v)) fprintf(f, "%.10g", v);
-    else fputs("null", f);
-}
-
 int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
 {
     if (!r) return fputs("null", f) < 0 ? -1 : 0;
     fputs("{\n    \"measured\": {\"file\": ", f);
-    cli_json_str(f, r->jdx_path);
+    json_str(f, r->jdx_path);
     fputs(", \"title\": ", f);
-    cli_json_str(f, r->title);
+    json_str(f, r->title);
     fputs(", \"x_units\": ", f);
-    cli_json_str(f, r->x_units);
+    json_str(f, r->x_units);
     fputs(", \"y_units\": ", f);
-    cli_json_str(f, r->y_units);
+    json_str(f, r->y_units);
     fputs(", \"converted_from\": ", f);
-    cli_json_str(f, source_name(r->source));
+    json_str(f, source_name(r->source));
     fputs(", \"baseline\": ", f);
-    js_num(f, r->baseline);
+    json_num(f, r->baseline);
     fputs(", \"range_cm1\": [", f);
-    js_num(f, r->x_lo);
+    json_num(f, r->x_lo);
     fputs(", ", f);
-    js_num(f, r->x_hi);
+    json_num(f, r->x_hi);
     fputs("]", f);
     if (r->n > 0) {
         const nnv_spectral_result *g = r->res[0];
         fputs(",\n      \"smoothing_fwhm_cm1\": ", f);
-        js_num(f, g->smooth_fwhm);
+        json_num(f, g->smooth_fwhm);
         fputs(", \"peaks_cm1\": [", f);
         for (int q = 0; q < g->n_peaks; q++) {
             if (q) fputs(", ", f);
-            js_num(f, g->peaks[q].centre);
+            json_num(f, g->peaks[q].centre);
         }
         fputs("]", f);
     }
     fputs("},\n    \"fwhm_cm1\": ", f);
-    js_num(f, r->fwhm);
+    json_num(f, r->fwhm);
     fputs(", \"lineshape\": ", f);
-    cli_json_str(f, r->lineshape == NNV_LINESHAPE_GAUSSIAN ? "gaussian" : "lorentzian");
+    json_str(f, r->lineshape == NNV_LINESHAPE_GAUSSIAN ? "gaussian" : "lorentzian");
     fputs(", \"scale\": ", f);
-    js_num(f, r->scale);
+    json_num(f, r->scale);
     fputs(", \"grid_step_cm1\": ", f);
-    js_num(f, r->n > 0 ? r->res[0]->dx : 1.0);
+    json_num(f, r->n > 0 ? r->res[0]->dx : 1.0);
     fputs(",\n    \"spectra\": [", f);
     for (int k = 0; k < r->n; k++) {
         const nnv_spectral_result *s = r->res[k];
         fputs(k ? ",\n      {\"label\": " : "\n      {\"label\": ", f);
-        cli_json_str(f, r->label[k]);
+        json_str(f, r->label[k]);
         fputs(",\n       \"windows\": [", f);
         for (int w = 0; w < NNV_SPECTRAL_N_WINDOWS; w++) {
             const nnv_spectral_window *cw = &s->window[w];
             fputs(w ? ", {\"name\": " : "{\"name\": ", f);
-            cli_json_str(f, cw->name);
+            json_str(f, cw->name);
             fputs(", \"lo_cm1\": ", f);
-            js_num(f, cw->lo);
+            json_num(f, cw->lo);
             fputs(", \"hi_cm1\": ", f);
-            js_num(f, cw->hi);
+            json_num(f, cw->hi);
             fprintf(f, ", \"n_points\": %d, \"pearson\": ", cw->n_points);
-            if (cw->valid) js_num(f, cw->pearson);
+            if (cw->valid) json_num(f, cw->pearson);
             else fputs("null", f);
             fputs(", \"cosine\": ", f);
-            if (cw->valid) js_num(f, cw->cosine);
+            if (cw->valid) json_num(f, cw->cosine);
             else fputs("null", f);
             fputc('}', f);
         }
@@ -330,19 +322,19 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
         for (int b = 0; b < s->n_bands; b++) {
             const nnv_band_match *m = &s->bands[b];
             fputs(b ? ", {\"calc_cm1\": " : "{\"calc_cm1\": ", f);
-            js_num(f, m->calc);
+            json_num(f, m->calc);
             fputs(", \"intensity_km_mol\": ", f);
-            js_num(f, m->intensity);
+            json_num(f, m->intensity);
             fputs(", \"meas_cm1\": ", f);
-            if (m->matched) js_num(f, m->meas);
+            if (m->matched) json_num(f, m->meas);
             else fputs("null", f);
             fputs(", \"delta_cm1\": ", f);
-            if (m->matched) js_num(f, m->delta);
+            if (m->matched) json_num(f, m->delta);
             else fputs("null", f);
             fputc('}', f);
         }
         fprintf(f, "],\n       \"n_matched\": %d, \"mae_cm1\": ", s->n_matched);
-        if (s->n_matched > 0) js_num(f, s->mae);
+        if (s->n_matched > 0) json_num(f, s->mae);
         else fputs("null", f);
         fputc('}', f);
     }

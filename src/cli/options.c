@@ -209,25 +209,6 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, char 
     return NULL;
 }
 
-/* EIO counts as bad input here; calls that write a file use
- * cli_exit_of_write, so every writer maps its failure the same way. */
-int cli_exit_of(int code)
-{
-    switch (code) {
-    case NNV_OK: return CLI_EXIT_OK;
-    case NNV_EINPUT:
-    case NNV_EIO: return CLI_EXIT_INPUT;
-    case NNV_ENUMERIC: return CLI_EXIT_NUMERIC;
-    case NNV_EUSAGE: return CLI_EXIT_USAGE;
-    default: return CLI_EXIT_INTERNAL;
-    }
-}
-
-int cli_exit_of_write(int code)
-{
-    return code == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(code);
-}
-
 /* INDEX=MASS with INDEX >= 1 and MASS finite > 0; the upper bound of INDEX is
  * the number of atoms, checked once the file is read (a bad-input status). */
 static int parse_mass(const char *s, cli_mass *m)

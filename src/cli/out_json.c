@@ -12,64 +12,10 @@
 
 #define SCHEMA_VERSION 1
 
-void cli_json_num(FILE *f, double x)
-{
-    if (isfinite(x)) fprintf(f, "%.17g", x);
-    else fputs("null", f);
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned cp;
-    if (s[0] < 0x80) return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) { len = 2; cp = s[0] & 0x1fu; }
-    else if (s[0] >= 0xe0 && s[0] <= 0xef) { len = 3; cp = s[0] & 0x0fu; }
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4) { len = 4; cp = s[0] & 0x07u; }
-    else return 0;
-    if (len > n) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    /* overlong forms, surrogates and code points beyond U+10FFFF */
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-void cli_json_str(FILE *f, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)(str ? str : "");
-    size_t n = strlen((const char *)s);
-    fputc('"', f);
-    while (n > 0) {
-        size_t len = utf8_len(s, n);
-        if (len == 0) {
-            fputs("\\ufffd", f);
-            len = 1;
-        } else if (len > 1) {
-            fwrite(s, 1, len, f);
-        } else if (*s == '"' || *s == '\\') {
-            fputc('\\', f);
-            fputc(*s, f);
-        } else if (*s == '\n') fputs("\\n", f);
-        else if (*s == '\r') fputs("\\r", f);
-        else if (*s == '\t') fputs("\\t", f);
-        else if (*s < 0x20 || *s == 0x7f) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f);
-        s += len;
-        n -= len;
-    }
-    fputc('"', f);
-}
-
 static void key(FILE *f, const char *k)
 {
     fputs(",\n  ", f);
-    cli_json_str(f, k);
+    json_str(f, k);
     fputs(": ", f);
 }
 
@@ -78,7 +24,7 @@ static void put_vec(FILE *f, const double *x, int n)
     fputc('[', f);
     for (int i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        cli_json_num(f, x[i]);
+        json_num(f, x[i]);
     }
     fputc(']', f);
 }
@@ -98,7 +44,7 @@ static void put_mat(FILE *f, const double *x, int rows, int cols, const char *in
 static void put_key_num(FILE *f, const char *k, double x)
 {
     key(f, k);
-    cli_json_num(f, x);
+    json_num(f, x);
 }
 
 int cli_write_json(FILE *f, const cli_run *run)
@@ -110,18 +56,18 @@ int cli_write_json(FILE *f, const cli_run *run)
     int n = s->n_atoms, n3 = 3 * n;
 
     fputs("{\n  \"program\": \"nnvib\"", f);
-    key(f, "version"); cli_json_str(f, nnv_version());
+    key(f, "version"); json_str(f, nnv_version());
     key(f, "schema_version"); fprintf(f, "%d", SCHEMA_VERSION);
-    key(f, "molecule_file"); cli_json_str(f, o->xyz_path);
+    key(f, "molecule_file"); json_str(f, o->xyz_path);
     key(f, "frame"); fprintf(f, "%d", o->frame);
-    key(f, "molecule_comment"); cli_json_str(f, s->comment);
-    key(f, "potential_file"); cli_json_str(f, o->weights_path);
-    key(f, "potential_description"); cli_json_str(f, run->p->description);
+    key(f, "molecule_comment"); json_str(f, s->comment);
+    key(f, "potential_file"); json_str(f, o->weights_path);
+    key(f, "potential_description"); json_str(f, run->p->description);
     key(f, "n_atoms"); fprintf(f, "%d", n);
     key(f, "symbols"); fputc('[', f);
     for (int i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        cli_json_str(f, nnv_element_symbol(s->Z[i]));
+        json_str(f, nnv_element_symbol(s->Z[i]));
     }
     fputc(']', f);
     key(f, "Z"); fputc('[', f);
@@ -135,8 +81,8 @@ int cli_write_json(FILE *f, const cli_run *run)
     key(f, "linear"); fputs(v->linear ? "true" : "false", f);
     key(f, "n_rigid_body"); fprintf(f, "%d", v->n_rigid);
     key(f, "principal_moments_uA2"); put_vec(f, v->principal_moments, 3);
-    key(f, "smoothness"); cli_json_str(f, nnv_smoothness_name(run->smoothness));
-    key(f, "hessian_method"); cli_json_str(f, o->hessian_fd ? "fd" : "analytic");
+    key(f, "smoothness"); json_str(f, nnv_smoothness_name(run->smoothness));
+    key(f, "hessian_method"); json_str(f, o->hessian_fd ? "fd" : "analytic");
     if (o->hessian_fd) put_key_num(f, "fd_step_A", o->fd_step);
     key(f, "n_modes"); fprintf(f, "%d", v->n_modes);
     {
@@ -158,7 +104,7 @@ int cli_write_json(FILE *f, const cli_run *run)
     key(f, "warnings"); fputc('[', f);
     for (int i = 0; i < run->warnings.count; i++) {
         fprintf(f, "%s\n    ", i ? "," : "");
-        cli_json_str(f, run->warnings.messages[i]);
+        json_str(f, run->warnings.messages[i]);
     }
     fprintf(f, "%s]", run->warnings.count ? "\n  " : "");
 
@@ -166,13 +112,13 @@ int cli_write_json(FILE *f, const cli_run *run)
     for (int i = 0; i < r->n_extrapolations; i++) {
         const nnv_extrapolation *e = &r->extrapolations[i];
         fprintf(f, "%s\n    {\"atom\": %d, \"symbol\": ", i ? "," : "", e->atom + 1);
-        cli_json_str(f, nnv_element_symbol(s->Z[e->atom]));
+        json_str(f, nnv_element_symbol(s->Z[e->atom]));
         fprintf(f, ", \"sf\": %d, \"value\": ", e->sf + 1);
-        cli_json_num(f, e->value);
+        json_num(f, e->value);
         fputs(", \"gmin\": ", f);
-        cli_json_num(f, e->gmin);
+        json_num(f, e->gmin);
         fputs(", \"gmax\": ", f);
-        cli_json_num(f, e->gmax);
+        json_num(f, e->gmax);
         fputc('}', f);
     }
     fprintf(f, "%s]", r->n_extrapolations ? "\n  " : "");
@@ -182,9 +128,9 @@ int cli_write_json(FILE *f, const cli_run *run)
         const nnv_opt_report *q = run->opt_report;
         fprintf(f, "{\"steps\": %d, \"converged\": %s, \"energy_eV\": ", q->steps,
                 q->converged ? "true" : "false");
-        cli_json_num(f, q->energy);
+        json_num(f, q->energy);
         fputs(", \"max_force_eV_A\": ", f);
-        cli_json_num(f, q->max_force);
+        json_num(f, q->max_force);
         fputc('}', f);
     } else {
         fputs("null", f);
@@ -208,13 +154,13 @@ int cli_write_json(FILE *f, const cli_run *run)
         const nnv_fd_disagreement *c = run->fd_check;
         key(f, "fd_check");
         fputs("{\"step_A\": ", f);
-        cli_json_num(f, c->step);
+        json_num(f, c->step);
         fputs(", \"max_abs_diff_eV_A2\": ", f);
-        cli_json_num(f, c->max_abs);
+        json_num(f, c->max_abs);
         fputs(", \"max_rel_diff\": ", f);
-        cli_json_num(f, c->max_rel);
+        json_num(f, c->max_rel);
         fputs(", \"max_freq_diff_cm1\": ", f);
-        cli_json_num(f, c->max_freq);
+        json_num(f, c->max_freq);
         fputc('}', f);
     }
     if (run->thermo) {
