@@ -119,7 +119,7 @@ fi
 # ---- a bad frame is reported, the others analysed ------------------------------------
 run 3 "bad middle frame: input status" "$pot" "$tmp/bad.xyz"
 if [ "$(wc -l <"$tmp/out")" -eq 3 ] &&
-    awk 'NR == 1 && $3 == 6 && $8 == "ok" {a++} NR == 2 && $3 == "-" && $8 == "input" && /line 3/ && /frame 2/ {a++}
+    awk 'NR == 1 && $3 == 6 && $8 == "ok" {a++} NR == 2 && $3 == "-" && $8 == "input" && /line 11/ && /frame 2/ {a++}
          NR == 3 && $3 == 4 && $8 == "ok" {a++} END {exit a == 3 ? 0 : 1}' "$tmp/out"; then
     pass "frames 1 and 3 analysed, frame 2 reported with its line"
 else

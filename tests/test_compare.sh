@@ -40,14 +40,14 @@ done
 [ -n "$py" ] || echo "# python3 not found: the JSON content checks are skipped"
 
 # expect_error STATUS DESCRIPTION ARGS...: exit STATUS, exactly one stderr
-# line starting "nnvib: ", nothing on stdout.
+# line starting "nnvib compare: ", nothing on stdout.
 expect_error() {
     want=$1 desc=$2
     shift 2
     "$bin" compare "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     lines=$(wc -l <"$tmp/err" | tr -d ' ')
-    if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -q '^nnvib: ' "$tmp/err" && [ ! -s "$tmp/out" ]; then
+    if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -q '^nnvib compare: ' "$tmp/err" && [ ! -s "$tmp/out" ]; then
         pass "$desc: exit $rc: $(cat "$tmp/err")"
     else
         fail "$desc: exit $rc (expected $want), $lines line(s) on stderr, $(wc -c <"$tmp/out" | tr -d ' ') bytes on stdout"

@@ -166,9 +166,9 @@ START_TEST(test_xyz_frames)
     s = NULL;
     ck_assert_int_eq(parse_xyz(&s, traj, 3, &err), NNV_EINPUT);
     ck_assert_ptr_null(s);
-    ck_assert_msg(strstr(err.message, "frame 3") && strstr(err.message, "3 frames"), "%s", err.message);
+    ck_assert_msg(strstr(err.message, "frame 4 ") && strstr(err.message, "3 frames"), "%s", err.message);
     ck_assert_int_eq(parse_xyz(&s, traj, 7, &err), NNV_EINPUT);
-    ck_assert_msg(strstr(err.message, "frame 7") && strstr(err.message, "3 frames"), "%s", err.message);
+    ck_assert_msg(strstr(err.message, "frame 8 ") && strstr(err.message, "3 frames"), "%s", err.message);
     ck_assert_int_ne(parse_xyz(&s, traj, -1, &err), NNV_OK);
 }
 END_TEST
@@ -223,7 +223,7 @@ START_TEST(test_xyz_bad)
     xyz_bad("2\nc\nH 0 0 0\nH 0 0 1\nH 0 0 2\n", 0, "line 5", "more atoms");  /* count too small */
     xyz_bad("1\nc\nH 0 0 0\n1\nc\n", 1, "line 6", "0 of 1");             /* frame 1 is cut short */
     /* A frame before the one asked for is broken. */
-    xyz_bad("1\nc\nH 0 0 0\nx\nc\nH 0 0 0\n1\nc\nH 0 0 0\n", 2, "line 4", "frame 1");
+    xyz_bad("1\nc\nH 0 0 0\nx\nc\nH 0 0 0\n1\nc\nH 0 0 0\n", 2, "line 4", "frame 2");
 }
 END_TEST
 
@@ -1289,7 +1289,7 @@ START_TEST(test_xyz_reader)
     ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
     ck_assert_ptr_null(s);
     ck_assert_int_eq(nnv_xyz_frame(r), 1);
-    ck_assert_str_eq(err.message, "traj.xyz: line 7: field 'y' of atom 1 of frame 1: not a number: \"x\"");
+    ck_assert_str_eq(err.message, "traj.xyz: line 7: field 'y' of atom 1 of frame 2: not a number: \"x\"");
 
     ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
     ck_assert(s && s->n_atoms == 1 && s->Z[0] == 2 && s->xyz[2] == 3.0 && nnv_xyz_frame(r) == 2);
@@ -1297,14 +1297,14 @@ START_TEST(test_xyz_reader)
 
     ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
     ck_assert_int_eq(nnv_xyz_frame(r), 3);
-    ck_assert_msg(strstr(err.message, "traj.xyz: atoms 1 (line 15) and 2 (line 16) of frame 3 are"), "%s",
+    ck_assert_msg(strstr(err.message, "traj.xyz: atoms 1 (line 15) and 2 (line 16) of frame 4 are"), "%s",
                   err.message);
 
     /* A number, if too large: this frame fails, the reader goes on past the
      * lines it claims (here the rest of the file). */
     ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
     ck_assert_int_eq(nnv_xyz_frame(r), 4);
-    ck_assert_str_eq(err.message, "traj.xyz: line 17: atom count of frame 4: 2000000 is more than 1000000 atoms");
+    ck_assert_str_eq(err.message, "traj.xyz: line 17: atom count of frame 5: 2000000 is more than 1000000 atoms");
     ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
     ck_assert_ptr_null(s);
     ck_assert_int_eq(nnv_xyz_frame(r), 4);
@@ -1316,10 +1316,10 @@ START_TEST(test_xyz_reader)
         static const char t2[] = "1\na\nH 0 0 0\nx\nb\nH 0 0 0\n1\nc\nH 0 0 0\n";
         ck_assert_int_eq(nnv_xyz_open_memory(&r, t2, strlen(t2), NULL, &err), NNV_OK);
         ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
-        ck_assert_str_eq(err.message, "(xyz): line 4: expected the atom count of frame 1 or the end of the file, "
+        ck_assert_str_eq(err.message, "(xyz): line 4: expected the atom count of frame 2 or the end of the file, "
                                       "found \"x\" (more atoms than the 1 on line 1?)");
         ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
-        ck_assert_str_eq(err.message, "(xyz): line 4: atom count of frame 1: not a positive integer: \"x\"");
+        ck_assert_str_eq(err.message, "(xyz): line 4: atom count of frame 2: not a positive integer: \"x\"");
         ck_assert_int_eq(nnv_xyz_frame(r), 1);
         ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
         ck_assert_ptr_null(s);
@@ -1333,9 +1333,9 @@ START_TEST(test_xyz_reader)
         static const char t3[] = "1\na\nH 0 0 0\nH 0 0 1\n";
         ck_assert_int_eq(nnv_xyz_open_memory(&r, t3, strlen(t3), "t3.xyz", &err), NNV_OK);
         ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
-        ck_assert_ptr_nonnull(strstr(err.message, "line 4: expected the atom count of frame 1"));
+        ck_assert_ptr_nonnull(strstr(err.message, "line 4: expected the atom count of frame 2"));
         ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_EINPUT);
-        ck_assert_ptr_nonnull(strstr(err.message, "line 4: atom count of frame 1: not a positive integer"));
+        ck_assert_ptr_nonnull(strstr(err.message, "line 4: atom count of frame 2: not a positive integer"));
         ck_assert_int_eq(nnv_xyz_next(r, &s, &err), NNV_OK);
         ck_assert_ptr_null(s);
         nnv_xyz_close(r);

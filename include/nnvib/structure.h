@@ -59,7 +59,8 @@ int nnv_structure_parse_xyz(nnv_structure **out, const char *text, size_t len,
  *  since nothing tells where a next frame would start. Each frame is read by
  *  the rules and with the messages of nnv_structure_read_xyz; messages about
  *  an atom or a close pair also name the frame ("atom 2 of frame 1"). Line
- *  numbers count from the start of the file, frames from 0. */
+ *  numbers count from the start of the file; frames count from 1 in
+ *  messages (as atoms do, core.h) and from 0 in the API. */
 typedef struct nnv_xyz_reader nnv_xyz_reader;
 
 /** Open an XYZ file for reading frame after frame (the file is read whole, at

@@ -1,5 +1,7 @@
-/* The nnvib program's own interfaces: parsed options, exit statuses and the
- * bundle of finished results that the table and JSON writers print. */
+/* The nnvib program's shared pieces: where a report goes (standard output or
+ * a file written atomically), the Hessian budget from the environment, the
+ * message and exit status of a library failure, and the subcommands' entry
+ * points. Program code: it sees the library only through <nnvib.h>. */
 #ifndef NNVIB_CLI_H
 #define NNVIB_CLI_H
 
@@ -9,132 +11,55 @@
 #include "args.h"
 #include "json.h"
 
-/** A --mass INDEX=VALUE override; index counted from 1 as in the XYZ file. */
-typedef struct cli_mass {
-    int index;
-    double mass; /**< u */
-} cli_mass;
+/* ---- reports (common.c) -------------------------------------------------------- */
 
-typedef struct cli_options {
-    const char *xyz_path;
-    const char *weights_path;
-    const char *output_path; /**< NULL: stdout */
-    int frame;               /**< 1-based */
-    cli_mass *masses;
-    int n_masses;
-    int have_charge;
-    double charge;           /**< e */
-    int linear;              /**< enum nnv_linear */
-    int hessian_fd;          /**< 1: analyse the finite-difference Hessian */
-    double fd_step;          /**< Å */
-    int check;
-    int opt;
-    double opt_fmax;         /**< eV/Å */
-    int opt_steps;
-    int json, json_hessian, modes, quiet, help, version;
-    const char *cml_path;    /**< --cml FILE, or NULL */
-    const char *molden_path; /**< --molden FILE, or NULL */
-    const char *extxyz_path; /**< --extxyz FILE, or NULL */
-    /* thermochemistry and JCAMP-DX spectra (issue 4; cli/thermo_spectrum.c) */
-    const char *jcamp_path;       /**< --jcamp: broadened spectrum, NULL = none */
-    const char *jcamp_peaks_path; /**< --jcamp-peaks: stick spectrum, NULL = none */
-    double fwhm;                  /**< cm⁻¹ */
-    int lineshape;                /**< enum nnv_lineshape */
-    double temperature;           /**< K */
-    double pressure;              /**< bar */
-    int symmetry_number;          /**< 0: detect */
-    int multiplicity;
-    int qrrho;
-    double qrrho_cutoff;          /**< cm⁻¹ */
-    /* n2p2 potential directories (issue 7; cli/cmd_convert.c) */
-    int n2p2_length_unit;         /**< enum nnv_n2p2_length_unit, 0 = from input.nn */
-    int n2p2_energy_unit;         /**< enum nnv_n2p2_energy_unit, 0 = from input.nn */
-} cli_options;
+/** A report's destination: standard output, or a file opened before any
+ *  work (so an unwritable target fails fast) and renamed over the target
+ *  only when complete. */
+typedef struct cli_out {
+    FILE *f;
+    nnv_ofile *of;    /**< NULL: standard output */
+    const char *path; /**< NULL: standard output */
+} cli_out;
 
-/** Parse argv into o (defaults filled in). On a usage error returns
- *  CLI_EXIT_USAGE with a one-line message (without "nnvib: ") in msg. */
-int cli_parse_options(cli_options *o, int argc, char **argv, char *msg, size_t msglen);
-void cli_options_free(cli_options *o);
-/** The --help text (usage, options, exit statuses). */
-void cli_print_help(FILE *f);
+/** Open path (NULL: standard output). CLI_EXIT_OK, or CLI_EXIT_OUTPUT /
+ *  CLI_EXIT_INTERNAL with a message in msg. */
+int cli_out_open(cli_out *o, const char *path, char *msg, size_t msglen);
+/** Finish the report: flush standard output or commit the file. */
+int cli_out_close(cli_out *o, char *msg, size_t msglen);
+/** Drop an unfinished report (nothing for standard output or after close). */
+void cli_out_abort(cli_out *o);
+/** CLI_EXIT_OUTPUT with "cannot write PATH: reason" in msg, for a writer
+ *  that returned -1 (errno set). */
+int cli_out_failed(const cli_out *o, char *msg, size_t msglen);
 
-/** Everything the writers print. The writers only format these numbers. */
-typedef struct cli_run {
-    const cli_options *opt;
-    const nnv_structure *s;       /**< final geometry (after --opt) */
-    const nnv_potential *p;
-    const nnv_result *r;
-    const nnv_vib *v;
-    const double *hessian;        /**< the Hessian analysed, 3N x 3N, eV/Å² */
-    double max_force;             /**< max |force component|, eV/Å */
-    int smoothness;               /**< enum nnv_smoothness */
-    const nnv_opt_report *opt_report; /**< NULL without --opt */
-    const nnv_fd_disagreement *fd_check; /**< NULL without --check */
-    nnv_warnings warnings;        /**< every warning, in order */
-    int extrap_index;             /**< index in warnings of the extrapolation summary, or -1 */
-    nnv_warnings extrap_details;  /**< the lines listed under that summary */
-    const nnv_thermo *thermo;     /**< thermochemistry, NULL when not computed */
-    int symmetry_detected;        /**< 1: σ from nnv_symmetry_number, 0: --symmetry-number */
-} cli_run;
+/* ---- inputs and failures (common.c) --------------------------------------------- */
 
-/** Write the text report; 0 or -1 on a write error (errno set). */
-int cli_write_table(FILE *f, const cli_run *run);
-/** Write the JSON object; 0 or -1 on a write error (errno set). */
-int cli_write_json(FILE *f, const cli_run *run);
-
-/** Write the --cml, --molden and --extxyz files that were asked for (each
- *  complete or absent); CLI_EXIT_OK, or CLI_EXIT_OUTPUT / CLI_EXIT_INTERNAL
- *  with a one-line message (without "nnvib: ") in msg. */
-int cli_write_files(const cli_run *run, char *msg, size_t msglen);
-
-/** Thermochemistry of the run (σ detected unless --symmetry-number) into *t,
- *  then run->thermo = t; and the --jcamp / --jcamp-peaks files (each complete
- *  or absent). CLI_EXIT_* with a one-line message in msg on failure. */
-int cli_thermo(cli_run *run, nnv_thermo *t, char *msg, size_t msglen);
-int cli_write_jcamp(cli_run *run, char *msg, size_t msglen);
-/** The thermochemistry block of the text table; the JSON object's value. 0 or -1. */
-int cli_write_thermo_table(FILE *f, const cli_run *run);
-int cli_write_thermo_json(FILE *f, const cli_run *run);
-
-/** `nnvib convert ...` (argv[0] = "convert"): the whole subcommand; an exit status. */
-int cli_convert_main(int argc, char **argv);
-/** `nnvib compare ...` (argv[0] = "compare"; cli/cmd_compare.c): the whole subcommand; an exit status. */
-int cli_compare_main(int argc, char **argv);
-/** "bohr"/"angstrom" (kind "length") or "hartree"/"ev" (kind "energy") -> enum nnv_n2p2_*; 0 or -1. */
-int cli_parse_unit(const char *kind, const char *val, int *out);
-
-/* ---- option helpers shared by every subcommand (cli/options.c) ---- */
 /** The Hessian budget of every subcommand (docs/limits.md): the environment
  *  variable NNVIB_MAX_HESSIAN_MB in MiB when it is a positive finite number,
  *  else 0 (the library's default). The library reads no environment. */
 double cli_max_hessian_mb(void);
-/** Value of option `name` at argv[*i]: "--name=V", "--name V", or with shortc
- *  != 0 also "-cV" / "-c V"; *matched = 1 when argv[*i] is that option. NULL
- *  when the value is missing. */
-const char *cli_opt_value(int argc, char **argv, int *i, const char *name, char shortc, int *matched);
-/** Strict number parsers (the whole string, no leading blank, finite, in
- *  [lo, hi]); 0 or -1. */
-int cli_parse_double(const char *s, double *out);
-int cli_parse_long(const char *s, long lo, long hi, long *out);
+/** The exit status of a failed library call, its message copied to msg
+ *  (the library's messages already name the file, line or atom). */
+int cli_lib_failed(int code, const nnv_error *err, char *msg, size_t msglen);
+/** Read the molecule (first frame) and the potential (weights.bin or an n2p2
+ *  folder) and, with opt, relax the molecule (rep filled); an exit status with
+ *  a one-line message in msg on failure. */
+int cli_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *pot, int opt, nnv_opt_report *rep,
+             char *msg, size_t msglen);
+/** Every warning on stderr as "PROGRAM: warning: TEXT". */
+void cli_print_warnings(const char *program, const nnv_warnings *w);
 
-/* ---- smoothness diagnostics and NVE MD (issue 5; cli/cmd_smooth.c, cli/cmd_md.c,
- * cli/cmd_diag_common.c) ---- */
-/** `nnvib smoothness ...` / `nnvib md ...` (argv[0] = the subcommand); an exit status. */
-int cli_smooth_main(int argc, char **argv);
-int cli_md_main(int argc, char **argv);
-/** "I,J[,K,L]" (n numbers, 1-based) -> 0-based atoms; 0 or -1. */
-int cli_diag_atoms(const char *s, int n, int *atoms);
-/** Read the molecule and potential and, with opt, relax the molecule (rep filled);
- *  an exit status with a one-line message in msg on failure. */
-int cli_diag_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *pot, int opt,
-                  nnv_opt_report *rep, char *msg, size_t msglen);
+/* ---- the subcommands: argv[0] is the subcommand's name; an exit status ---------------- */
 
-/* ---- batch mode (issue 8; cli/cmd_batch.c) ---- */
-/** `nnvib batch POTENTIAL FILE...` (argv[0] = "batch"): the whole subcommand; an exit status. */
-int cli_batch_main(int argc, char **argv);
-
-/* ---- the activation study (issue 5; cli/cmd_study.c) ---- */
-/** `nnvib study [options] POTENTIAL...` (argv[0] = "study"): the whole subcommand; an exit status. */
+/** `nnvib [options] molecule.xyz POTENTIAL` (cmd_analyse.c); more_usage: the
+ *  subcommands' usage lines for the help text. */
+int cli_main_analyse(int argc, char **argv, const char *more_usage);
+int cli_main_batch(int argc, char **argv);
+int cli_main_compare(int argc, char **argv);
+int cli_main_convert(int argc, char **argv);
+int cli_main_smoothness(int argc, char **argv);
+int cli_main_md(int argc, char **argv);
 int cli_study_main(int argc, char **argv);
 
 #endif

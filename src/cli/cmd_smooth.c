@@ -2,6 +2,7 @@
  * potential (force and Hessian continuity along a bond stretch and/or a
  * torsion, the network's share of the Hessian, analytic vs finite-difference
  * Hessian), as a text report or JSON (docs/cli.md, docs/json-schema.md). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,121 +24,98 @@ typedef struct smooth_opts {
     int json, opt, quiet, no_hessian_scan;
 } smooth_opts;
 
-static void smooth_help(FILE *f)
+/* "I,J[,K,L]": n atom numbers from 1 into 0-based atoms; 0 or -1. */
+static int parse_atoms(const char *s, int n, int *atoms)
 {
-    fputs("Usage: nnvib smoothness MOLECULE.xyz POTENTIAL [options]\n"
-          "Smoothness diagnostics of a potential at a molecule: force and Hessian continuity\n"
-          "along paths, the network's share of the Hessian, analytic vs finite-difference\n"
-          "Hessian. See docs/cli.md.\n"
-          "\n"
-          "  --bond I,J           stretch: move atom J along I->J (repeatable)\n"
-          "  --torsion I,J,K,L    rotate the atoms on L's side about the J-K bond (repeatable)\n"
-          "                       [default: --bond between atom 1 and its nearest neighbour]\n"
-          "  --range A            half width of bond paths, Angstrom [0.05]\n"
-          "  --angle D            half width of torsion paths, degrees [10]\n"
-          "  --points N           steps over the path at the coarsest level [50]\n"
-          "  --levels L           step sizes h, h/2, ..., h/2^(L-1), 2..8 [4]\n"
-          "  --no-hessian-scan    scan the forces only\n"
-          "  --opt                relax the molecule on the potential first\n"
-          "  --json               JSON on stdout (docs/json-schema.md)\n"
-          "  -q, --quiet          no warnings on stderr\n"
-          "  -h, --help           this text\n"
-          "\n"
-          "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input,\n"
-          "4 numerical failure, 5 cannot write the output.\n",
-          f);
+    const char *c = s;
+    for (int k = 0; k < n; k++) {
+        char num[16];
+        size_t len = strcspn(c, ",");
+        long v;
+        if (len == 0 || len >= sizeof num || (k + 1 < n) != (c[len] == ',')) return -1;
+        memcpy(num, c, len);
+        num[len] = '\0';
+        if (args_long(num, 1, 1000000000L, &v) != 0) return -1;
+        atoms[k] = (int)v - 1;
+        c += len + (c[len] == ',');
+    }
+    return 0;
 }
 
-static int usage(const char *msg, const char *arg)
+/* --bond I,J and --torsion I,J,K,L, repeatable: one path each. */
+static int take_path(smooth_opts *o, const char *val, int kind, char *msg, size_t msglen)
 {
-    fprintf(stderr, "nnvib smoothness: %s%s%s%s (see nnvib smoothness --help)\n", msg, arg ? " \"" : "",
-            arg ? arg : "", arg ? "\"" : "");
-    return CLI_EXIT_USAGE;
+    nnv_path *pa;
+    if (o->n_paths == MAX_PATHS) {
+        snprintf(msg, msglen, "too many --bond/--torsion paths (at most %d)", MAX_PATHS);
+        return CLI_EXIT_USAGE;
+    }
+    pa = &o->paths[o->n_paths];
+    memset(pa, 0, sizeof *pa);
+    pa->kind = kind;
+    if (parse_atoms(val, kind == NNV_PATH_TORSION ? 4 : 2, pa->atoms) != 0) return CLI_EXIT_USAGE;
+    o->n_paths++;
+    return CLI_EXIT_OK;
 }
 
-static int parse(smooth_opts *o, int argc, char **argv, int *help)
+static int take_bond(void *ctx, const char *val, char *msg, size_t msglen)
 {
-    int n_pos = 0, only_pos = 0, matched;
-    const char *val;
+    return take_path(ctx, val, NNV_PATH_BOND, msg, msglen);
+}
+
+static int take_torsion(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    return take_path(ctx, val, NNV_PATH_TORSION, msg, msglen);
+}
+
+/* CLI_EXIT_OK, ARGS_DONE after --help, or an exit status with msg. */
+static int parse(smooth_opts *o, int argc, char **argv, char *msg, size_t msglen)
+{
+    const char *pos[64];
+    int n_pos = 0, st;
+    const arg_spec opts[] = {
+        {.name = "bond", .kind = ARG_CALL, .metavar = "I,J", .help = "stretch: move atom J along I->J (repeatable)",
+         .expect = "I,J (atom numbers from 1)", .call = take_bond, .ctx = o},
+        {.name = "torsion", .kind = ARG_CALL, .metavar = "I,J,K,L",
+         .help = "rotate the atoms on L's side about the J-K bond (repeatable)\n[default: --bond between atom 1 and its "
+         "nearest neighbour]", .expect = "I,J,K,L (atom numbers from 1)", .call = take_torsion, .ctx = o},
+        {.name = "range", .kind = ARG_DOUBLE, .dest = &o->range, .metavar = "A",
+         .help = "half width of bond paths, Angstrom [0.05]", .expect = "a half width in (0, 2] Angstrom", .lo = 0,
+         .hi = 2, .open = ARG_OPEN_LO},
+        {.name = "angle", .kind = ARG_DOUBLE, .dest = &o->angle, .metavar = "D",
+         .help = "half width of torsion paths, degrees [10]", .expect = "a half width in (0, 180] degrees", .lo = 0,
+         .hi = 180, .open = ARG_OPEN_LO},
+        {.name = "points", .kind = ARG_LONG, .dest = &o->points, .metavar = "N",
+         .help = "steps over the path at the coarsest level [50]", .expect = "an integer 1..10000", .lo = 1,
+         .hi = 10000},
+        {.name = "levels", .kind = ARG_LONG, .dest = &o->levels, .metavar = "L",
+         .help = "step sizes h, h/2, ..., h/2^(L-1), 2..8 [4]", .expect = "an integer 2..8", .lo = 2,
+         .hi = NNV_SCAN_MAX_LEVELS},
+        {.name = "no-hessian-scan", .kind = ARG_FLAG, .dest = &o->no_hessian_scan, .help = "scan the forces only"},
+        {.name = "opt", .kind = ARG_FLAG, .dest = &o->opt, .help = "relax the molecule on the potential first"},
+        {.name = "json", .kind = ARG_FLAG, .dest = &o->json, .help = "JSON on stdout (docs/json-schema.md)"},
+        {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &o->quiet, .help = "no warnings on stderr"},
+        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
+        {0},
+    };
+    const arg_command cmd = {
+        "nnvib smoothness", "MOLECULE.xyz POTENTIAL [options]",
+        "Smoothness diagnostics of a potential at a molecule: force and Hessian continuity\n"
+        "along paths, the network's share of the Hessian, analytic vs finite-difference\n"
+        "Hessian. See docs/cli.md.",
+        opts, 2, 2, "MOLECULE.xyz POTENTIAL",
+        "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input,\n"
+        "4 numerical failure, 5 cannot write the output.\n",
+        NULL};
     memset(o, 0, sizeof *o);
     o->range = 0.05, o->angle = 10.0, o->points = 50, o->levels = 4;
-    *help = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_pos || a[0] != '-' || a[1] == '\0') {
-            if (n_pos == 0) o->xyz = a;
-            else if (n_pos == 1) o->pot = a;
-            n_pos++;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            only_pos = 1;
-            continue;
-        }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            *help = 1;
-            return CLI_EXIT_OK;
-        }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o->quiet = 1;
-            continue;
-        }
-        if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-        if (strcmp(a, "--opt") == 0) {
-            o->opt = 1;
-            continue;
-        }
-        if (strcmp(a, "--no-hessian-scan") == 0) {
-            o->no_hessian_scan = 1;
-            continue;
-        }
-        val = cli_opt_value(argc, argv, &i, "bond", 0, &matched);
-        if (!matched) val = cli_opt_value(argc, argv, &i, "torsion", 0, &matched);
-        if (matched) {
-            int tors = strncmp(a, "--torsion", 9) == 0;
-            nnv_path *pa;
-            if (o->n_paths == MAX_PATHS) return usage("too many --bond/--torsion paths (at most 8)", NULL);
-            pa = &o->paths[o->n_paths];
-            memset(pa, 0, sizeof *pa);
-            pa->kind = tors ? NNV_PATH_TORSION : NNV_PATH_BOND;
-            if (cli_diag_atoms(val, tors ? 4 : 2, pa->atoms) != 0)
-                return usage(tors ? "--torsion: expected I,J,K,L (atom numbers from 1), got"
-                                  : "--bond: expected I,J (atom numbers from 1), got",
-                             val ? val : "");
-            o->n_paths++;
-            continue;
-        }
-        val = cli_opt_value(argc, argv, &i, "range", 0, &matched);
-        if (matched) {
-            if (cli_parse_double(val, &o->range) != 0 || !(o->range > 0) || o->range > 2.0)
-                return usage("--range: expected a half width in (0, 2] Angstrom, got", val ? val : "");
-            continue;
-        }
-        val = cli_opt_value(argc, argv, &i, "angle", 0, &matched);
-        if (matched) {
-            if (cli_parse_double(val, &o->angle) != 0 || !(o->angle > 0) || o->angle > 180.0)
-                return usage("--angle: expected a half width in (0, 180] degrees, got", val ? val : "");
-            continue;
-        }
-        val = cli_opt_value(argc, argv, &i, "points", 0, &matched);
-        if (matched) {
-            if (cli_parse_long(val, 1, 10000, &o->points) != 0)
-                return usage("--points: expected an integer 1..10000, got", val ? val : "");
-            continue;
-        }
-        val = cli_opt_value(argc, argv, &i, "levels", 0, &matched);
-        if (matched) {
-            if (cli_parse_long(val, 2, NNV_SCAN_MAX_LEVELS, &o->levels) != 0)
-                return usage("--levels: expected an integer 2..8, got", val ? val : "");
-            continue;
-        }
-        return usage("unknown option", a);
+    if (argc > (int)(sizeof pos / sizeof pos[0]) - 1) {
+        snprintf(msg, msglen, "too many arguments (see nnvib smoothness --help)");
+        return CLI_EXIT_USAGE;
     }
-    if (n_pos != 2) return usage("expected MOLECULE.xyz and POTENTIAL", NULL);
-    return CLI_EXIT_OK;
+    st = args_parse(&cmd, argc, argv, pos, &n_pos, msg, msglen);
+    if (st == CLI_EXIT_OK) o->xyz = pos[0], o->pot = pos[1];
+    return st;
 }
 
 static const char *verdict(const nnv_scan *sc)
@@ -186,9 +164,13 @@ static void json_scan(FILE *f, const nnv_scan *sc)
     fprintf(f, "{\"levels\": [");
     for (int k = 0; k < sc->n_levels; k++) {
         const nnv_scan_level *lv = &sc->level[k];
-        fprintf(f, "%s{\"h\": %.10g, \"steps\": %d, \"max_jump\": ", k ? ", " : "", lv->h, lv->n_steps);
+        fputs(k ? ", {\"h\": " : "{\"h\": ", f);
+        json_num(f, lv->h);
+        fprintf(f, ", \"steps\": %d, \"max_jump\": ", lv->n_steps);
         json_num(f, lv->max_jump);
-        fprintf(f, ", \"t\": %.10g, \"component\": %d}", lv->t_at, lv->component);
+        fputs(", \"t\": ", f);
+        json_num(f, lv->t_at);
+        fprintf(f, ", \"component\": %d}", lv->component);
     }
     fprintf(f, "], \"ratios\": [");
     for (int k = 0; k + 1 < sc->n_levels; k++) {
@@ -198,7 +180,7 @@ static void json_scan(FILE *f, const nnv_scan *sc)
     fprintf(f, "], \"verdict\": \"%s\"}", verdict(sc));
 }
 
-int cli_smooth_main(int argc, char **argv)
+int cli_main_smoothness(int argc, char **argv)
 {
     static const double fd_steps[N_FD_STEPS] = {1e-2, 1e-3, 1e-4, 1e-5};
     smooth_opts o;
@@ -211,16 +193,13 @@ int cli_smooth_main(int argc, char **argv)
     nnv_compute_options co = {0u, 0.0, cli_max_hessian_mb()};
     nnv_error err = {0, ""};
     char msg[NNV_ERROR_MESSAGE_MAX + 64], name[64];
-    int help, st, code, n3, smooth;
+    int st, code, n3, smooth;
     FILE *f = stdout;
 
-    if ((st = parse(&o, argc, argv, &help)) != CLI_EXIT_OK) return st;
-    if (help) {
-        smooth_help(stdout);
-        return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
-    }
+    if ((st = parse(&o, argc, argv, msg, sizeof msg)) == ARGS_DONE) return CLI_EXIT_OK;
+    if (st != CLI_EXIT_OK) return args_fail("nnvib smoothness", st, msg);
     msg[0] = '\0';
-    if ((st = cli_diag_load(&s, &p, o.xyz, o.pot, o.opt, &rep, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
+    if ((st = cli_load(&s, &p, o.xyz, o.pot, o.opt, &rep, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
     n3 = 3 * s->n_atoms;
     if (o.opt && !rep.converged && !o.quiet)
         fprintf(stderr, "nnvib smoothness: warning: --opt did not converge in %d steps (max force %.3e eV/A)\n",
@@ -267,16 +246,20 @@ int cli_smooth_main(int argc, char **argv)
     smooth = nnv_potential_smoothness(p);
 
     if (o.json) {
-        fprintf(f, "{\"program\": \"nnvib\", \"version\": \"%s\", \"command\": \"smoothness\", ", nnv_version());
-        fprintf(f, "\"n_atoms\": %d, \"smoothness\": \"%s\", \"optimized\": %s, \"paths\": [", s->n_atoms,
-                nnv_smoothness_name(smooth), o.opt ? "true" : "false");
+        fputs("{\"program\": \"nnvib\", \"version\": ", f);
+        json_str(f, nnv_version());
+        fprintf(f, ", \"command\": \"smoothness\", \"n_atoms\": %d, \"smoothness\": \"%s\", \"optimized\": %s, "
+                   "\"paths\": [", s->n_atoms, nnv_smoothness_name(smooth), o.opt ? "true" : "false");
         for (int k = 0; k < o.n_paths; k++) {
             const nnv_path *pa = &o.paths[k];
             int na = pa->kind == NNV_PATH_TORSION ? 4 : 2;
             fprintf(f, "%s{\"kind\": \"%s\", \"atoms\": [", k ? ", " : "", pa->kind == NNV_PATH_TORSION ? "torsion" : "bond");
             for (int a = 0; a < na; a++) fprintf(f, "%s%d", a ? ", " : "", pa->atoms[a] + 1);
-            fprintf(f, "], \"t_start\": %.10g, \"t_end\": %.10g, \"unit\": \"%s\", \"forces\": ", pa->t_start,
-                    pa->t_end, pa->kind == NNV_PATH_TORSION ? "degree" : "angstrom");
+            json_key(f, "], ", "t_start");
+            json_num(f, pa->t_start);
+            json_key(f, ", ", "t_end");
+            json_num(f, pa->t_end);
+            fprintf(f, ", \"unit\": \"%s\", \"forces\": ", pa->kind == NNV_PATH_TORSION ? "degree" : "angstrom");
             json_scan(f, &scans[k][0]);
             fputs(", \"hessian\": ", f);
             if (o.no_hessian_scan) fputs("null", f);
@@ -297,7 +280,9 @@ int cli_smooth_main(int argc, char **argv)
         json_num(f, cv->closure);
         fputs("}, \"fd_disagreement\": [", f);
         for (int k = 0; k < N_FD_STEPS; k++) {
-            fprintf(f, "%s{\"step\": %.10g, \"max_abs\": ", k ? ", " : "", fd[k].step);
+            fputs(k ? ", {\"step\": " : "{\"step\": ", f);
+            json_num(f, fd[k].step);
+            fputs(", \"max_abs\": ", f);
             json_num(f, fd[k].max_abs);
             fputs(", \"max_rel\": ", f);
             json_num(f, fd[k].max_rel);
@@ -330,15 +315,14 @@ int cli_smooth_main(int argc, char **argv)
             fprintf(f, "    %10.0e %16.6e %12.3e %16.6f\n", fd[k].step, fd[k].max_abs, fd[k].max_rel, fd[k].max_freq);
     }
     if (fflush(f) != 0 || ferror(f)) {
-        snprintf(msg, sizeof msg, "cannot write to standard output");
+        snprintf(msg, sizeof msg, "cannot write to standard output: %s", strerror(errno));
         st = CLI_EXIT_OUTPUT;
     }
     goto cleanup;
 lib_fail:
-    snprintf(msg, sizeof msg, "%s", err.message);
-    st = cli_exit_of(code);
+    st = cli_lib_failed(code, &err, msg, sizeof msg);
 cleanup:
-    if (st != CLI_EXIT_OK) fprintf(stderr, "nnvib smoothness: %s\n", msg);
+    if (st != CLI_EXIT_OK) args_fail("nnvib smoothness", st, msg);
     free(scans);
     nnv_curvature_free(cv);
     nnv_potential_free(p);

@@ -17,6 +17,8 @@
 
 #include "cli.h"
 
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, char shortc, int *matched);
+
 #define MAX_POTS 8
 #define MAX_MOLS 2000
 #define N_FD 3

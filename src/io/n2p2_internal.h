@@ -80,7 +80,10 @@ typedef struct conv {
     nnv_warnings warn;
 } conv;
 
-/* ---- n2p2.c: the texts and their tokens ---- */
+/* ---- n2p2_text.c: the texts and their tokens ---- */
+
+/* dir/name, malloc'd (free() it); NULL when out of memory. */
+char *n2p2_join_path(const char *dir, const char *name);
 
 /* One of the potential's texts, from its file or from memory. `e` is the
  * element index (ascending Z) for a weights file, -1 for the other two. */

@@ -138,13 +138,13 @@ static int read_count(txt_cursor *c, const char *name, int frame, long *count, n
     l = txt_trim(l);
     if (kind == -2)
         return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom count of frame %d: %s is more than %d atoms",
-                             name, c->line, frame, txt_quote(q, l), ST_MAX_ATOMS);
+                             name, c->line, frame + 1, txt_quote(q, l), ST_MAX_ATOMS);
     if (kind < 0) {
         if (l.n == 0)
             return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom count of frame %d: empty line", name,
-                                 c->line, frame);
+                                 c->line, frame + 1);
         return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom count of frame %d: not a positive integer: \"%s\"",
-                             name, c->line, frame, txt_quote(q, l));
+                             name, c->line, frame + 1, txt_quote(q, l));
     }
     return 1;
 }
@@ -159,13 +159,13 @@ static int read_shape(txt_cursor *c, const char *name, int frame, long count, tx
     txt_span l;
     if (!txt_next_line(c, comment))
         return nnv_error_set(err, NNV_EINPUT, "%s: line %d: file ends before the comment line of frame %d", name,
-                             c->line + 1, frame);
+                             c->line + 1, frame + 1);
     ahead = *c;
     for (long k = 0; k < count; k++)
         if (!txt_next_line(&ahead, &l))
             return nnv_error_set(err, NNV_EINPUT,
                                  "%s: line %d: file ends after %ld of %ld atoms of frame %d (count on line %d)",
-                                 name, ahead.line + 1, k, count, frame, count_line);
+                                 name, ahead.line + 1, k, count, frame + 1, count_line);
     return NNV_OK;
 }
 
@@ -248,7 +248,7 @@ static int parse_atoms(nnv_structure **out, txt_cursor *c, const char *name, int
             rc = nnv_error_set(err, NNV_EINPUT,
                                "%s: line %d: expected the atom count of frame %d or the end of "
                                "the file, found \"%s\" (more atoms than the %ld on line %d?)",
-                               name, ahead.line, frame + 1, txt_quote(q, txt_trim(l)), count, count_line);
+                               name, ahead.line, frame + 2, txt_quote(q, txt_trim(l)), count, count_line);
             goto cleanup;
         }
     }
@@ -301,8 +301,8 @@ int nnv_structure_parse_xyz(nnv_structure **out, const char *text, size_t len,
         rc = read_count(&c, name, f, &count, err);
         if (rc == 0)
             return nnv_error_set(err, NNV_EINPUT,
-                                 "%s: frame %d does not exist: the file has %d frame%s (numbered from 0)", name,
-                                 frame, f, f == 1 ? "" : "s");
+                                 "%s: frame %d does not exist: the file has %d frame%s", name,
+                                 frame + 1, f, f == 1 ? "" : "s");
         if (rc < 0) return rc;
         if ((rc = read_shape(&c, name, f, count, &comment, err)) != NNV_OK) return rc;
         if (f < frame) skip_lines(&c, count);
@@ -418,7 +418,7 @@ int nnv_xyz_next(nnv_xyz_reader *r, nnv_structure **s, nnv_error *err)
     after_count = r->c;
     skip_lines(&r->c, count == LONG_MAX ? count : count + 1);
     if (rc < 0) return rc;
-    snprintf(of, sizeof of, " of frame %d", frame);
+    snprintf(of, sizeof of, " of frame %d", frame + 1);
     if ((rc = read_shape(&after_count, r->name, frame, count, &comment, err)) != NNV_OK) return rc;
     return parse_atoms(s, &after_count, r->name, frame, count, comment, of, err);
 }

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cli.h"
+#include "analyse.h"
 
 #define SCHEMA_VERSION 1
 

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cli.h"
+#include "analyse.h"
 
 #define RULE "------------------------------------------------------------------------------\n"
 #define DESCRIPTION_MAX 300 /* bytes of the description shown; the JSON has all of it */

@@ -1,0 +1,342 @@
+/* `nnvib [options] molecule.xyz POTENTIAL`: the harmonic analysis of one
+ * molecule. Its option table, then the run: read the inputs, call the
+ * library's pipeline (nnv_analyse), thermochemistry and the extra files, then
+ * the table or JSON report; every failure one line and an exit status. */
+#define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyse.h"
+
+#define EXTRAP_LINES_MAX 10
+
+/* --mass INDEX=MASS, repeatable: INDEX >= 1 and MASS finite > 0; the upper
+ * bound of INDEX is the number of atoms, checked once the file is read. */
+static int take_mass(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    cli_options *o = ctx;
+    const char *eq = strchr(val, '=');
+    char idx[32];
+    size_t len = eq ? (size_t)(eq - val) : 0;
+    long index;
+    double mass;
+    cli_mass *grown;
+    (void)msg;
+    (void)msglen;
+    if (!eq || len == 0 || len >= sizeof idx) return CLI_EXIT_USAGE;
+    memcpy(idx, val, len);
+    idx[len] = '\0';
+    if (args_long(idx, 1, INT_MAX, &index) != 0 || args_double(eq + 1, &mass) != 0 || !(mass > 0))
+        return CLI_EXIT_USAGE;
+    if (!(grown = realloc(o->masses, (size_t)(o->n_masses + 1) * sizeof *grown))) return CLI_EXIT_INTERNAL;
+    o->masses = grown;
+    o->masses[o->n_masses++] = (cli_mass){(int)index, mass};
+    return CLI_EXIT_OK;
+}
+
+/* --qrrho[=CUTOFF]: on, with the cutoff when one is given. */
+static int take_qrrho(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    cli_options *o = ctx;
+    (void)msg;
+    (void)msglen;
+    o->qrrho = 1;
+    if (val && (args_double(val, &o->qrrho_cutoff) != 0 || !(o->qrrho_cutoff > 0 && o->qrrho_cutoff <= 10000)))
+        return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
+
+void cli_options_free(cli_options *o)
+{
+    free(o->masses);
+    o->masses = NULL;
+    o->n_masses = 0;
+}
+
+int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_usage, char *msg, size_t msglen)
+{
+    static const arg_choice linear[] = {{"auto", NNV_LINEAR_AUTO}, {"yes", NNV_LINEAR_YES}, {"no", NNV_LINEAR_NO},
+                                        {NULL, 0}};
+    static const arg_choice hessian[] = {{"analytic", 0}, {"fd", 1}, {NULL, 0}};
+    static const arg_choice lineshape[] = {{"lorentzian", NNV_LINESHAPE_LORENTZIAN},
+                                           {"gaussian", NNV_LINESHAPE_GAUSSIAN}, {NULL, 0}};
+    static const arg_choice length[] = {{"bohr", NNV_N2P2_BOHR}, {"angstrom", NNV_N2P2_ANGSTROM}, {NULL, 0}};
+    static const arg_choice energy[] = {{"hartree", NNV_N2P2_HARTREE}, {"ev", NNV_N2P2_EV}, {NULL, 0}};
+    int json_hessian = 0;
+    const arg_spec opts[] = {
+        {.section = "Input:"},
+        {.name = "frame", .kind = ARG_INT, .dest = &o->frame, .metavar = "K",
+         .help = "use frame K (from 1) of a multi-frame XYZ file [1]", .expect = "a frame number >= 1", .lo = 1,
+         .hi = INT_MAX},
+        {.name = "mass", .kind = ARG_CALL, .metavar = "INDEX=MASS",
+         .help = "mass of atom INDEX (from 1, as in the XYZ file) in u;\nrepeatable (e.g. --mass 3=2.01410177812 for D)",
+         .expect = "INDEX=MASS (atom INDEX >= 1, MASS a number > 0 in u)", .call = take_mass, .ctx = o},
+        {.name = "charge", .kind = ARG_DOUBLE, .dest = &o->charge, .metavar = "Q",
+         .help = "total charge in e, for potentials with charge networks [0]",
+         .expect = "a finite number (total charge in e)", .lo = -HUGE_VAL, .hi = HUGE_VAL},
+        {.name = "length-unit", .kind = ARG_CHOICE, .dest = &o->n2p2_length_unit, .metavar = "bohr|angstrom",
+         .help = "length unit of an n2p2 potential folder's training data\n[from input.nn]", .choices = length},
+        {.name = "energy-unit", .kind = ARG_CHOICE, .dest = &o->n2p2_energy_unit, .metavar = "hartree|ev",
+         .help = "energy unit of an n2p2 potential folder's training data\n[from input.nn]", .choices = energy},
+        {.section = "Analysis:"},
+        {.name = "linear", .kind = ARG_CHOICE, .dest = &o->linear, .metavar = "auto|yes|no",
+         .help = "treat the molecule as linear (5 rigid-body modes) [auto]", .choices = linear},
+        {.name = "hessian", .kind = ARG_CHOICE, .dest = &o->hessian_fd, .metavar = "analytic|fd",
+         .help = "analyse the analytic Hessian, or central differences\nof the analytic forces (a cross-check) [analytic]",
+         .choices = hessian},
+        {.name = "fd-step", .kind = ARG_DOUBLE, .dest = &o->fd_step, .metavar = "H",
+         .help = "finite-difference step in A, 0 < H < 0.1 [0.001]", .expect = "a number > 0 and < 0.1", .lo = 0,
+         .hi = 0.1, .open = ARG_OPEN_LO | ARG_OPEN_HI},
+        {.name = "check", .kind = ARG_FLAG, .dest = &o->check,
+         .help = "compute both Hessians and report their largest\ndifferences and the largest frequency difference"},
+        {.name = "opt", .kind = ARG_FLAG, .dest = &o->opt,
+         .help = "relax the geometry first (L-BFGS on the potential)"},
+        {.name = "opt-fmax", .kind = ARG_DOUBLE, .dest = &o->opt_fmax, .metavar = "F",
+         .help = "convergence: max |force component| in eV/A [1e-5]", .expect = "a number > 0 (eV/A)", .lo = 0,
+         .hi = HUGE_VAL, .open = ARG_OPEN_LO},
+        {.name = "opt-steps", .kind = ARG_INT, .dest = &o->opt_steps, .metavar = "N",
+         .help = "at most N optimisation steps [500]", .expect = "an integer from 1 to 10000000", .lo = 1,
+         .hi = 10000000},
+        {.section = "Output:"},
+        {.name = "json", .kind = ARG_FLAG, .dest = &o->json, .help = "one JSON object instead of the text table"},
+        {.name = "json-hessian", .kind = ARG_FLAG, .dest = &json_hessian,
+         .help = "add the Hessian to the JSON (implies --json)"},
+        {.name = "modes", .kind = ARG_FLAG, .dest = &o->modes, .help = "print the normal modes in the text table"},
+        {.name = "output", .short_name = 'o', .kind = ARG_STRING, .dest = &o->output_path, .metavar = "FILE",
+         .help = "write to FILE (complete or not at all) instead of stdout"},
+        {.name = "cml", .kind = ARG_STRING, .dest = &o->cml_path, .metavar = "FILE",
+         .help = "also write CML: atoms, bonds, frequencies, modes, IR\nstick spectrum (Open Babel, Avogadro, Jmol, JSpecView)"},
+        {.name = "molden", .kind = ARG_STRING, .dest = &o->molden_path, .metavar = "FILE",
+         .help = "also write a Molden file with the normal modes (Jmol,\nMolden, Open Babel)"},
+        {.name = "extxyz", .kind = ARG_STRING, .dest = &o->extxyz_path, .metavar = "FILE",
+         .help = "also write extended XYZ: the structure, then one frame\nper mode with a 'mode' column (ASE)"},
+        {.name = "jcamp", .kind = ARG_STRING, .dest = &o->jcamp_path, .metavar = "FILE",
+         .help = "also write the IR spectrum, broadened, as JCAMP-DX 4.24"},
+        {.name = "jcamp-peaks", .kind = ARG_STRING, .dest = &o->jcamp_peaks_path, .metavar = "FILE",
+         .help = "also write the IR stick spectrum as a JCAMP-DX peak table"},
+        {.name = "fwhm", .kind = ARG_DOUBLE, .dest = &o->fwhm, .metavar = "W",
+         .help = "band full width at half maximum in cm-1 [10]", .expect = "a width from 0.01 to 10000 (cm-1)",
+         .lo = 0.01, .hi = 10000},
+        {.name = "lineshape", .kind = ARG_CHOICE, .dest = &o->lineshape, .metavar = "lorentzian|gaussian",
+         .help = "band shape (area = IR intensity) [lorentzian]", .choices = lineshape},
+        {.section = "Thermochemistry (ideal gas, rigid rotor, harmonic oscillator):"},
+        {.name = "temperature", .kind = ARG_DOUBLE, .dest = &o->temperature, .metavar = "T", .help = "in K [298.15]",
+         .expect = "a temperature > 0 and <= 1e6 (K)", .lo = 0, .hi = 1e6, .open = ARG_OPEN_LO},
+        {.name = "pressure", .kind = ARG_DOUBLE, .dest = &o->pressure, .metavar = "P", .help = "in bar [1]",
+         .expect = "a pressure > 0 and <= 1e9 (bar)", .lo = 0, .hi = 1e9, .open = ARG_OPEN_LO},
+        {.name = "symmetry-number", .kind = ARG_INT, .dest = &o->symmetry_number, .metavar = "N",
+         .help = "rotational symmetry number [detected from the geometry]", .expect = "an integer from 1 to 1000",
+         .lo = 1, .hi = 1000},
+        {.name = "multiplicity", .kind = ARG_INT, .dest = &o->multiplicity, .metavar = "M",
+         .help = "spin multiplicity 2S+1 [1]", .expect = "an integer from 1 to 1000", .lo = 1, .hi = 1000},
+        {.name = "qrrho", .kind = ARG_CALL, .metavar = "CUTOFF",
+         .help = "Grimme's quasi-RRHO entropy for modes below about\nCUTOFF cm-1 (free-rotor interpolation, as xtb) [50]",
+         .expect = "a cutoff > 0 and <= 10000 (cm-1)", .call = take_qrrho, .ctx = o, .optional_value = 1},
+        {.section = "General:"},
+        {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &o->quiet,
+         .help = "no warnings on stderr (they stay in the output)"},
+        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
+        {.name = "version", .short_name = 'V', .kind = ARG_VERSION, .help = "the program version"},
+        {0},
+    };
+    char usage[2048];
+    const char *pos[2];
+    const char **all = NULL;
+    int n_pos = 0, st;
+
+    memset(o, 0, sizeof *o);
+    o->frame = 1;
+    o->charge = NAN; /* no --charge */
+    o->fd_step = NNV_FD_STEP_DEFAULT;
+    o->opt_fmax = 1e-5;
+    o->opt_steps = 500;
+    o->fwhm = NNV_SPECTRUM_DEFAULT_FWHM;
+    o->temperature = NNV_THERMO_DEFAULT_T;
+    o->pressure = NNV_THERMO_DEFAULT_P;
+    o->multiplicity = 1;
+    o->qrrho_cutoff = NNV_THERMO_DEFAULT_QRRHO_CUTOFF;
+    snprintf(usage, sizeof usage, "[options] molecule.xyz weights.bin|n2p2-directory%s", more_usage ? more_usage : "");
+    arg_command cmd = {
+        "nnvib", usage,
+        "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
+        "Behler-Parrinello neural-network potential (weights.bin, format version 1).\n",
+        opts, 2, 2, "molecule.xyz weights.bin",
+        "Exit status:\n"
+        "  0  success\n"
+        "  1  internal error or out of memory\n"
+        "  2  usage error (bad option or argument)\n"
+        "  3  bad input (XYZ file, weights file, element missing from the potential,\n"
+        "     mass index beyond the number of atoms, frame beyond the file)\n"
+        "  4  numerical failure (LAPACK failure, non-finite energy or Hessian)\n"
+        "  5  cannot write the output\n"
+        "  6  --opt did not converge (the analysis is still printed, at the last geometry)\n",
+        nnv_version()};
+    if (!(all = malloc(((size_t)argc + 1) * sizeof *all))) {
+        snprintf(msg, msglen, "out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    st = args_parse(&cmd, argc, argv, all, &n_pos, msg, msglen);
+    if (st == CLI_EXIT_OK) {
+        pos[0] = all[0];
+        pos[1] = all[1];
+        o->xyz_path = pos[0];
+        o->weights_path = pos[1];
+        o->have_charge = !isnan(o->charge);
+        if (!o->have_charge) o->charge = 0.0;
+        if (json_hessian) o->json = o->json_hessian = 1;
+    }
+    free(all);
+    if (st != CLI_EXIT_OK) cli_options_free(o);
+    return st;
+}
+
+/* Add a warning unless the same text is already there (reader warnings once each). */
+static void warn_once(nnv_warnings *w, const char *text)
+{
+    for (int i = 0; i < w->count; i++)
+        if (strcmp(w->messages[i], text) == 0) return;
+    nnv_warnings_add(w, "%s", text);
+}
+
+/* The analysis's warnings after the program's own, and the values outside
+ * the training range listed under the library's summary line. */
+static void add_analysis_warnings(cli_run *run, const nnv_analysis *a)
+{
+    const nnv_result *r = a->r;
+    const nnv_structure *s = a->s;
+    int n = r->n_extrapolations, base = run->warnings.count;
+    for (int i = 0; i < a->warnings.count; i++) nnv_warnings_add(&run->warnings, "%s", a->warnings.messages[i]);
+    if (a->extrapolation_warning < 0) return;
+    run->extrap_index = base + a->extrapolation_warning;
+    for (int i = 0; i < n && i < EXTRAP_LINES_MAX; i++) {
+        const nnv_extrapolation *e = &r->extrapolations[i];
+        nnv_warnings_add(&run->extrap_details, "atom %d (%s) SF %d: G = %.6g outside [%.6g, %.6g]", e->atom + 1,
+                         nnv_element_symbol(s->Z[e->atom]), e->sf + 1, e->value, e->gmin, e->gmax);
+    }
+    if (n > EXTRAP_LINES_MAX) nnv_warnings_add(&run->extrap_details, "... and %d more", n - EXTRAP_LINES_MAX);
+}
+
+static void print_warnings(const cli_run *run)
+{
+    for (int i = 0; i < run->warnings.count; i++) {
+        fprintf(stderr, "nnvib: warning: %s\n", run->warnings.messages[i]);
+        if (i == run->extrap_index)
+            for (int j = 0; j < run->extrap_details.count; j++)
+                fprintf(stderr, "nnvib:   %s\n", run->extrap_details.messages[j]);
+    }
+}
+
+/* The molecule with its --mass overrides, and the potential with its
+ * reader's warnings (once each) and the --charge remark. */
+static int read_inputs(const cli_options *o, cli_run *run, nnv_structure **s, nnv_potential **p, char *msg,
+                       size_t msglen)
+{
+    nnv_error err = {0, ""};
+    int code;
+    if ((code = nnv_structure_read_xyz(s, o->xyz_path, o->frame - 1, &err)) != NNV_OK ||
+        (code = nnv_potential_load(p, o->weights_path, &(nnv_n2p2_options){o->n2p2_length_unit, o->n2p2_energy_unit},
+                                   &err)) != NNV_OK)
+        return cli_lib_failed(code, &err, msg, msglen);
+    for (int i = 0; i < (*p)->warnings.count; i++) warn_once(&run->warnings, (*p)->warnings.messages[i]);
+    for (int i = 0; i < o->n_masses; i++) {
+        const cli_mass *m = &o->masses[i];
+        if (m->index > (*s)->n_atoms) {
+            snprintf(msg, msglen, "--mass %d=%g: atom index %d out of range 1..%d (%s has %d atoms)", m->index,
+                     m->mass, m->index, (*s)->n_atoms, o->xyz_path, (*s)->n_atoms);
+            return CLI_EXIT_INPUT;
+        }
+        if ((code = nnv_structure_set_mass(*s, m->index - 1, m->mass, &err)) != NNV_OK)
+            return cli_lib_failed(code, &err, msg, msglen);
+    }
+    if (o->have_charge && !((*p)->flags & NNV_FLAG_CHARGES))
+        nnv_warnings_add(&run->warnings, "--charge %g ignored: the potential has no charge networks", o->charge);
+    return CLI_EXIT_OK;
+}
+
+static int run_analysis(const cli_options *o)
+{
+    nnv_error err = {0, ""};
+    nnv_structure *s = NULL;
+    nnv_potential *p = NULL;
+    nnv_analysis *a = NULL;
+    nnv_analysis_options ao;
+    nnv_thermo thermo;
+    cli_run run;
+    cli_out out = {NULL, NULL, NULL};
+    char msg[NNV_ERROR_MESSAGE_MAX + 256];
+    int st, code;
+
+    memset(&run, 0, sizeof run);
+    run.opt = o;
+    run.extrap_index = -1;
+    msg[0] = '\0';
+    if ((st = cli_out_open(&out, o->output_path, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
+    if ((st = read_inputs(o, &run, &s, &p, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
+
+    memset(&ao, 0, sizeof ao);
+    ao.optimize = o->opt;
+    ao.opt.max_steps = o->opt_steps;
+    ao.opt.fmax = o->opt_fmax;
+    ao.total_charge = o->charge;
+    ao.linear = o->linear;
+    ao.hessian = o->hessian_fd ? NNV_HESSIAN_FD : NNV_HESSIAN_ANALYTIC;
+    ao.fd_check = o->check;
+    ao.fd_step = o->fd_step;
+    ao.max_hessian_mb = cli_max_hessian_mb();
+    if ((code = nnv_analyse(&a, p, s, &ao, &err)) != NNV_OK) {
+        st = cli_lib_failed(code, &err, msg, sizeof msg);
+        goto cleanup;
+    }
+    run.s = a->s;
+    run.p = p;
+    run.r = a->r;
+    run.v = a->v;
+    run.hessian = a->hessian;
+    run.max_force = a->max_force;
+    run.smoothness = a->smoothness;
+    run.opt_report = a->optimized ? &a->opt : NULL;
+    run.fd_check = a->has_fd_check ? &a->fd_check : NULL;
+    add_analysis_warnings(&run, a);
+
+    /* Thermochemistry before the files (the CML carries it); then JCAMP-DX.
+     * The extra files before the report: if one cannot be written, the run
+     * fails with one error line and no report (files written are complete). */
+    if ((st = cli_thermo(&run, &thermo, msg, sizeof msg)) != CLI_EXIT_OK ||
+        (st = cli_write_jcamp(&run, msg, sizeof msg)) != CLI_EXIT_OK ||
+        (st = cli_write_files(&run, msg, sizeof msg)) != CLI_EXIT_OK)
+        goto cleanup;
+    if (!o->quiet) print_warnings(&run);
+    if ((o->json ? cli_write_json(out.f, &run) : cli_write_table(out.f, &run)) != 0) {
+        st = cli_out_failed(&out, msg, sizeof msg);
+        goto cleanup;
+    }
+    st = cli_out_close(&out, msg, sizeof msg);
+    if (st == CLI_EXIT_OK && a->optimized && !a->opt.converged) {
+        snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)", a->opt.steps,
+                 a->opt.max_force, o->opt_fmax);
+        st = CLI_EXIT_NOCONV;
+    }
+cleanup:
+    if (st != CLI_EXIT_OK) args_fail("nnvib", st, msg);
+    cli_out_abort(&out);
+    nnv_warnings_clear(&run.warnings);
+    nnv_warnings_clear(&run.extrap_details);
+    nnv_analysis_free(a);
+    nnv_potential_free(p);
+    nnv_structure_free(s);
+    return st;
+}
+
+int cli_main_analyse(int argc, char **argv, const char *more_usage)
+{
+    cli_options o;
+    char msg[512];
+    int st = cli_options_parse(&o, argc, argv, more_usage, msg, sizeof msg);
+    if (st == ARGS_DONE) return CLI_EXIT_OK;
+    if (st != CLI_EXIT_OK) return args_fail("nnvib", st, msg);
+    st = run_analysis(&o);
+    cli_options_free(&o);
+    return st;
+}
