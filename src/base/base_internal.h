@@ -42,9 +42,6 @@ typedef struct af_file {
 } af_file;
 
 int af_open(af_file *af, const char *path, nnv_error *err);
-/* Read a whole file with no size limit: txt_read_file(path, SIZE_MAX, ...),
- * kept for the batch command until it reads through nnv_xyz_open. */
-int af_read_all(const char *path, unsigned char **buf, size_t *len, nnv_error *err);
 int af_commit(af_file *af, nnv_error *err);
 void af_discard(af_file *af);
 

@@ -150,10 +150,3 @@ void nnv_ofile_discard(nnv_ofile *f)
     free(f->path);
     free(f);
 }
-
-/* ---- input --------------------------------------------------------------------- */
-
-int af_read_all(const char *path, unsigned char **buf, size_t *len, nnv_error *err)
-{
-    return txt_read_file(path, SIZE_MAX, buf, len, err);
-}

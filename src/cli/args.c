@@ -324,6 +324,7 @@ int args_parse(const arg_command *cmd, int argc, char **argv, const char **pos, 
         }
         st = take_value(cmd, o, flag, optarg, msg, msglen);
         if (st != CLI_EXIT_OK) goto cleanup;
+        if (o->given) *o->given = 1;
     }
     for (; optind < argc; optind++) pos[(*n_pos)++] = argv[optind];
     if (*n_pos < cmd->min_pos || (cmd->max_pos >= 0 && *n_pos > cmd->max_pos)) {
@@ -363,7 +364,7 @@ void args_help(FILE *f, const arg_command *cmd)
         if (*u == '\n') fprintf(f, "       %s ", cmd->program);
     }
     fputc('\n', f);
-    if (cmd->summary) fprintf(f, "%s\n", cmd->summary);
+    if (cmd->summary) fprintf(f, "%s\n\n", cmd->summary);
     for (const arg_spec *o = cmd->opts; o->name || o->section; o++) {
         char left[128];
         int len;

@@ -67,6 +67,8 @@ typedef struct arg_spec {
     void *ctx;                 /**< ARG_CALL */
     int optional_value;        /**< ARG_CALL only: the value comes only as --name=VALUE, else NULL */
     const char *section;       /**< with name NULL: a heading line in the help */
+    int *given;                /**< set to 1 when the option was given (may be NULL): for
+                                    rules between options ("--split needs --evaluate") */
 } arg_spec;
 
 /** A command: how it is called and what it says about itself. */

@@ -161,7 +161,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
     arg_command cmd = {
         "nnvib", usage,
         "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
-        "Behler-Parrinello neural-network potential (weights.bin, format version 1).\n",
+        "Behler-Parrinello neural-network potential (weights.bin, format version 1).",
         opts, 2, 2, "molecule.xyz weights.bin",
         "Exit status:\n"
         "  0  success\n"

@@ -12,6 +12,7 @@
 
 #include <xtb.h>
 
+#include "cli/args.h"
 #include "sample.h"
 
 #ifndef SMP_XTB_VERSION
@@ -86,59 +87,99 @@ static uint64_t smp_hash(const char *s)
 }
 
 /* ---- command line -------------------------------------------------------- */
-static void smp_usage(FILE *f)
-{
-    fputs("Usage: nnvib-sample [options] MOLECULE.xyz...\n"
-          "Make GFN2-xTB (libxtb) teacher data: optimise each molecule, compute the\n"
-          "teacher's harmonic spectrum, sample configurations, write extended XYZ.\n"
-          "The molecule's name is its file name without .xyz.\n\n"
-          "  -o, --output FILE          data set (extended XYZ; default: standard output)\n"
-          "  -s, --spectra-dir DIR      also write DIR/NAME.tsv (harmonic spectrum) and DIR/NAME.opt.xyz\n"
-          "      --temperatures LIST    sampling temperatures, K (default 100,300,600,1000,1500)\n"
-          "      --per-temperature N    configurations per temperature (default 24)\n"
-          "      --per-mode M           plus M per sampled vibrational mode and temperature (default 1)\n"
-          "      --scalings LIST        uniform scalings of the optimised geometry\n"
-          "                             (default 0.96,0.98,0.99,1.01,1.02,1.04)\n"
-          "      --noise S              sigma of the Cartesian noise, Angstrom (default 0.01)\n"
-          "      --seed N               random seed (default 20240601)\n"
-          "      --accuracy A           xtb accuracy (default 0.01; smaller = tighter)\n"
-          "      --step H               finite-difference step for the Hessian, Angstrom (default 0.005)\n"
-          "      --gtol G               optimisation threshold, max |gradient|, eV/Angstrom (default 1e-4)\n"
-          "      --harmonic-only        optimise and write spectra; no sampling\n"
-          "  -h, --help                 this text\n"
-          "Progress and a summary per molecule go to standard error. Run with\n"
-          "OMP_NUM_THREADS=1: threads make small molecules slower.\n",
-          f);
-}
 
-static int smp_parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
+/* A list of up to SMP_MAX_T numbers separated by commas, into out/n. */
 static int smp_parse_list(const char *s, double *out, int *n)
 {
-    char buf[512];
-    if (strlen(s) >= sizeof buf) return -1;
-    strcpy(buf, s);
     *n = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (*n >= SMP_MAX_T || smp_parse_double(tok, &out[*n])) return -1;
-        (*n)++;
+    while (*s) {
+        char buf[64];
+        size_t len = strcspn(s, ",");
+        if (len == 0 || len >= sizeof buf || *n >= SMP_MAX_T) return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        if (args_double(buf, &out[(*n)++]) != 0) return -1;
+        s += len;
+        if (*s == ',' && !*++s) return -1;
     }
     return *n > 0 ? 0 : -1;
 }
 
-/* Returns the index of the first file argument, or -1 (message printed). */
-static int smp_parse_args(int argc, char **argv, smp_options *o)
+static int smp_take_temperatures(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    smp_options *o = ctx;
+    (void)msg, (void)msglen;
+    if (smp_parse_list(val, o->temps, &o->n_temps) != 0) return CLI_EXIT_USAGE;
+    for (int k = 0; k < o->n_temps; k++)
+        if (!(o->temps[k] > 0.0)) return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
+
+static int smp_take_scalings(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    smp_options *o = ctx;
+    (void)msg, (void)msglen;
+    if (!strcmp(val, "none")) {
+        o->n_scalings = 0;
+        return CLI_EXIT_OK;
+    }
+    if (smp_parse_list(val, o->scalings, &o->n_scalings) != 0) return CLI_EXIT_USAGE;
+    for (int k = 0; k < o->n_scalings; k++)
+        if (!(o->scalings[k] > 0.5 && o->scalings[k] < 2.0)) return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
+
+/* The options into o and the molecules into files (room for argc entries).
+ * CLI_EXIT_OK, ARGS_DONE after --help, or an exit status with msg. */
+static int smp_parse_args(int argc, char **argv, smp_options *o, const char **files, int *n_files, char *msg,
+                          size_t msglen)
 {
     static const double T0[] = {100, 300, 600, 1000, 1500};
     static const double S0[] = {0.96, 0.98, 0.99, 1.01, 1.02, 1.04};
+    const arg_spec opts[] = {
+        {.name = "output", .short_name = 'o', .kind = ARG_STRING, .dest = &o->output, .metavar = "FILE",
+         .help = "data set (extended XYZ; default: standard output)"},
+        {.name = "spectra-dir", .short_name = 's', .kind = ARG_STRING, .dest = &o->spectra_dir, .metavar = "DIR",
+         .help = "also write DIR/NAME.tsv (harmonic spectrum) and DIR/NAME.opt.xyz", .expect = "a folder"},
+        {.name = "temperatures", .kind = ARG_CALL, .metavar = "LIST",
+         .help = "sampling temperatures, K [100,300,600,1000,1500]",
+         .expect = "up to 32 temperatures > 0 separated by commas", .call = smp_take_temperatures, .ctx = o},
+        {.name = "per-temperature", .kind = ARG_INT, .dest = &o->per_temp, .metavar = "N",
+         .help = "configurations per temperature [24]", .expect = "an integer 0..100000", .lo = 0, .hi = 100000},
+        {.name = "per-mode", .kind = ARG_INT, .dest = &o->per_mode, .metavar = "M",
+         .help = "plus M per sampled vibrational mode and temperature [1]", .expect = "an integer 0..1000", .lo = 0,
+         .hi = 1000},
+        {.name = "scalings", .kind = ARG_CALL, .metavar = "LIST",
+         .help = "uniform scalings of the optimised geometry, or none\n[0.96,0.98,0.99,1.01,1.02,1.04]",
+         .expect = "none, or up to 32 factors in (0.5, 2) separated by commas", .call = smp_take_scalings, .ctx = o},
+        {.name = "noise", .kind = ARG_DOUBLE, .dest = &o->noise, .metavar = "S",
+         .help = "sigma of the Cartesian noise, Angstrom [0.01]", .expect = "a number from 0 to 0.2", .lo = 0,
+         .hi = 0.2},
+        {.name = "seed", .kind = ARG_UINT64, .dest = &o->seed, .metavar = "N", .help = "random seed [20240601]"},
+        {.name = "accuracy", .kind = ARG_DOUBLE, .dest = &o->accuracy, .metavar = "A",
+         .help = "xtb accuracy (smaller = tighter) [0.01]", .expect = "a number from 1e-4 to 1000", .lo = 1e-4,
+         .hi = 1000},
+        {.name = "step", .kind = ARG_DOUBLE, .dest = &o->step, .metavar = "H",
+         .help = "finite-difference step for the Hessian, Angstrom [0.005]", .expect = "a step in (0, 0.1]", .lo = 0,
+         .hi = 0.1, .open = ARG_OPEN_LO},
+        {.name = "gtol", .kind = ARG_DOUBLE, .dest = &o->gtol, .metavar = "G",
+         .help = "optimisation threshold, max |gradient|, eV/Angstrom [1e-4]", .expect = "a number > 0", .lo = 0,
+         .hi = HUGE_VAL, .open = ARG_OPEN_LO},
+        {.name = "harmonic-only", .kind = ARG_FLAG, .dest = &o->harmonic_only,
+         .help = "optimise and write spectra; no sampling"},
+        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
+        {0},
+    };
+    const arg_command cmd = {
+        "nnvib-sample", "[options] MOLECULE.xyz...",
+        "Make GFN2-xTB (libxtb) teacher data: optimise each molecule, compute the\n"
+        "teacher's harmonic spectrum, sample configurations, write extended XYZ.\n"
+        "The molecule's name is its file name without .xyz.",
+        opts, 1, -1, "at least one molecule",
+        "Progress and a summary per molecule go to standard error. Run with\n"
+        "OMP_NUM_THREADS=1: threads make small molecules slower.\n"
+        "Exit status: 0 success, 1 a molecule or the output failed, 2 usage error.\n",
+        NULL};
     memset(o, 0, sizeof *o);
     memcpy(o->temps, T0, sizeof T0);
     o->n_temps = 5;
@@ -151,59 +192,7 @@ static int smp_parse_args(int argc, char **argv, smp_options *o)
     o->accuracy = 0.01;
     o->step = 0.005;
     o->gtol = 1e-4;
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double d;
-        int bad = 0, takes = 1;
-        if (!strcmp(a, "--")) { i++; break; }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { smp_usage(stdout); exit(0); }
-        if (!strcmp(a, "--harmonic-only")) { o->harmonic_only = 1; takes = 0; }
-        else if (!v) { fprintf(stderr, "nnvib-sample: option %s needs a value\n", a); return -1; }
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->output = v;
-        else if (!strcmp(a, "-s") || !strcmp(a, "--spectra-dir")) o->spectra_dir = v;
-        else if (!strcmp(a, "--temperatures")) {
-            bad = smp_parse_list(v, o->temps, &o->n_temps);
-            for (int k = 0; !bad && k < o->n_temps; k++) bad = !(o->temps[k] > 0.0);
-        } else if (!strcmp(a, "--scalings")) {
-            bad = !strcmp(v, "none") ? (o->n_scalings = 0) : smp_parse_list(v, o->scalings, &o->n_scalings);
-            for (int k = 0; !bad && k < o->n_scalings; k++) bad = !(o->scalings[k] > 0.5 && o->scalings[k] < 2.0);
-        } else if (!strcmp(a, "--per-temperature")) {
-            bad = smp_parse_double(v, &d) || d < 0 || d > 100000 || d != floor(d);
-            o->per_temp = (int)d;
-        } else if (!strcmp(a, "--per-mode")) {
-            bad = smp_parse_double(v, &d) || d < 0 || d > 1000 || d != floor(d);
-            o->per_mode = (int)d;
-        } else if (!strcmp(a, "--noise")) {
-            bad = smp_parse_double(v, &o->noise) || o->noise < 0 || o->noise > 0.2;
-        } else if (!strcmp(a, "--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            bad = end == v || *end || errno;
-            o->seed = s;
-        } else if (!strcmp(a, "--accuracy")) {
-            bad = smp_parse_double(v, &o->accuracy) || !(o->accuracy >= 1e-4 && o->accuracy <= 1000);
-        } else if (!strcmp(a, "--step")) {
-            bad = smp_parse_double(v, &o->step) || !(o->step > 0 && o->step <= 0.1);
-        } else if (!strcmp(a, "--gtol")) {
-            bad = smp_parse_double(v, &o->gtol) || !(o->gtol > 0);
-        } else {
-            fprintf(stderr, "nnvib-sample: unknown option %s (try --help)\n", a);
-            return -1;
-        }
-        if (bad) {
-            fprintf(stderr, "nnvib-sample: bad value '%s' for %s (try --help)\n", v, a);
-            return -1;
-        }
-        i += takes;
-    }
-    if (i >= argc) {
-        fprintf(stderr, "nnvib-sample: no molecule given (try --help)\n");
-        return -1;
-    }
-    return i;
+    return args_parse(&cmd, argc, argv, files, n_files, msg, msglen);
 }
 
 /* ---- one molecule ---------------------------------------------------------- */
@@ -447,8 +436,15 @@ cleanup:
 int main(int argc, char **argv)
 {
     smp_options o;
-    int first = smp_parse_args(argc, argv, &o);
-    if (first < 0) return 2;
+    const char **files = malloc(((size_t)argc + 1) * sizeof *files);
+    char msg[512];
+    int n_files = 0, st;
+    if (!files) return args_fail("nnvib-sample", CLI_EXIT_INTERNAL, "out of memory");
+    st = smp_parse_args(argc, argv, &o, files, &n_files, msg, sizeof msg);
+    if (st != CLI_EXIT_OK) {
+        free(files);
+        return st == ARGS_DONE ? 0 : args_fail("nnvib-sample", st, msg);
+    }
     smp_out out = {stdout, 0};
     af_file af = {NULL, NULL, NULL, 0};
     if (o.output && !o.harmonic_only) {
@@ -461,9 +457,9 @@ int main(int argc, char **argv)
     }
     int status = 0;
     double t0 = smp_now();
-    for (int i = first; i < argc; i++) {
+    for (int i = 0; i < n_files; i++) {
         nnv_error err = {0, ""};
-        if (smp_molecule(&o, argv[i], &out, &err)) {
+        if (smp_molecule(&o, files[i], &out, &err)) {
             fprintf(stderr, "nnvib-sample: %s\n", err.message);
             status = 1;
             break;
@@ -482,6 +478,7 @@ int main(int argc, char **argv)
         }
     }
     af_discard(&af); /* drops the unfinished data set after an error */
+    free(files);
     fprintf(stderr, "nnvib-sample: %ld configurations, %.1f s%s\n", out.frames, smp_now() - t0,
             status ? " (stopped on error)" : "");
     return status;

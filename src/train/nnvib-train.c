@@ -14,116 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "train.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
-
-enum { EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_NUMERIC = 4, EXIT_WRITE = 5 };
-
-static void help(FILE *f)
-{
-    fputs("Usage: nnvib-train [options] data.extxyz[.gz] -o out.bin\n"
-          "       nnvib-train --evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]\n"
-          "Train a Behler-Parrinello potential (weights.bin, format version 1) on the\n"
-          "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A).\n"
-          "\n"
-          "Model:\n"
-          "  --elements H,C,...   elements of the potential [those in the data]\n"
-          "  --hidden 32,32       hidden layer widths (1..8 layers, 1..4096 each) [32,32]\n"
-          "  --activation NAME    relu|softplus|tanh|silu|gelu|ssp|celu [tanh]\n"
-          "  --celu-alpha A       celu's alpha, > 0 [1]\n"
-          "  --cutoff NAME        poly2|cos|tanhu cutoff of every symmetry function [poly2]\n"
-          "  --rc R               cutoff radius in A, 2 < R <= 20 [5.5]\n"
-          "  --radial N           radial functions per neighbour element, 1..64 [8]\n"
-          "  --angular-eta N      eta values of the angular functions, 0..16 [2]\n"
-          "Training:\n"
-          "  --epochs N           at most N epochs [1000]\n"
-          "  --batch N            configurations per mini-batch [32]\n"
-          "  --lr X               Adam learning rate, 0 < X <= 1 [0.001]\n"
-          "  --lr-schedule NAME   plateau: halve the rate after --lr-patience epochs without\n"
-          "                       validation gain, stop below --lr-min; exp|cosine: anneal from\n"
-          "                       --lr to --lr-min over --epochs [plateau]\n"
-          "  --lr-min X           plateau: stop below X; exp|cosine: the last epoch's rate\n"
-          "                       (0 means lr/1000) [1e-5]\n"
-          "  --lr-patience N      plateau: epochs without validation gain before halving [10]\n"
-          "  --patience N         stop after N epochs without validation gain [40]\n"
-          "  --energy-weight X    weight of the per-atom energy MSE, eV^-2 [1]\n"
-          "  --force-weight X     weight of the force MSE, (eV/A)^-2 [0.1]\n"
-          "  --dipole-weight X    weight of the dipole MSE, (e*A)^-2; > 0 adds charge networks [0]\n"
-          "  --val-frac X         validation share of the configurations [0.1]\n"
-          "  --test-frac X        test share of the configurations [0.1]\n"
-          "  --seed N             seed of the split, the initial weights and the batches [1]\n"
-          "  --init FILE          start from FILE's weights (a potential nnvib-train wrote with the\n"
-          "                       same data set, seed and model options) instead of random ones\n"
-          "  --keep-scaling       with --init: keep FILE's symmetry functions and their scaling\n"
-          "                       (only gmin/gmax are refitted), e.g. to refine it on more data\n"
-          "  --extra-train FILE   more configurations (extended XYZ) for the training set only;\n"
-          "                       the validation and test sets stay those of the data set\n"
-          "  --teacher TEXT       method that labelled the data, for the file's description [unknown]\n"
-          "Output:\n"
-          "  -o, --output FILE    the potential (written complete or not at all); required\n"
-          "  --log FILE           one CSV line per epoch\n"
-          "  -q, --quiet          no progress lines on stderr\n"
-          "  -h, --help           this text\n"
-          "  -V, --version        the program version\n"
-          "Evaluation (no training; model, training and output options are refused):\n"
-          "  --evaluate FILE      RMSEs of the potential FILE on every configuration of the\n"
-          "                       data set, computed by nnvib's own model code\n"
-          "  --by KEY             also per value of the comment key KEY (e.g. T, molecule)\n"
-          "  --split PART         only the train|val|test part of the split that --seed,\n"
-          "                       --val-frac and --test-frac make (give the training values)\n"
-          "Options take their value as --opt VALUE or --opt=VALUE. Threads: OMP_NUM_THREADS.\n"
-          "\n"
-          "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input (data set),\n"
-          "4 numerical failure (non-finite loss), 5 cannot write the output or the log.\n",
-          f);
-}
-
-static int usage(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("nnvib-train: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (try --help)\n", stderr);
-    return EXIT_USAGE;
-}
-
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    return *s && !*end && errno != ERANGE && isfinite(*out) ? 0 : -1;
-}
-
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (!*s || *end || errno == ERANGE || v < lo || v > hi) return -1;
-    *out = (int)v;
-    return 0;
-}
-
-/* A hidden activation: "identity" is a code of the format but not offered. */
-static int parse_activation(const char *s)
-{
-    int a = nnv_activation_from_name(s);
-    return a == NNV_ACT_IDENTITY ? -1 : a;
-}
+enum { EXIT_INTERNAL = CLI_EXIT_INTERNAL, EXIT_USAGE = CLI_EXIT_USAGE, EXIT_INPUT = CLI_EXIT_INPUT,
+       EXIT_NUMERIC = CLI_EXIT_NUMERIC, EXIT_WRITE = CLI_EXIT_OUTPUT };
 
 typedef struct cli {
-    const char *data, *output, *log, *elements, *evaluate, *by, *init, *extra;
+    const char *data, *output, *log, *evaluate, *by, *init, *extra;
     int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
-    const char *split_opt;    /* the first of --seed, --val-frac, --test-frac given */
     int quiet;
-    const char *training_opt; /* the first model/training/output option given, refused with --evaluate */
     FILE *logf;
     double seconds_last;
 } cli;
@@ -300,6 +200,221 @@ cleanup:
     return rc;
 }
 
+/* What the option callbacks fill besides the two option structs. */
+typedef struct parse_ctx {
+    train_options *o;
+    int *Z, *nZ;
+} parse_ctx;
+
+static int take_elements(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    parse_ctx *pc = ctx;
+    (void)msg, (void)msglen;
+    return parse_elements(val, pc->Z, pc->nZ) == 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+/* --hidden 32,32: 1..TR_MAX_HIDDEN widths of 1..4096. */
+static int take_hidden(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    train_options *o = ((parse_ctx *)ctx)->o;
+    const char *s = val;
+    (void)msg, (void)msglen;
+    o->n_hidden = 0;
+    while (*s) {
+        char buf[16];
+        size_t len = strcspn(s, ",");
+        long w;
+        if (len == 0 || len >= sizeof buf || o->n_hidden >= TR_MAX_HIDDEN) return CLI_EXIT_USAGE;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        if (args_long(buf, 1, 4096, &w) != 0) return CLI_EXIT_USAGE;
+        o->hidden[o->n_hidden++] = (int)w;
+        s += len;
+        if (*s == ',' && !*++s) return CLI_EXIT_USAGE;
+    }
+    return o->n_hidden > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+/* A hidden activation: "identity" is a code of the format but not offered. */
+static int take_activation(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    train_options *o = ((parse_ctx *)ctx)->o;
+    int a = nnv_activation_from_name(val);
+    (void)msg, (void)msglen;
+    if (a < 0 || a == NNV_ACT_IDENTITY) return CLI_EXIT_USAGE;
+    o->activation = a;
+    return CLI_EXIT_OK;
+}
+
+/* A comment key for --by: no '=', blank or quote, at most 60 bytes. */
+static int take_by(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    cli *c = ctx;
+    (void)msg, (void)msglen;
+    if (!*val || strlen(val) > 60 || strpbrk(val, "= \t\"")) return CLI_EXIT_USAGE;
+    c->by = val;
+    return CLI_EXIT_OK;
+}
+
+static int take_teacher(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    train_options *o = ((parse_ctx *)ctx)->o;
+    (void)msg, (void)msglen;
+    if (!*val || strlen(val) > 200) return CLI_EXIT_USAGE;
+    o->teacher = val;
+    return CLI_EXIT_OK;
+}
+
+/* Every option into c, o and sfo, then the rules between them (evaluation
+ * takes no training option; a split option needs --split there). */
+static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, int argc, char **argv, char *msg,
+                 size_t msglen)
+{
+    static const arg_choice cutoffs[] = {{"poly2", NNV_CUTOFF_POLY2}, {"cos", NNV_CUTOFF_COS},
+                                         {"tanhu", NNV_CUTOFF_TANHU}, {NULL, 0}};
+    static const arg_choice schedules[] = {{"plateau", TRAIN_LR_PLATEAU}, {"exp", TRAIN_LR_EXP},
+                                           {"cosine", TRAIN_LR_COSINE}, {NULL, 0}};
+    static const arg_choice parts[] = {{"train", 1}, {"val", 2}, {"test", 3}, {NULL, 0}};
+    enum { G_NONE, G_TRAIN, G_SPLIT };
+    parse_ctx pc = {o, Z, nZ};
+    int given[40] = {0}, n_pos = 0, st;
+    const char **pos = NULL;
+    arg_spec opts[] = {
+        {.section = "Model:"},
+        {.name = "elements", .kind = ARG_CALL, .metavar = "H,C,...", .help = "elements of the potential [those in the data]",
+         .expect = "element symbols separated by commas, each once", .call = take_elements, .ctx = &pc},
+        {.name = "hidden", .kind = ARG_CALL, .metavar = "32,32",
+         .help = "hidden layer widths (1..8 layers, 1..4096 each) [32,32]",
+         .expect = "1 to 8 widths of 1..4096 separated by commas", .call = take_hidden, .ctx = &pc},
+        {.name = "activation", .kind = ARG_CALL, .metavar = "NAME", .help = "relu|softplus|tanh|silu|gelu|ssp|celu [tanh]",
+         .expect = "relu, softplus, tanh, silu, gelu, ssp or celu", .call = take_activation, .ctx = &pc},
+        {.name = "celu-alpha", .kind = ARG_DOUBLE, .dest = &o->act_param, .metavar = "A", .help = "celu's alpha, > 0 [1]",
+         .expect = "a number > 0", .lo = 0, .hi = HUGE_VAL, .open = ARG_OPEN_LO},
+        {.name = "cutoff", .kind = ARG_CHOICE, .dest = &sfo->cutoff, .metavar = "NAME",
+         .help = "poly2|cos|tanhu cutoff of every symmetry function [poly2]", .choices = cutoffs},
+        {.name = "rc", .kind = ARG_DOUBLE, .dest = &sfo->rc, .metavar = "R", .help = "cutoff radius in A, 2 < R <= 20 [5.5]",
+         .expect = "a radius > 2 and <= 20 (A)", .lo = 2, .hi = 20, .open = ARG_OPEN_LO},
+        {.name = "radial", .kind = ARG_INT, .dest = &sfo->n_radial, .metavar = "N",
+         .help = "radial functions per neighbour element, 1..64 [8]", .expect = "an integer 1..64", .lo = 1, .hi = 64},
+        {.name = "angular-eta", .kind = ARG_INT, .dest = &sfo->n_ang_eta, .metavar = "N",
+         .help = "eta values of the angular functions, 0..16 [2]", .expect = "an integer 0..16", .lo = 0, .hi = 16},
+        {.section = "Training:"},
+        {.name = "epochs", .kind = ARG_INT, .dest = &o->epochs, .metavar = "N", .help = "at most N epochs [1000]",
+         .expect = "an integer 1..1000000", .lo = 1, .hi = 1000000},
+        {.name = "batch", .kind = ARG_INT, .dest = &o->batch, .metavar = "N", .help = "configurations per mini-batch [32]",
+         .expect = "an integer 1..1000000", .lo = 1, .hi = 1000000},
+        {.name = "lr", .kind = ARG_DOUBLE, .dest = &o->lr, .metavar = "X", .help = "Adam learning rate, 0 < X <= 1 [0.001]",
+         .expect = "a rate > 0 and <= 1", .lo = 0, .hi = 1, .open = ARG_OPEN_LO},
+        {.name = "lr-schedule", .kind = ARG_CHOICE, .dest = &o->lr_schedule, .metavar = "NAME",
+         .help = "plateau: halve the rate after --lr-patience epochs without\nvalidation gain, stop below --lr-min; "
+                 "exp|cosine: anneal from\n--lr to --lr-min over --epochs [plateau]",
+         .choices = schedules},
+        {.name = "lr-min", .kind = ARG_DOUBLE, .dest = &o->lr_min, .metavar = "X",
+         .help = "plateau: stop below X; exp|cosine: the last epoch's rate\n(0 means lr/1000) [1e-5]",
+         .expect = "a rate from 0 to 1", .lo = 0, .hi = 1},
+        {.name = "lr-patience", .kind = ARG_INT, .dest = &o->lr_patience, .metavar = "N",
+         .help = "plateau: epochs without validation gain before halving [10]", .expect = "an integer 1..1000000",
+         .lo = 1, .hi = 1000000},
+        {.name = "patience", .kind = ARG_INT, .dest = &o->patience, .metavar = "N",
+         .help = "stop after N epochs without validation gain [40]", .expect = "an integer 1..1000000", .lo = 1,
+         .hi = 1000000},
+        {.name = "energy-weight", .kind = ARG_DOUBLE, .dest = &o->energy_weight, .metavar = "X",
+         .help = "weight of the per-atom energy MSE, eV^-2 [1]", .expect = "a weight >= 0", .lo = 0, .hi = HUGE_VAL},
+        {.name = "force-weight", .kind = ARG_DOUBLE, .dest = &o->force_weight, .metavar = "X",
+         .help = "weight of the force MSE, (eV/A)^-2 [0.1]", .expect = "a weight >= 0", .lo = 0, .hi = HUGE_VAL},
+        {.name = "dipole-weight", .kind = ARG_DOUBLE, .dest = &o->dipole_weight, .metavar = "X",
+         .help = "weight of the dipole MSE, (e*A)^-2; > 0 adds charge networks [0]", .expect = "a weight >= 0",
+         .lo = 0, .hi = HUGE_VAL},
+        {.name = "val-frac", .kind = ARG_DOUBLE, .dest = &o->val_frac, .metavar = "X",
+         .help = "validation share of the configurations [0.1]", .expect = "a share >= 0 and < 0.5", .lo = 0,
+         .hi = 0.5, .open = ARG_OPEN_HI},
+        {.name = "test-frac", .kind = ARG_DOUBLE, .dest = &o->test_frac, .metavar = "X",
+         .help = "test share of the configurations [0.1]", .expect = "a share >= 0 and < 0.5", .lo = 0, .hi = 0.5,
+         .open = ARG_OPEN_HI},
+        {.name = "seed", .kind = ARG_UINT64, .dest = &o->seed, .metavar = "N",
+         .help = "seed of the split, the initial weights and the batches [1]"},
+        {.name = "init", .kind = ARG_STRING, .dest = &c->init, .metavar = "FILE",
+         .help = "start from FILE's weights (a potential nnvib-train wrote with the\nsame data set, seed and model "
+                 "options) instead of random ones"},
+        {.name = "keep-scaling", .kind = ARG_FLAG, .dest = &o->keep_scaling,
+         .help = "with --init: keep FILE's symmetry functions and their scaling\n(only gmin/gmax are refitted), "
+                 "e.g. to refine it on more data"},
+        {.name = "extra-train", .kind = ARG_STRING, .dest = &c->extra, .metavar = "FILE",
+         .help = "more configurations (extended XYZ) for the training set only;\nthe validation and test sets stay "
+                 "those of the data set"},
+        {.name = "teacher", .kind = ARG_CALL, .metavar = "TEXT",
+         .help = "method that labelled the data, for the file's description [unknown]",
+         .expect = "a text of 1 to 200 bytes", .call = take_teacher, .ctx = &pc},
+        {.section = "Output:"},
+        {.name = "output", .short_name = 'o', .kind = ARG_STRING, .dest = &c->output, .metavar = "FILE",
+         .help = "the potential (written complete or not at all); required"},
+        {.name = "log", .kind = ARG_STRING, .dest = &c->log, .metavar = "FILE", .help = "one CSV line per epoch"},
+        {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &c->quiet, .help = "no progress lines on stderr"},
+        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
+        {.name = "version", .short_name = 'V', .kind = ARG_VERSION, .help = "the program version"},
+        {.section = "Evaluation (no training; model, training and output options are refused):"},
+        {.name = "evaluate", .kind = ARG_STRING, .dest = &c->evaluate, .metavar = "FILE",
+         .help = "RMSEs of the potential FILE on every configuration of the\ndata set, computed by nnvib's own "
+                 "model code"},
+        {.name = "by", .kind = ARG_CALL, .metavar = "KEY",
+         .help = "also per value of the comment key KEY (e.g. T, molecule)",
+         .expect = "a comment key (no '=', blank or quote, at most 60 bytes)", .call = take_by, .ctx = c},
+        {.name = "split", .kind = ARG_CHOICE, .dest = &c->split, .metavar = "PART",
+         .help = "only the train|val|test part of the split that --seed,\n--val-frac and --test-frac make (give the "
+                 "training values)",
+         .choices = parts},
+        {0},
+    };
+    const arg_command cmd = {
+        "nnvib-train", "[options] data.extxyz[.gz] -o out.bin\n--evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]",
+        "Train a Behler-Parrinello potential (weights.bin, format version 1) on the\n"
+        "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A). Threads: OMP_NUM_THREADS.",
+        opts, 1, 1, "one data set",
+        "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input (data set),\n"
+        "4 numerical failure (non-finite loss), 5 cannot write the output or the log.\n",
+        nnv_version()};
+    const char *training_opt = NULL, *split_opt = NULL;
+    size_t n_opts = sizeof opts / sizeof opts[0] - 1;
+
+    if (n_opts > sizeof given / sizeof given[0]) {
+        snprintf(msg, msglen, "internal error: %zu options", n_opts);
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t k = 0; k < n_opts; k++) opts[k].given = &given[k];
+    if (!(pos = malloc(((size_t)argc + 1) * sizeof *pos))) {
+        snprintf(msg, msglen, "out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    st = args_parse(&cmd, argc, argv, pos, &n_pos, msg, msglen);
+    if (st == CLI_EXIT_OK) c->data = pos[0];
+    free(pos);
+    if (st != CLI_EXIT_OK) return st;
+    /* The split options serve training and, with --split, evaluation; the
+     * evaluation's own options and the general ones serve both. */
+    for (size_t k = 0; k < n_opts; k++) {
+        const char *nm = opts[k].name;
+        int group;
+        if (!nm || !given[k]) continue;
+        group = !strcmp(nm, "seed") || !strcmp(nm, "val-frac") || !strcmp(nm, "test-frac") ? G_SPLIT
+                : !strcmp(nm, "quiet") || !strcmp(nm, "evaluate") || !strcmp(nm, "by") || !strcmp(nm, "split") ? G_NONE
+                : G_TRAIN;
+        if (group == G_SPLIT && !split_opt) split_opt = nm;
+        if (group == G_TRAIN && !training_opt) training_opt = nm;
+    }
+    if (c->evaluate) {
+        if (training_opt) snprintf(msg, msglen, "--%s cannot be combined with --evaluate", training_opt);
+        else if (split_opt && !c->split) snprintf(msg, msglen, "--%s with --evaluate needs --split", split_opt);
+        else return CLI_EXIT_OK;
+    } else if (c->by) snprintf(msg, msglen, "--by needs --evaluate");
+    else if (c->split) snprintf(msg, msglen, "--split needs --evaluate");
+    else if (!c->output) snprintf(msg, msglen, "no output file given (-o FILE)");
+    else if (o->keep_scaling && !c->init) snprintf(msg, msglen, "--keep-scaling needs --init");
+    else if (o->energy_weight == 0 && o->force_weight == 0 && o->dipole_weight == 0)
+        snprintf(msg, msglen, "all loss weights are 0");
+    else return CLI_EXIT_OK;
+    return CLI_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -311,186 +426,15 @@ int main(int argc, char **argv)
     nnv_potential *pot = NULL, *init = NULL;
     int Z[NNV_MAX_Z], nZ = 0, rc = 0, st;
     uint32_t crc = 0;
-    char *probe = NULL;
+    char *probe = NULL, msg[512];
 
     memset(&c, 0, sizeof c);
     train_defaults(&o);
     sfgen_defaults(&sfo);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL, *eq;
-        char name[32];
-        int takes;
-        if (a[0] != '-' || strcmp(a, "-") == 0) {
-            if (c.data) return usage("more than one data set: '%s' and '%s'", c.data, a);
-            c.data = a;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            if (i + 1 < argc && !c.data && i + 2 == argc) {
-                c.data = argv[++i];
-                continue;
-            }
-            return usage("'--' must be followed by exactly one data set");
-        }
-        if (strcmp(a, "-o") == 0) snprintf(name, sizeof name, "output");
-        else if (strcmp(a, "-q") == 0) snprintf(name, sizeof name, "quiet");
-        else if (strcmp(a, "-h") == 0) snprintf(name, sizeof name, "help");
-        else if (strcmp(a, "-V") == 0) snprintf(name, sizeof name, "version");
-        else if (a[1] == '-') {
-            size_t len;
-            eq = strchr(a + 2, '=');
-            len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-            if (len >= sizeof name) return usage("unknown option '%s'", a);
-            memcpy(name, a + 2, len);
-            name[len] = 0;
-            if (eq) val = eq + 1;
-        } else {
-            return usage("unknown option '%s'", a);
-        }
-        {
-            static const char *const known[] = {
-                "help", "version", "quiet", "output", "log", "elements", "hidden", "activation", "celu-alpha",
-                "cutoff", "rc", "radial", "angular-eta", "epochs", "batch", "lr", "lr-min", "lr-patience", "lr-schedule",
-                "patience", "energy-weight", "force-weight", "dipole-weight", "val-frac", "test-frac", "seed",
-                "teacher", "evaluate", "by", "init", "split", "keep-scaling", "extra-train"};
-            size_t k = 0;
-            while (k < sizeof known / sizeof known[0] && strcmp(known[k], name) != 0) k++;
-            if (k == sizeof known / sizeof known[0]) return usage("unknown option '%s'", a);
-        }
-        takes = !(strcmp(name, "quiet") == 0 || strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
-                  strcmp(name, "keep-scaling") == 0);
-        if (!takes && val) return usage("option --%s takes no value", name);
-        if (takes && !val) {
-            if (i + 1 >= argc) return usage("option --%s needs a value", name);
-            val = argv[++i];
-        }
-#define BAD() return usage("bad value for --%s: '%s'", name, val)
-        /* The split options serve training and, with --split, evaluation. */
-        if (strcmp(name, "seed") == 0 || strcmp(name, "val-frac") == 0 || strcmp(name, "test-frac") == 0) {
-            if (!c.split_opt) c.split_opt = a;
-        } else if (strcmp(name, "help") != 0 && strcmp(name, "version") != 0 && strcmp(name, "quiet") != 0 &&
-                   strcmp(name, "evaluate") != 0 && strcmp(name, "by") != 0 && strcmp(name, "split") != 0 &&
-                   !c.training_opt) {
-            c.training_opt = a;
-        }
-        if (strcmp(name, "help") == 0) {
-            help(stdout);
-            return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_WRITE;
-        } else if (strcmp(name, "version") == 0) {
-            printf("nnvib-train %s\n", PACKAGE_VERSION);
-            return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_WRITE;
-        } else if (strcmp(name, "quiet") == 0) {
-            c.quiet = 1;
-        } else if (strcmp(name, "output") == 0) {
-            if (!*val) BAD();
-            c.output = val;
-        } else if (strcmp(name, "log") == 0) {
-            if (!*val) BAD();
-            c.log = val;
-        } else if (strcmp(name, "elements") == 0) {
-            if (parse_elements(val, Z, &nZ)) BAD();
-            c.elements = val;
-        } else if (strcmp(name, "hidden") == 0) {
-            const char *s = val;
-            o.n_hidden = 0;
-            while (*s) {
-                char buf[16];
-                size_t len = strcspn(s, ",");
-                if (len == 0 || len >= sizeof buf || o.n_hidden >= TR_MAX_HIDDEN) BAD();
-                memcpy(buf, s, len);
-                buf[len] = 0;
-                if (parse_int(buf, 1, 4096, &o.hidden[o.n_hidden++])) BAD();
-                s += len;
-                if (*s == ',' && !*++s) BAD();
-            }
-            if (o.n_hidden == 0) BAD();
-        } else if (strcmp(name, "activation") == 0) {
-            if ((o.activation = parse_activation(val)) < 0) BAD();
-        } else if (strcmp(name, "celu-alpha") == 0) {
-            if (parse_double(val, &o.act_param) || !(o.act_param > 0)) BAD();
-        } else if (strcmp(name, "cutoff") == 0) {
-            if (strcmp(val, "poly2") == 0) sfo.cutoff = NNV_CUTOFF_POLY2;
-            else if (strcmp(val, "cos") == 0) sfo.cutoff = NNV_CUTOFF_COS;
-            else if (strcmp(val, "tanhu") == 0) sfo.cutoff = NNV_CUTOFF_TANHU;
-            else BAD();
-        } else if (strcmp(name, "rc") == 0) {
-            if (parse_double(val, &sfo.rc) || !(sfo.rc > 2 && sfo.rc <= 20)) BAD();
-        } else if (strcmp(name, "radial") == 0) {
-            if (parse_int(val, 1, 64, &sfo.n_radial)) BAD();
-        } else if (strcmp(name, "angular-eta") == 0) {
-            if (parse_int(val, 0, 16, &sfo.n_ang_eta)) BAD();
-        } else if (strcmp(name, "epochs") == 0) {
-            if (parse_int(val, 1, 1000000, &o.epochs)) BAD();
-        } else if (strcmp(name, "batch") == 0) {
-            if (parse_int(val, 1, 1000000, &o.batch)) BAD();
-        } else if (strcmp(name, "lr") == 0) {
-            if (parse_double(val, &o.lr) || !(o.lr > 0 && o.lr <= 1)) BAD();
-        } else if (strcmp(name, "lr-min") == 0) {
-            if (parse_double(val, &o.lr_min) || !(o.lr_min >= 0 && o.lr_min <= 1)) BAD();
-        } else if (strcmp(name, "lr-schedule") == 0) {
-            if (strcmp(val, "plateau") == 0) o.lr_schedule = TRAIN_LR_PLATEAU;
-            else if (strcmp(val, "exp") == 0) o.lr_schedule = TRAIN_LR_EXP;
-            else if (strcmp(val, "cosine") == 0) o.lr_schedule = TRAIN_LR_COSINE;
-            else BAD();
-        } else if (strcmp(name, "lr-patience") == 0) {
-            if (parse_int(val, 1, 1000000, &o.lr_patience)) BAD();
-        } else if (strcmp(name, "patience") == 0) {
-            if (parse_int(val, 1, 1000000, &o.patience)) BAD();
-        } else if (strcmp(name, "energy-weight") == 0) {
-            if (parse_double(val, &o.energy_weight) || !(o.energy_weight >= 0)) BAD();
-        } else if (strcmp(name, "force-weight") == 0) {
-            if (parse_double(val, &o.force_weight) || !(o.force_weight >= 0)) BAD();
-        } else if (strcmp(name, "dipole-weight") == 0) {
-            if (parse_double(val, &o.dipole_weight) || !(o.dipole_weight >= 0)) BAD();
-        } else if (strcmp(name, "val-frac") == 0) {
-            if (parse_double(val, &o.val_frac) || !(o.val_frac >= 0 && o.val_frac < 0.5)) BAD();
-        } else if (strcmp(name, "test-frac") == 0) {
-            if (parse_double(val, &o.test_frac) || !(o.test_frac >= 0 && o.test_frac < 0.5)) BAD();
-        } else if (strcmp(name, "seed") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(val, &end, 10);
-            if (!*val || *end || errno == ERANGE || val[0] == '-') BAD();
-            o.seed = v;
-        } else if (strcmp(name, "evaluate") == 0) {
-            if (!*val) BAD();
-            c.evaluate = val;
-        } else if (strcmp(name, "split") == 0) {
-            if (strcmp(val, "train") == 0) c.split = 1;
-            else if (strcmp(val, "val") == 0) c.split = 2;
-            else if (strcmp(val, "test") == 0) c.split = 3;
-            else BAD();
-        } else if (strcmp(name, "by") == 0) {
-            if (!*val || strlen(val) > 60 || strpbrk(val, "= \t\"")) BAD();
-            c.by = val;
-        } else if (strcmp(name, "teacher") == 0) {
-            if (!*val || strlen(val) > 200) BAD();
-            o.teacher = val;
-        } else if (strcmp(name, "init") == 0) {
-            if (!*val) BAD();
-            c.init = val;
-        } else if (strcmp(name, "keep-scaling") == 0) {
-            o.keep_scaling = 1;
-        } else if (strcmp(name, "extra-train") == 0) {
-            if (!*val) BAD();
-            c.extra = val;
-        } else {
-            return usage("unknown option '%s'", a);
-        }
-#undef BAD
-    }
-    if (!c.data) return usage("no data set given");
-    if (c.evaluate) {
-        if (c.training_opt) return usage("%s cannot be combined with --evaluate", c.training_opt);
-        if (c.split_opt && !c.split) return usage("%s with --evaluate needs --split", c.split_opt);
-        return evaluate(&c, &o);
-    }
-    if (c.by) return usage("--by needs --evaluate");
-    if (c.split) return usage("--split needs --evaluate");
-    if (!c.output) return usage("no output file given (-o FILE)");
-    if (o.keep_scaling && !c.init) return usage("--keep-scaling needs --init");
-    if (o.energy_weight == 0 && o.force_weight == 0 && o.dipole_weight == 0)
-        return usage("all loss weights are 0");
+    st = parse(&c, &o, &sfo, Z, &nZ, argc, argv, msg, sizeof msg);
+    if (st == ARGS_DONE) return 0;
+    if (st != CLI_EXIT_OK) return args_fail("nnvib-train", st, msg);
+    if (c.evaluate) return evaluate(&c, &o);
 
     /* Fail at once when the output cannot be written, not after the training. */
     probe = malloc(strlen(c.output) + sizeof ".tmpXXXXXX");
@@ -525,7 +469,7 @@ int main(int argc, char **argv)
         o.init_name = base_name(c.init);
     }
     if ((st = ds_read(&data, c.data, &crc, &err)) != NNV_OK) goto fail;
-    if (!c.elements) {
+    if (nZ == 0) { /* no --elements: those in the data */
         int seen[NNV_MAX_Z + 1] = {0};
         for (int f = 0; f < data.n_frames; f++)
             for (int i = 0; i < data.frames[f].n_atoms; i++) seen[data.frames[f].Z[i]] = 1;
