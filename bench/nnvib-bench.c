@@ -71,8 +71,8 @@ static nnv_structure *water_cluster(int n_mol, nnv_error *err)
     nnv_structure *s = NULL;
     while (side * side * side < n_mol) side++;
     side += 2; /* room to pick a roughly spherical set */
-    pts = malloc(3 * (size_t)side * side * side * sizeof *pts);
-    d = malloc((size_t)side * side * side * sizeof *d);
+    pts = malloc(3 * (size_t)side * (size_t)side * (size_t)side * sizeof *pts);
+    d = malloc((size_t)side * (size_t)side * (size_t)side * sizeof *d);
     Z = malloc((size_t)n * sizeof *Z);
     xyz = malloc(3 * (size_t)n * sizeof *xyz);
     if (!pts || !d || !Z || !xyz) goto done;
@@ -400,7 +400,7 @@ static void measure(row *rw, const nnv_potential *p, int n_mol, int fd_max, int 
     if (to->script && s->n_atoms <= to->max_atoms) run_torch(rw, s, r, to, n_threads);
 done:
     getrusage(RUSAGE_SELF, &ru);
-    rw->peak_mib = ru.ru_maxrss / 1024.0; /* kB on Linux */
+    rw->peak_mib = (double)ru.ru_maxrss / 1024.0; /* kB on Linux */
     free(fd);
     nnv_vib_free(v);
     nnv_result_free(r);

@@ -210,12 +210,12 @@ static int orthonormalise(double *q, int k, int n)
 {
     int rank = 0;
     for (int i = 0; i < k; i++) {
-        double *v = q + (size_t)rank * n;
-        if (rank != i) memcpy(v, q + (size_t)i * n, (size_t)n * sizeof *v);
+        double *v = q + (size_t)rank * (size_t)n;
+        if (rank != i) memcpy(v, q + (size_t)i * (size_t)n, (size_t)n * sizeof *v);
         for (int pass = 0; pass < 2; pass++)
             for (int j = 0; j < rank; j++) {
-                double d = dot(v, q + (size_t)j * n, n);
-                for (int t = 0; t < n; t++) v[t] -= d * q[(size_t)j * n + t];
+                double d = dot(v, q + (size_t)j * (size_t)n, n);
+                for (int t = 0; t < n; t++) v[t] -= d * q[(size_t)j * (size_t)n + (size_t)t];
             }
         double nv = sqrt(dot(v, v, n));
         if (nv < 1e-8) continue;
@@ -229,12 +229,12 @@ static int orthonormalise(double *q, int k, int n)
 static double projector_distance(const double *modes, const double *ref, const int *idx,
                                  int k, int n, int *rank, int *rank_ref)
 {
-    double *a = malloc((size_t)k * n * sizeof *a), *b = malloc((size_t)k * n * sizeof *b);
+    double *a = malloc((size_t)k * (size_t)n * sizeof *a), *b = malloc((size_t)k * (size_t)n * sizeof *b);
     double worst = INFINITY;
     if (!a || !b) goto cleanup;
     for (int g = 0; g < k; g++) {
-        memcpy(a + (size_t)g * n, modes + (size_t)idx[g] * n, (size_t)n * sizeof *a);
-        memcpy(b + (size_t)g * n, ref + (size_t)idx[g] * n, (size_t)n * sizeof *b);
+        memcpy(a + (size_t)g * (size_t)n, modes + (size_t)idx[g] * (size_t)n, (size_t)n * sizeof *a);
+        memcpy(b + (size_t)g * (size_t)n, ref + (size_t)idx[g] * (size_t)n, (size_t)n * sizeof *b);
     }
     *rank = orthonormalise(a, k, n);
     *rank_ref = orthonormalise(b, k, n);
@@ -242,8 +242,8 @@ static double projector_distance(const double *modes, const double *ref, const i
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             double pa = 0.0, pb = 0.0;
-            for (int g = 0; g < *rank; g++) pa += a[(size_t)g * n + i] * a[(size_t)g * n + j];
-            for (int g = 0; g < *rank_ref; g++) pb += b[(size_t)g * n + i] * b[(size_t)g * n + j];
+            for (int g = 0; g < *rank; g++) pa += a[(size_t)g * (size_t)n + (size_t)i] * a[(size_t)g * (size_t)n + (size_t)j];
+            for (int g = 0; g < *rank_ref; g++) pb += b[(size_t)g * (size_t)n + (size_t)i] * b[(size_t)g * (size_t)n + (size_t)j];
             if (!(fabs(pa - pb) <= worst)) worst = fabs(pa - pb);
         }
 cleanup:
@@ -290,7 +290,7 @@ static void compare_vib(ctx *c, const nnv_vib *v, const json_value *exp, int n_a
     freq = exp_flat(c, exp, "frequencies", (size_t)nm);
     mu = exp_flat(c, exp, "reduced_masses", (size_t)nm);
     kf = exp_flat(c, exp, "force_constants", (size_t)nm);
-    modes = exp_flat(c, exp, "normal_modes", (size_t)nm * n3);
+    modes = exp_flat(c, exp, "normal_modes", (size_t)nm * (size_t)n3);
     group_of = malloc((size_t)nm * sizeof *group_of);
     if (!group_of) { q_msg(c, "out of memory"); goto cleanup; }
     for (i = 0; i < nm; i++) group_of[i] = -1;
@@ -351,14 +351,14 @@ static void compare_vib(ctx *c, const nnv_vib *v, const json_value *exp, int n_a
     } else if (modes) {
         q_begin(c, "vib.normal_modes.norm");
         for (i = 0; i < nm; i++) {
-            const double *m = v->modes + (size_t)i * n3;
+            const double *m = v->modes + (size_t)i * (size_t)n3;
             q_num(c, sqrt(dot(m, m, n3)), 1.0, 1e-10, 0.0, "[%d]", i);
         }
         q_end(c);
         q_begin(c, "vib.normal_modes 1 - |dot(v, v_ref)| (non-degenerate, |nu|>50)");
         for (i = 0; i < nm; i++) {
             if (group_of[i] >= 0 || !freq || fabs(freq[i]) <= FREQ_CUT) continue;
-            double d = fabs(dot(v->modes + (size_t)i * n3, modes + (size_t)i * n3, n3));
+            double d = fabs(dot(v->modes + (size_t)i * (size_t)n3, modes + (size_t)i * (size_t)n3, n3));
             c->qty_n++;
             if (!(1.0 - d <= c->qty_maxerr)) c->qty_maxerr = 1.0 - d;
             if (d < 1.0 - TOL_DOT) q_msg(c, "mode %d: |dot| = %.17g < 1 - %.0e", i, d, TOL_DOT);
@@ -368,7 +368,7 @@ static void compare_vib(ctx *c, const nnv_vib *v, const json_value *exp, int n_a
          * the largest component is clearly unique */
         q_begin(c, "vib.normal_modes sign convention");
         for (i = 0; i < nm; i++) {
-            const double *r = modes + (size_t)i * n3, *m = v->modes + (size_t)i * n3;
+            const double *r = modes + (size_t)i * (size_t)n3, *m = v->modes + (size_t)i * (size_t)n3;
             int imax = 0;
             double second = 0.0;
             if (group_of[i] >= 0 || !freq || fabs(freq[i]) <= FREQ_CUT) continue;
@@ -525,7 +525,7 @@ static void compare_structure(ctx *c, const nnv_structure *s, const json_value *
     }
     q_end(c);
     /* the xyz text's decimals must become exactly the doubles Python's float() gives */
-    pos = exp_flat(c, exp, "positions", (size_t)3 * n);
+    pos = exp_flat(c, exp, "positions", (size_t)3 * (size_t)n);
     cmp_atoms3(c, "structure.positions", s->xyz, pos, pos ? n : 0, 0.0, 0.0);
     mass = exp_flat(c, exp, "masses", (size_t)n);
     cmp_array(c, "structure.masses", s->masses, mass, mass ? (size_t)n : 0, 0.0, TOL_MASS_REL);
@@ -601,7 +601,7 @@ static void compare_charges(ctx *c, const nnv_result *r, const json_value *exp, 
 {
     double *raw = exp_flat(c, exp, "raw_charges", (size_t)n), *q = exp_flat(c, exp, "charges", (size_t)n);
     double *dip = exp_flat(c, exp, "dipole", 3);
-    double *dd = exp_flat(c, exp, "dipole_derivatives", (size_t)9 * n);
+    double *dd = exp_flat(c, exp, "dipole_derivatives", (size_t)9 * (size_t)n);
     q_begin(c, "has_charges");
     q_int(c, r->has_charges != 0, 1, "has_charges");
     q_end(c);
@@ -676,9 +676,9 @@ START_TEST(test_model_case)
     q_end(&c);
     ae = exp_flat(&c, exp, "atomic_energies", (size_t)n);
     cmp_array(&c, "atomic_energies", r->atomic_energies, ae, ae ? (size_t)n : 0, TOL_ENERGY, 0.0);
-    f = exp_flat(&c, exp, "forces", (size_t)3 * n);
+    f = exp_flat(&c, exp, "forces", (size_t)3 * (size_t)n);
     cmp_atoms3(&c, "forces", r->forces, f, f ? n : 0, TOL_FORCE, 0.0);
-    h = exp_flat(&c, exp, "hessian", (size_t)9 * n * n);
+    h = exp_flat(&c, exp, "hessian", (size_t)9 * (size_t)n * (size_t)n);
     q_begin(&c, "hessian");
     if (!r->hessian) q_msg(&c, "result array is NULL");
     else if (h)
@@ -735,10 +735,10 @@ START_TEST(test_analysis_case)
     }
     charges = json_get(exp, "dipole_derivatives") != NULL;
     q_begin(&c, "inputs");
-    xyz = exp_flat(&c, exp, "positions", (size_t)3 * n);
+    xyz = exp_flat(&c, exp, "positions", (size_t)3 * (size_t)n);
     m = exp_flat(&c, exp, "masses", (size_t)n);
-    h = exp_flat(&c, exp, "hessian", (size_t)9 * n * n);
-    if (charges) dd = exp_flat(&c, exp, "dipole_derivatives", (size_t)9 * n);
+    h = exp_flat(&c, exp, "hessian", (size_t)9 * (size_t)n * (size_t)n);
+    if (charges) dd = exp_flat(&c, exp, "dipole_derivatives", (size_t)9 * (size_t)n);
     q_end(&c);
     if (!xyz || !m || !h || (charges && !dd)) goto cleanup;
     q_begin(&c, "nnv_vib_analyse");
@@ -1004,7 +1004,7 @@ START_TEST(test_rotation_case)
     }
     q_end(&c);
     /* H' = R H Rᵀ block by block */
-    hr = calloc((size_t)n3 * n3, sizeof *hr);
+    hr = calloc((size_t)n3 * (size_t)n3, sizeof *hr);
     q_begin(&c, "hessian (moved vs R H R^T)");
     if (!hr) { q_msg(&c, "out of memory"); goto cleanup_q; }
     for (int i = 0; i < n; i++)

@@ -446,13 +446,13 @@ START_TEST(test_threads_match_serial_and_fd)
     ck_assert(hmax > 0.0);
     for (size_t a = 0; a < n3; a++) {
         ck_assert(tu_close(r2->forces[a], r1->forces[a], 1e-12, 1e-12));
-        for (int q = 0; q < 3; q++) ck_assert(tu_close(r2->dipole_deriv[q * n3 + a], r1->dipole_deriv[q * n3 + a], 1e-12, 1e-12));
+        for (int q = 0; q < 3; q++) ck_assert(tu_close(r2->dipole_deriv[(size_t)q * n3 + a], r1->dipole_deriv[(size_t)q * n3 + a], 1e-12, 1e-12));
     }
     for (size_t a = 0; a < n3 * n3; a++) ck_assert(tu_close(r2->hessian[a], r1->hessian[a], 1e-12 * hmax, 0));
     /* And the rows of atoms in the first, middle and last thread blocks are
      * the derivative of the forces (central differences, computed here). */
     for (int row = 0; row < 9; row++) {
-        size_t a = 3 * (size_t)(row / 3 == 0 ? 0 : row / 3 == 1 ? s->n_atoms / 2 : s->n_atoms - 1) + row % 3;
+        size_t a = 3 * (size_t)(row / 3 == 0 ? 0 : row / 3 == 1 ? s->n_atoms / 2 : s->n_atoms - 1) + (size_t)(row % 3);
         double x0 = s->xyz[a], hstep = 1e-4;
         nnv_result *rp = NULL, *rm = NULL;
         s->xyz[a] = x0 + hstep;

@@ -344,14 +344,14 @@ static size_t put_u32(bytes *B, uint32_t v)
 
 static void poke_u32(unsigned char *b, size_t at, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) b[at + i] = (unsigned char)(v >> (8 * i));
+    for (int i = 0; i < 4; i++) b[at + (size_t)i] = (unsigned char)(v >> (8 * i));
 }
 
 static void poke_f64(unsigned char *b, size_t at, double d)
 {
     uint64_t u;
     memcpy(&u, &d, 8);
-    for (int i = 0; i < 8; i++) b[at + i] = (unsigned char)(u >> (8 * i));
+    for (int i = 0; i < 8; i++) b[at + (size_t)i] = (unsigned char)(u >> (8 * i));
 }
 
 static size_t put_f64(bytes *B, double d)

@@ -612,7 +612,7 @@ static int same_model(const nnv_potential *a, const nnv_potential *b)
         for (int l = 0; l < x->energy.n_layers; l++) {
             const nnv_layer *L = &x->energy.layers[l], *M = &y->energy.layers[l];
             if (L->n_in != M->n_in || L->n_out != M->n_out || L->activation != M->activation) return 0;
-            if (memcmp(L->W, M->W, (size_t)L->n_in * L->n_out * sizeof *L->W) != 0) return 0;
+            if (memcmp(L->W, M->W, (size_t)L->n_in * (size_t)L->n_out * sizeof *L->W) != 0) return 0;
             if (memcmp(L->b, M->b, (size_t)L->n_out * sizeof *L->b) != 0) return 0;
         }
     }

@@ -266,7 +266,7 @@ static void check_modes(const nnv_vib *v, const double *xyz, const double *m, co
     }
     for (int c = 0; c < 3; c++) com[c] /= mt;
     for (int k = 0; k < v->n_modes; k++) {
-        const double *a = v->modes + (size_t)k * n;
+        const double *a = v->modes + (size_t)k * (size_t)n;
         double big = 0, nrm = 0;
         int ib = 0;
         for (int j = 0; j < n; j++) {
@@ -279,7 +279,7 @@ static void check_modes(const nnv_vib *v, const double *xyz, const double *m, co
             if (fabs(a[j]) >= big * (1 - 1e-9)) { ib = j; break; }
         ck_assert_msg(a[ib] > 0, "mode %d: largest component negative", k);
         for (int l = 0; l < v->n_modes; l++) {
-            const double *b = v->modes + (size_t)l * n;
+            const double *b = v->modes + (size_t)l * (size_t)n;
             double s = 0;
             for (int j = 0; j < n; j++) s += m[j / 3] * a[j] * b[j];
             s /= sqrt(v->reduced_masses[k] * v->reduced_masses[l]); /* mode = sqrt(mu) l */

@@ -281,11 +281,11 @@ int nnv_vib_analyse(nnv_vib **out, int n_atoms, const double *xyz, const double 
         v->force_constants[k] = lam * mu * NNV_MDYN_A_PER_EV_A2;
         if (dipole_deriv) {
             double d2 = 0.0;
-            for (int a = 0; a < 3; a++) {
+            for (size_t a = 0; a < 3; a++) {
                 double s = 0.0;
                 for (size_t b = 0; b < n; b++) s += dipole_deriv[a * n + b] * mode[b];
                 s *= sgn;
-                v->dipole_deriv_normal[3 * k + a] = s;
+                v->dipole_deriv_normal[3 * (size_t)k + a] = s;
                 d2 += s * s;
             }
             v->ir_intensities[k] = NNV_KM_MOL_FACTOR * d2;

@@ -130,11 +130,11 @@ int net_eval(const nnv_network *net, const double *x, double *out, double *grad,
         }
         off[l + 1] = off[l] + (size_t)ly->n_out;
     }
-    *out = y[n0 + off[L - 1]];
+    *out = y[(size_t)n0 + off[L - 1]];
     if (!grad && !hess) return NNV_OK;
 
     /* Backward: adj holds dE/dy for every layer's output and for the input. */
-    adj[n0 + off[L - 1]] = 1.0;
+    adj[(size_t)n0 + off[L - 1]] = 1.0;
     for (int l = L - 1; l >= 0; l--) {
         const nnv_layer *ly = &net->layers[l];
         double *ain = (l == 0) ? adj : adj + n0 + off[l - 1];

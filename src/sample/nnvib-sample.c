@@ -396,7 +396,7 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
                     for (int k = 0; k < v->n_modes; k++) {
                         double kf = v->eigenvalues[k] * v->reduced_masses[k];
                         amp[k] = v->frequencies[k] >= SMP_MIN_FREQ ? sqrt(NNV_BOLTZMANN_EV_K * T / kf) * smp_gauss(&rng) : 0.0;
-                        for (int j = 0; j < n3; j++) x[j] += amp[k] * v->modes[(size_t)k * n3 + j];
+                        for (size_t j = 0; j < (size_t)n3; j++) x[j] += amp[k] * v->modes[(size_t)k * (size_t)n3 + j];
                     }
                     for (int j = 0; j < n3; j++) x[j] += o->noise * smp_gauss(&rng);
                     smp_rotation(&rng, R);

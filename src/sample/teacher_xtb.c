@@ -179,20 +179,20 @@ int smp_teacher_hessian(smp_teacher *t, const double *xyz, const double *R, doub
     double *gm = malloc((size_t)n3 * sizeof *gm);
     if (!x || !gp || !gm) { rc = nnv_error_set(err, NNV_ENOMEM, "xtb Hessian: out of memory"); goto cleanup; }
     memcpy(x, xyz, (size_t)n3 * sizeof *x);
-    for (int i = 0; i < n3; i++) {
+    for (size_t i = 0; i < (size_t)n3; i++) {
         double ep, em, mp[3], mm[3];
         x[i] = xyz[i] + h;
         if ((rc = smp_teacher_eval(t, x, R, &ep, gp, mp, err))) goto cleanup;
         x[i] = xyz[i] - h;
         if ((rc = smp_teacher_eval(t, x, R, &em, gm, mm, err))) goto cleanup;
         x[i] = xyz[i];
-        for (int j = 0; j < n3; j++) hess[(size_t)i * n3 + j] = (gp[j] - gm[j]) / (2.0 * h);
-        for (int a = 0; a < 3; a++) dipole_deriv[(size_t)a * n3 + i] = (mp[a] - mm[a]) / (2.0 * h);
+        for (size_t j = 0; j < (size_t)n3; j++) hess[i * (size_t)n3 + j] = (gp[j] - gm[j]) / (2.0 * h);
+        for (size_t a = 0; a < 3; a++) dipole_deriv[a * (size_t)n3 + i] = (mp[a] - mm[a]) / (2.0 * h);
     }
-    for (int i = 0; i < n3; i++)
-        for (int j = 0; j < i; j++) {
-            double s = 0.5 * (hess[(size_t)i * n3 + j] + hess[(size_t)j * n3 + i]);
-            hess[(size_t)i * n3 + j] = hess[(size_t)j * n3 + i] = s;
+    for (size_t i = 0; i < (size_t)n3; i++)
+        for (size_t j = 0; j < i; j++) {
+            double s = 0.5 * (hess[i * (size_t)n3 + j] + hess[j * (size_t)n3 + i]);
+            hess[i * (size_t)n3 + j] = hess[j * (size_t)n3 + i] = s;
         }
 cleanup:
     free(x);

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!fixed) return 0;
         memcpy(fixed, data, size);
         crc = nnv_crc32(fixed, size - 4);
-        for (int k = 0; k < 4; k++) fixed[size - 4 + k] = (uint8_t)(crc >> (8 * k));
+        for (int k = 0; k < 4; k++) fixed[size - 4 + (size_t)k] = (uint8_t)(crc >> (8 * k));
         if (memcmp(fixed, data, size) != 0) one(fixed, size);
         free(fixed);
     }
