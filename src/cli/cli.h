@@ -104,10 +104,6 @@ int cli_compare_main(int argc, char **argv);
 int cli_parse_unit(const char *kind, const char *val, int *out);
 
 /* ---- option helpers shared by every subcommand (cli/options.c) ---- */
-/** The Hessian budget of every subcommand (docs/limits.md): the environment
- *  variable NNVIB_MAX_HESSIAN_MB in MiB when it is a positive finite number,
- *  else 0 (the library's default). The library reads no environment. */
-double cli_max_hessian_mb(void);
 /** Value of option `name` at argv[*i]: "--name=V", "--name V", or with shortc
  *  != 0 also "-cV" / "-c V"; *matched = 1 when argv[*i] is that option. NULL
  *  when the value is missing. */

@@ -171,16 +171,6 @@ int cli_parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-double cli_max_hessian_mb(void)
-{
-    const char *env = getenv("NNVIB_MAX_HESSIAN_MB");
-    char *end;
-    double v;
-    if (!env || !*env) return 0.0;
-    v = strtod(env, &end);
-    return end != env && *end == '\0' && v > 0 && isfinite(v) ? v : 0.0;
-}
-
 static int parse_double(const char *s, double *out) { return cli_parse_double(s, out); }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
