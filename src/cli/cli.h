@@ -129,8 +129,4 @@ int cli_diag_load(nnv_structure **s, nnv_potential **p, const char *xyz, const c
 /** `nnvib batch POTENTIAL FILE...` (argv[0] = "batch"): the whole subcommand; an exit status. */
 int cli_batch_main(int argc, char **argv);
 
-/* ---- the activation study (issue 5; cli/cmd_study.c) ---- */
-/** `nnvib study [options] POTENTIAL...` (argv[0] = "study"): the whole subcommand; an exit status. */
-int cli_study_main(int argc, char **argv);
-
 #endif

@@ -225,7 +225,6 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "smoothness") == 0) return cli_smooth_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "md") == 0) return cli_md_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "batch") == 0) return cli_batch_main(argc - 1, argv + 1);
-    if (argc > 1 && strcmp(argv[1], "study") == 0) return cli_study_main(argc - 1, argv + 1);
     st = cli_parse_options(&o, argc, argv, msg, sizeof msg);
     if (st != CLI_EXIT_OK) return fail(st, msg);
     if (o.help || o.version) {

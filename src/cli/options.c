@@ -60,7 +60,6 @@ void cli_print_help(FILE *f)
         "       nnvib smoothness molecule.xyz POTENTIAL [options]   (see its --help)\n"
         "       nnvib md molecule.xyz POTENTIAL [options]           (see its --help)\n"
         "       nnvib compare molecule.xyz POTENTIAL... --ref FILE [options]   (see its --help)\n"
-        "       nnvib study [options] POTENTIAL...                  (see its --help)\n"
         "       nnvib batch POTENTIAL FILE.xyz... [--jobs N]        (see its --help)\n"
         "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
         "Behler-Parrinello neural-network potential (weights.bin, format version 1).\n"
