@@ -1,17 +1,18 @@
 #!/bin/sh
-# End-to-end test of `nnvib study` on two molecules (water, formaldehyde) with
-# the three shipped potentials: exit 0, results.md with the summary table (three
-# activation rows with numbers), the SVG figures well-formed (xmllint), the CSV
-# rectangular, the pooled MAE of the summary equal to the mean |delta| that awk
-# recomputes from the CSV, and the exit statuses of a missing molecules folder,
-# an unknown molecule, bad options and an output folder that cannot be made.
-# Env (set by make check): NNVIB_BIN, NNVIB_SRCDIR. Exit 77 = skipped.
+# End-to-end test of the study tool tools/nnvib-study (`make study`) on two
+# molecules (water, formaldehyde) with the three shipped potentials: exit 0,
+# results.md with the summary table (three activation rows with numbers), the
+# SVG figures well-formed (xmllint), the CSV rectangular, the pooled MAE of the
+# summary equal to the mean |delta| that awk recomputes from the CSV, and the
+# exit statuses of a missing molecules folder, an unknown molecule, bad options,
+# too many potentials and an output folder that cannot be made.
+# Env (set by make check): NNVIB_BUILDDIR, NNVIB_SRCDIR. Exit 77 = skipped.
 set -u
 
-bin=${NNVIB_BIN:-./nnvib}
+bin=${NNVIB_BUILDDIR:-.}/tools/nnvib-study
 src=${NNVIB_SRCDIR:-.}
 if [ ! -x "$bin" ]; then
-    echo "FAIL: program '$bin' not found or not executable (set NNVIB_BIN)"
+    echo "FAIL: program '$bin' not found or not executable (set NNVIB_BUILDDIR)"
     exit 1
 fi
 pots="$src/weights/hcno-relu.bin $src/weights/hcno-softplus.bin $src/weights/hcno-tanh.bin"
@@ -32,7 +33,7 @@ fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 show() { sed 's/^/#   /' "$1" | head -n "${2:-5}"; }
 
 # shellcheck disable=SC2086 # $pots is a list
-"$bin" study -q --molecules "$src/molecules" --refdir "$src/reference_spectra" --out "$tmp/out" \
+"$bin" -q --molecules "$src/molecules" --refdir "$src/reference_spectra" --out "$tmp/out" \
     --only water,formaldehyde $pots >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
 if [ "$st" -eq 0 ]; then pass "study on water,formaldehyde exits 0"; else fail "study exits $st"; show "$tmp/stderr"; fi
@@ -124,32 +125,36 @@ fi
 
 # Exit statuses.
 # shellcheck disable=SC2086
-"$bin" study -q --molecules "$tmp/no-such-dir" --out "$tmp/o2" $pots >/dev/null 2>"$tmp/err"
+"$bin" -q --molecules "$tmp/no-such-dir" --out "$tmp/o2" $pots >/dev/null 2>"$tmp/err"
 st=$?
 if [ "$st" -eq 3 ] && [ ! -e "$tmp/o2" ]; then pass "missing molecules folder exits 3"; else fail "missing folder: exit $st"; show "$tmp/err"; fi
 # shellcheck disable=SC2086
-"$bin" study -q --molecules "$src/molecules" --out "$tmp/o3" --only water,unobtainium $pots >/dev/null 2>"$tmp/err"
+"$bin" -q --molecules "$src/molecules" --out "$tmp/o3" --only water,unobtainium $pots >/dev/null 2>"$tmp/err"
 st=$?
 if [ "$st" -eq 3 ]; then pass "unknown --only molecule exits 3"; else fail "unknown molecule: exit $st"; fi
 # shellcheck disable=SC2086
-"$bin" study --frobnicate $pots >/dev/null 2>"$tmp/err"
+"$bin" --frobnicate $pots >/dev/null 2>"$tmp/err"
 st=$?
 if [ "$st" -eq 2 ] && grep -q "unknown option" "$tmp/err"; then pass "bad option exits 2"; else fail "bad option: exit $st"; fi
-"$bin" study >/dev/null 2>&1
+"$bin" >/dev/null 2>&1
 st=$?
 if [ "$st" -eq 2 ]; then pass "no potential exits 2"; else fail "no potential: exit $st"; fi
-"$bin" study --only "" "$src/weights/hcno-tanh.bin" >/dev/null 2>&1
+# shellcheck disable=SC2086
+"$bin" $pots $pots $pots >/dev/null 2>&1
+st=$?
+if [ "$st" -eq 2 ]; then pass "nine potentials exit 2"; else fail "nine potentials: exit $st"; fi
+"$bin" --only "" "$src/weights/hcno-tanh.bin" >/dev/null 2>&1
 st=$?
 if [ "$st" -eq 2 ]; then pass "empty --only exits 2"; else fail "empty --only: exit $st"; fi
-"$bin" study -q --molecules "$src/molecules" --out "$tmp/o4" --only water "$tmp/missing.bin" >/dev/null 2>&1
+"$bin" -q --molecules "$src/molecules" --out "$tmp/o4" --only water "$tmp/missing.bin" >/dev/null 2>&1
 st=$?
 if [ "$st" -eq 3 ]; then pass "missing potential exits 3"; else fail "missing potential: exit $st"; fi
 : >"$tmp/plainfile"
-"$bin" study -q --molecules "$src/molecules" --out "$tmp/plainfile" --only water "$src/weights/hcno-tanh.bin" \
+"$bin" -q --molecules "$src/molecules" --out "$tmp/plainfile" --only water "$src/weights/hcno-tanh.bin" \
     >/dev/null 2>"$tmp/err"
 st=$?
 if [ "$st" -eq 5 ] && [ ! -s "$tmp/plainfile" ]; then pass "unwritable --out exits 5"; else fail "unwritable --out: exit $st"; fi
-if "$bin" study --help | grep -q "Usage: nnvib study"; then pass "--help"; else fail "--help"; fi
+if "$bin" --help | grep -q "Usage: nnvib-study"; then pass "--help"; else fail "--help"; fi
 
 echo "1..$n"
 [ "$fails" -eq 0 ]

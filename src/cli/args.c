@@ -63,6 +63,18 @@ int cli_exit_of_write(int code)
     return code == NNV_EIO ? CLI_EXIT_OUTPUT : cli_exit_of(code);
 }
 
+/* The library reads no environment: every program takes its Hessian budget
+ * from here, so they all read the variable by the same rule. */
+double cli_max_hessian_mb(void)
+{
+    const char *env = getenv("NNVIB_MAX_HESSIAN_MB");
+    char *end;
+    double v;
+    if (!env || !*env) return 0.0;
+    v = strtod(env, &end);
+    return end != env && *end == '\0' && v > 0 && isfinite(v) ? v : 0.0;
+}
+
 static int set_msg(char *msg, size_t msglen, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

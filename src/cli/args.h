@@ -105,6 +105,11 @@ int cli_exit_of(int code);
  *  output's failure (CLI_EXIT_OUTPUT). */
 int cli_exit_of_write(int code);
 
+/** The Hessian budget of every program (docs/limits.md): the environment
+ *  variable NNVIB_MAX_HESSIAN_MB in MiB when it is a positive finite number,
+ *  else 0 (the library's default). The library reads no environment. */
+double cli_max_hessian_mb(void);
+
 /** Print "PROGRAM: MESSAGE" on stderr (one line, control characters as '?')
  *  and return status: the single error line every program ends with. */
 int args_fail(const char *program, int status, const char *msg);

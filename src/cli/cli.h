@@ -35,10 +35,6 @@ int cli_out_failed(const cli_out *o, char *msg, size_t msglen);
 
 /* ---- inputs and failures (common.c) --------------------------------------------- */
 
-/** The Hessian budget of every subcommand (docs/limits.md): the environment
- *  variable NNVIB_MAX_HESSIAN_MB in MiB when it is a positive finite number,
- *  else 0 (the library's default). The library reads no environment. */
-double cli_max_hessian_mb(void);
 /** The exit status of a failed library call, its message copied to msg
  *  (the library's messages already name the file, line or atom). */
 int cli_lib_failed(int code, const nnv_error *err, char *msg, size_t msglen);
@@ -60,6 +56,5 @@ int cli_main_compare(int argc, char **argv);
 int cli_main_convert(int argc, char **argv);
 int cli_main_smoothness(int argc, char **argv);
 int cli_main_md(int argc, char **argv);
-int cli_study_main(int argc, char **argv);
 
 #endif

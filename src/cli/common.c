@@ -55,16 +55,6 @@ int cli_out_failed(const cli_out *o, char *msg, size_t msglen)
     return CLI_EXIT_OUTPUT;
 }
 
-double cli_max_hessian_mb(void)
-{
-    const char *env = getenv("NNVIB_MAX_HESSIAN_MB");
-    char *end;
-    double v;
-    if (!env || !*env) return 0.0;
-    v = strtod(env, &end);
-    return end != env && *end == '\0' && v > 0 && isfinite(v) ? v : 0.0;
-}
-
 int cli_lib_failed(int code, const nnv_error *err, char *msg, size_t msglen)
 {
     snprintf(msg, msglen, "%s", err && err->message[0] ? err->message : nnv_strerror(code));
