@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nnvib.h>
+#include "analysis/analysis_internal.h"
 
 /* A cost matrix larger than this is refused rather than allocated and
  * worked on for minutes (the algorithm is cubic): 2000 modes x 2000 bands is
@@ -77,12 +77,7 @@ static int hungarian(int n, int m, const double *cost, int transposed, int *row_
     for (int j = 1; j <= m; j++)
         if (p[j] > 0) row_col[p[j] - 1] = j - 1;
 cleanup:
-    free(u);
-    free(v);
-    free(minv);
-    free(p);
-    free(way);
-    free(used);
+    FREE_ALL(u, v, minv, p, way, used);
     return rc;
 }
 
@@ -174,10 +169,7 @@ int nnv_compare_frequencies(nnv_metrics *m, int n, const double *calc, const dou
 void nnv_assignment_free(nnv_assignment *a)
 {
     if (!a) return;
-    free(a->calc_band);
-    free(a->band_n_calc);
-    free(a->band_calc);
-    free(a);
+    FREE_ALL(a->calc_band, a->band_n_calc, a->band_calc, a);
 }
 
 int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, const nnv_reference *ref,
@@ -279,11 +271,6 @@ nomem:
 cleanup:
     if (rc == NNV_OK) *out = a;
     else nnv_assignment_free(a);
-    free(real);
-    free(slot_band);
-    free(row_col);
-    free(cost);
-    free(pc);
-    free(pr);
+    FREE_ALL(real, slot_band, row_col, cost, pc, pr);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis_internal.h"
 #include "model/model_internal.h"
 
 #define DEG (3.14159265358979323846 / 180.0)

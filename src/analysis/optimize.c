@@ -174,14 +174,7 @@ int opt_lbfgs(int n, double *x, opt_fn fn, void *ctx, const opt_lbfgs_options *o
     rep->gmax = opt_absmax(n, g);
 
 cleanup:
-    free(g);
-    free(d);
-    free(xt);
-    free(gt);
-    free(S);
-    free(Y);
-    free(rho);
-    free(alp);
+    FREE_ALL(g, d, xt, gt, S, Y, rho, alp);
     return rc;
 }
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nnvib.h>
+#include "analysis/analysis_internal.h"
 #include <nnvib/similarity.h>
 
 #define MIN_WINDOW_POINTS 10
@@ -484,11 +484,7 @@ static int cmp_band_i(const void *a, const void *b)
 void nnv_spectral_result_free(nnv_spectral_result *r)
 {
     if (!r) return;
-    free(r->bands);
-    free(r->peaks);
-    free(r->measured);
-    free(r->computed);
-    free(r);
+    FREE_ALL(r->bands, r->peaks, r->measured, r->computed, r);
 }
 
 int nnv_spectral_compare(nnv_spectral_result **out, const nnv_xy_spectrum *measured,
@@ -687,9 +683,6 @@ nomem:
 cleanup:
     nnv_spectral_result_free(r);
     nnv_spectrum_free(sp);
-    free(pos);
-    free(gx);
-    free(sm);
-    free(bd);
+    FREE_ALL(pos, gx, sm, bd);
     return rc;
 }

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include <nnvib.h>
+#include "analysis/analysis_internal.h"
 
 #define PI 3.14159265358979323846
 #define MAX_POINTS 10000000

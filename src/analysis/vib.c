@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nnvib.h>
+#include "analysis/analysis_internal.h"
 
 /* Spec: linear when the smallest principal moment is below this times the largest. */
 #define VIB_LINEAR_RATIO 1e-8
@@ -23,14 +23,8 @@
 void nnv_vib_free(nnv_vib *v)
 {
     if (!v) return;
-    free(v->eigenvalues);
-    free(v->frequencies);
-    free(v->reduced_masses);
-    free(v->force_constants);
-    free(v->modes);
-    free(v->ir_intensities);
-    free(v->dipole_deriv_normal);
-    free(v);
+    FREE_ALL(v->eigenvalues, v->frequencies, v->reduced_masses, v->force_constants, v->modes, v->ir_intensities,
+             v->dipole_deriv_normal, v);
 }
 
 static int vib_check_inputs(int n_atoms, const double *xyz, const double *masses,
@@ -303,12 +297,6 @@ done:
     v = NULL;
 cleanup:
     nnv_vib_free(v);
-    free(Hm);
-    free(Q);
-    free(tau);
-    free(T);
-    free(K);
-    free(L);
-    free(isqm);
+    FREE_ALL(Hm, Q, tau, T, K, L, isqm);
     return rc;
 }

@@ -9,6 +9,26 @@
 #include <stdio.h>
 #include <nnvib.h>
 
+/* ---- memory ----------------------------------------------------------------
+ * FREE_ALL(a, b, ...): free() every pointer of the list (NULL is fine), so a
+ * struct's _free function, or a function's cleanup, says what it owns in one
+ * statement. */
+void mem_free_all(void *const *ptrs, size_t n);
+/* Room for element n of *array (elem bytes each, *cap of them allocated): the
+ * capacity doubles, from `first`. NNV_OK, or NNV_ENOMEM with the array as it
+ * was. */
+int mem_grow(void **array, size_t *cap, size_t n, size_t elem, size_t first);
+#define FREE_ALL(...) \
+    mem_free_all((void *const[]){__VA_ARGS__}, sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
+
+/* printf-style argument checking where the compiler offers it; placed before
+ * a function's declaration specifiers, definitions included. */
+#if defined(__GNUC__)
+#define PRINTF_LIKE(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define PRINTF_LIKE(fmt, first)
+#endif
+
 /* ---- random numbers ---------------------------------------------------------
  * splitmix64 (Steele, Lea & Flood, OOPSLA 2014): our own generator, so a seed
  * gives the same data set, initial weights and MD velocities on every libc.

@@ -112,9 +112,5 @@ void nnv_structure_com(const nnv_structure *s, double com[3])
 void nnv_structure_free(nnv_structure *s)
 {
     if (!s) return;
-    free(s->Z);
-    free(s->xyz);
-    free(s->masses);
-    free(s->comment);
-    free(s);
+    FREE_ALL(s->Z, s->xyz, s->masses, s->comment, s);
 }

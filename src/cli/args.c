@@ -397,5 +397,19 @@ void args_help(FILE *f, const arg_command *cmd)
     }
     fputs("Options take their value as --name VALUE or --name=VALUE; long names are\n"
           "matched exactly (no abbreviations).\n", f);
+    if (cmd->exits) {
+        static const char *const meaning[] = {
+            "success",
+            "internal error or out of memory",
+            "usage error (bad option or argument)",
+            "bad input (the message names the file, line or atom)",
+            "numerical failure (a non-finite result, LAPACK, a run that blew up)",
+            "cannot write an output (nothing half-written is left)",
+            "an optimisation did not converge (the results are still written)",
+        };
+        fputs("\nExit status:\n", f);
+        for (int k = 0; k < (int)(sizeof meaning / sizeof meaning[0]); k++)
+            if (cmd->exits & ARG_EXIT(k)) fprintf(f, "  %d  %s\n", k, meaning[k]);
+    }
     if (cmd->epilogue) fprintf(f, "\n%s", cmd->epilogue);
 }

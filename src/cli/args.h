@@ -80,9 +80,27 @@ typedef struct arg_command {
     const arg_spec *opts;  /**< the table */
     int min_pos, max_pos;  /**< how many positional arguments (max_pos -1: no limit) */
     const char *positional; /**< what they are, for the count message ("molecule.xyz weights.bin") */
-    const char *epilogue;  /**< after the options (exit statuses), may be NULL */
+    unsigned exits;        /**< the exit statuses it can end with: ARG_EXIT(CLI_EXIT_...) | ...;
+                                the help lists them in the words of docs/exit-status.md */
+    const char *epilogue;  /**< after the exit statuses, what is particular to this command; may be NULL */
     const char *version;   /**< printed by ARG_VERSION */
 } arg_command;
+
+/** The options every command has, the same everywhere: -h/--help, -V/--version
+ *  and -q/--quiet (warnings off; flag an int). */
+#define ARG_SPEC_HELP {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"}
+#define ARG_SPEC_VERSION {.name = "version", .short_name = 'V', .kind = ARG_VERSION, .help = "the program version"}
+#define ARG_SPEC_QUIET(flag) \
+    {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = (flag), .help = "no warnings on stderr"}
+
+/** The bit of an exit status in arg_command.exits. */
+#define ARG_EXIT(status) (1u << (status))
+/** The statuses every command can end with: success, internal, usage, input. */
+#define ARGS_EXITS_BASIC (ARG_EXIT(CLI_EXIT_OK) | ARG_EXIT(CLI_EXIT_INTERNAL) | ARG_EXIT(CLI_EXIT_USAGE) | \
+                         ARG_EXIT(CLI_EXIT_INPUT))
+/** Every status of docs/exit-status.md. */
+#define ARGS_EXIT_ALL (ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT) | \
+                       ARG_EXIT(CLI_EXIT_NOCONV))
 
 /** Parse argv[1..argc) (GNU style: options and positional arguments in any
  *  order, "--" ends the options, --name=VALUE or --name VALUE, -xVALUE or

@@ -137,9 +137,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
         {.section = "General:"},
         {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &o->quiet,
          .help = "no warnings on stderr (they stay in the output)"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {.name = "version", .short_name = 'V', .kind = ARG_VERSION, .help = "the program version"},
-        {0},
+        ARG_SPEC_HELP, ARG_SPEC_VERSION, {0},
     };
     char usage[2048];
     const char *pos[2];
@@ -158,21 +156,15 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
     o->multiplicity = 1;
     o->qrrho_cutoff = NNV_THERMO_DEFAULT_QRRHO_CUTOFF;
     snprintf(usage, sizeof usage, "[options] molecule.xyz weights.bin|n2p2-directory%s", more_usage ? more_usage : "");
-    arg_command cmd = {
-        "nnvib", usage,
-        "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
-        "Behler-Parrinello neural-network potential (weights.bin, format version 1).",
-        opts, 2, 2, "molecule.xyz weights.bin",
-        "Exit status:\n"
-        "  0  success\n"
-        "  1  internal error or out of memory\n"
-        "  2  usage error (bad option or argument)\n"
-        "  3  bad input (XYZ file, weights file, element missing from the potential,\n"
-        "     mass index beyond the number of atoms, frame beyond the file)\n"
-        "  4  numerical failure (LAPACK failure, non-finite energy or Hessian)\n"
-        "  5  cannot write the output\n"
-        "  6  --opt did not converge (the analysis is still printed, at the last geometry)\n",
-        nnv_version()};
+    const arg_command cmd = {
+        .program = "nnvib", .usage = usage,
+        .summary = "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
+                   "Behler-Parrinello neural-network potential (weights.bin, format version 1).",
+        .opts = opts, .min_pos = 2, .max_pos = 2, .positional = "molecule.xyz weights.bin", .exits = ARGS_EXIT_ALL,
+        .epilogue = "Bad input includes an element missing from the potential, a mass index\n"
+                    "beyond the atoms and a frame beyond the file; after --opt that did not\n"
+                    "converge the analysis is printed at the last geometry.\n",
+        .version = nnv_version()};
     if (!(all = malloc(((size_t)argc + 1) * sizeof *all))) {
         snprintf(msg, msglen, "out of memory");
         return CLI_EXIT_INTERNAL;

@@ -218,19 +218,18 @@ int cli_main_batch(int argc, char **argv)
         {.name = "opt", .kind = ARG_FLAG, .dest = &bo.opt, .help = "relax each structure first (as nnvib --opt)"},
         {.name = "json", .kind = ARG_FLAG, .dest = &bo.json,
          .help = "one JSON object per line instead (docs/cli.md)"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {0},
+        ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        "nnvib batch", "POTENTIAL FILE.xyz... [--jobs N] [--opt] [--json]",
-        "Analyse every frame of every XYZ file with the potential (weights.bin or n2p2\n"
-        "directory), one line per structure in input order:\n"
-        "  FILE FRAME N_ATOMS ENERGY_eV N_IMAGINARY LOWEST_cm-1 HIGHEST_cm-1 STATUS [(message)]",
-        opts, 2, -1, "a potential and at least one XYZ file",
-        "A failing structure is reported on its line and the batch goes on. Exit status:\n"
-        "the worst of the structures' (input 3 > numeric 4 > not converged 6 > ok 0;\n"
-        "1 internal), 2 for a usage error, 3 when the potential cannot be read.\n",
-        NULL};
+        .program = "nnvib batch", .usage = "POTENTIAL FILE.xyz... [--jobs N] [--opt] [--json]",
+        .summary = "Analyse every frame of every XYZ file with the potential (weights.bin or n2p2\n"
+                   "directory), one line per structure in input order:\n"
+                   "  FILE FRAME N_ATOMS ENERGY_eV N_IMAGINARY LOWEST_cm-1 HIGHEST_cm-1 STATUS [(message)]",
+        .opts = opts, .min_pos = 2, .max_pos = -1, .positional = "a potential and at least one XYZ file",
+        .exits = ARGS_EXIT_ALL,
+        .epilogue = "A failing structure is reported on its line and the batch goes on; the exit\n"
+                    "status is the worst of the structures' (input 3 > numeric 4 > not converged 6\n"
+                    "> ok 0), 3 also when the potential cannot be read.\n"};
     const char **pos = NULL;
     char msg[NNV_ERROR_MESSAGE_MAX + 64];
     int n_pos = 0, st, worst = CLI_EXIT_OK;

@@ -55,23 +55,19 @@ static int parse_args(cmp_args *a, int argc, char **argv, const char **pos, char
         {.name = "fwhm", .kind = ARG_DOUBLE, .dest = &a->fwhm, .metavar = "W",
          .help = "with --spectrum: broadening of the computed sticks, cm-1 [30]",
          .expect = "a width in cm-1 in [0.01, 10000]", .lo = 0.01, .hi = 10000},
-        {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &a->quiet, .help = "no warnings on stderr"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {0},
+        ARG_SPEC_QUIET(&a->quiet), ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        "nnvib compare", "MOLECULE.xyz POTENTIAL... --ref FILE [options]",
-        "For each potential: optimise the molecule on it, harmonic analysis with the\n"
-        "analytic Hessian, then assign the computed modes to the reference bands\n"
-        "(optimal one-to-one assignment on |delta nu|, degeneracies respected) and\n"
-        "report MAE, RMSE, max error, the least-squares scale factor and the errors\n"
-        "after scaling. See docs/cli.md.",
-        opts, 2, -1, "the molecule file and the potential file(s)",
-        "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input (molecule,\n"
-        "potential or reference; the message names the file and line), 4 numerical\n"
-        "failure, 5 cannot write an output, 6 an optimisation did not converge (the\n"
-        "comparison is still made at the last geometry and reported in full).\n",
-        NULL};
+        .program = "nnvib compare", .usage = "MOLECULE.xyz POTENTIAL... --ref FILE [options]",
+        .summary = "For each potential: optimise the molecule on it, harmonic analysis with the\n"
+                   "analytic Hessian, then assign the computed modes to the reference bands\n"
+                   "(optimal one-to-one assignment on |delta nu|, degeneracies respected) and\n"
+                   "report MAE, RMSE, max error, the least-squares scale factor and the errors\n"
+                   "after scaling. See docs/cli.md.",
+        .opts = opts, .min_pos = 2, .max_pos = -1, .positional = "the molecule file and the potential file(s)",
+        .exits = ARGS_EXIT_ALL,
+        .epilogue = "After an optimisation that did not converge, the comparison is made at the\n"
+                    "last geometry and reported in full.\n"};
     memset(a, 0, sizeof *a);
     a->opt_fmax = 1e-5;
     a->opt_steps = 500;

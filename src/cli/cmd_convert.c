@@ -29,19 +29,15 @@ int cli_main_convert(int argc, char **argv)
         {.name = "energy-unit", .kind = ARG_CHOICE, .dest = &units.energy_unit, .metavar = "hartree|ev",
          .help = "energy unit of the training data [from the\n'# Energy unit : ...' comment of input.nn]",
          .choices = energy},
-        {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &quiet, .help = "no warnings on stderr"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {0},
+        ARG_SPEC_QUIET(&quiet), ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        "nnvib convert", "--from n2p2 DIR -o weights.bin [options]",
-        "Convert an n2p2 (RuNNer-style) Behler-Parrinello potential directory\n"
-        "(input.nn, scaling.data, weights.NNN.data) into weights.bin (format version 1),\n"
-        "in Angstrom and eV. See docs/n2p2.md.",
-        opts, 1, 1, "one potential directory",
-        "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad or unsupported\n"
-        "input (the message names the file and line), 5 cannot write the output.\n",
-        NULL};
+        .program = "nnvib convert", .usage = "--from n2p2 DIR -o weights.bin [options]",
+        .summary = "Convert an n2p2 (RuNNer-style) Behler-Parrinello potential directory\n"
+                   "(input.nn, scaling.data, weights.NNN.data) into weights.bin (format version 1),\n"
+                   "in Angstrom and eV. See docs/n2p2.md.",
+        .opts = opts, .min_pos = 1, .max_pos = 1, .positional = "one potential directory",
+        .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_OUTPUT)};
 
     if (argc > (int)(sizeof all / sizeof all[0]) - 1)
         return args_fail("nnvib convert", CLI_EXIT_USAGE, "too many arguments (see nnvib convert --help)");

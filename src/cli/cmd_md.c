@@ -27,29 +27,18 @@ static void put_json(const nnv_md_options *mo, const nnv_md_report *rep, const n
     json_str(f, nnv_smoothness_name(nnv_potential_smoothness(p)));
     fputs(", \"optimized\": ", f);
     json_bool(f, opt);
-    json_key(f, ", ", "temperature");
-    json_num(f, mo->temperature);
-    json_key(f, ", ", "dt");
-    json_num(f, mo->dt);
+    json_key_num(f, ", ", "temperature", mo->temperature);
+    json_key_num(f, ", ", "dt", mo->dt);
     fprintf(f, ", \"steps\": %d, \"seed\": %" PRIu64, rep->n_steps, mo->seed);
-    json_key(f, ", ", "duration_ps");
-    json_num(f, rep->n_steps * mo->dt / 1000.0);
-    json_key(f, ", ", "e_start");
-    json_num(f, rep->e_start);
-    json_key(f, ", ", "e_end");
-    json_num(f, rep->e_end);
-    json_key(f, ", ", "drift_per_ps");
-    json_num(f, rep->drift_per_ps);
-    json_key(f, ", ", "drift_per_ps_per_atom");
-    json_num(f, rep->drift_per_ps / s->n_atoms);
-    json_key(f, ", ", "rms_fluctuation");
-    json_num(f, rep->rms_fluctuation);
-    json_key(f, ", ", "max_deviation");
-    json_num(f, rep->max_deviation);
-    json_key(f, ", ", "mean_temperature");
-    json_num(f, rep->mean_temperature);
-    json_key(f, ", ", "mean_epot");
-    json_num(f, rep->mean_epot);
+    json_key_num(f, ", ", "duration_ps", rep->n_steps * mo->dt / 1000.0);
+    json_key_num(f, ", ", "e_start", rep->e_start);
+    json_key_num(f, ", ", "e_end", rep->e_end);
+    json_key_num(f, ", ", "drift_per_ps", rep->drift_per_ps);
+    json_key_num(f, ", ", "drift_per_ps_per_atom", rep->drift_per_ps / s->n_atoms);
+    json_key_num(f, ", ", "rms_fluctuation", rep->rms_fluctuation);
+    json_key_num(f, ", ", "max_deviation", rep->max_deviation);
+    json_key_num(f, ", ", "mean_temperature", rep->mean_temperature);
+    json_key_num(f, ", ", "mean_epot", rep->mean_epot);
     fprintf(f, ", \"extrapolating_steps\": %d, \"trajectory\": ", rep->n_extrapolating);
     if (traj_path) json_str(f, traj_path);
     else fputs("null", f);
@@ -85,18 +74,14 @@ int cli_main_md(int argc, char **argv)
          .hi = 10000000},
         {.name = "opt", .kind = ARG_FLAG, .dest = &opt, .help = "relax the molecule on the potential first"},
         {.name = "json", .kind = ARG_FLAG, .dest = &json, .help = "JSON on stdout (docs/json-schema.md)"},
-        {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &quiet, .help = "no warnings on stderr"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {0},
+        ARG_SPEC_QUIET(&quiet), ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        "nnvib md", "MOLECULE.xyz POTENTIAL [options]",
-        "Microcanonical (NVE) velocity-Verlet molecular dynamics from a Maxwell-Boltzmann\n"
-        "start; reports the energy drift per ps and the RMS energy fluctuation. See docs/cli.md.",
-        opts, 2, 2, "MOLECULE.xyz POTENTIAL",
-        "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input,\n"
-        "4 numerical failure (the run blew up), 5 cannot write the output.\n",
-        NULL};
+        .program = "nnvib md", .usage = "MOLECULE.xyz POTENTIAL [options]",
+        .summary = "Microcanonical (NVE) velocity-Verlet molecular dynamics from a Maxwell-Boltzmann\n"
+                   "start; reports the energy drift per ps and the RMS energy fluctuation. See docs/cli.md.",
+        .opts = opts, .min_pos = 2, .max_pos = 2, .positional = "MOLECULE.xyz POTENTIAL",
+        .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT)};
     const char *xyz, *pot;
 
     memset(&mo, 0, sizeof mo);

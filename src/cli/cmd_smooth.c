@@ -94,19 +94,15 @@ static int parse(smooth_opts *o, int argc, char **argv, char *msg, size_t msglen
         {.name = "no-hessian-scan", .kind = ARG_FLAG, .dest = &o->no_hessian_scan, .help = "scan the forces only"},
         {.name = "opt", .kind = ARG_FLAG, .dest = &o->opt, .help = "relax the molecule on the potential first"},
         {.name = "json", .kind = ARG_FLAG, .dest = &o->json, .help = "JSON on stdout (docs/json-schema.md)"},
-        {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &o->quiet, .help = "no warnings on stderr"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {0},
+        ARG_SPEC_QUIET(&o->quiet), ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        "nnvib smoothness", "MOLECULE.xyz POTENTIAL [options]",
-        "Smoothness diagnostics of a potential at a molecule: force and Hessian continuity\n"
-        "along paths, the network's share of the Hessian, analytic vs finite-difference\n"
-        "Hessian. See docs/cli.md.",
-        opts, 2, 2, "MOLECULE.xyz POTENTIAL",
-        "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input,\n"
-        "4 numerical failure, 5 cannot write the output.\n",
-        NULL};
+        .program = "nnvib smoothness", .usage = "MOLECULE.xyz POTENTIAL [options]",
+        .summary = "Smoothness diagnostics of a potential at a molecule: force and Hessian continuity\n"
+                   "along paths, the network's share of the Hessian, analytic vs finite-difference\n"
+                   "Hessian. See docs/cli.md.",
+        .opts = opts, .min_pos = 2, .max_pos = 2, .positional = "MOLECULE.xyz POTENTIAL",
+        .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT)};
     memset(o, 0, sizeof *o);
     o->range = 0.05, o->angle = 10.0, o->points = 50, o->levels = 4;
     if (argc > (int)(sizeof pos / sizeof pos[0]) - 1) {
@@ -168,8 +164,7 @@ static void json_scan(FILE *f, const nnv_scan *sc)
         json_num(f, lv->h);
         fprintf(f, ", \"steps\": %d, \"max_jump\": ", lv->n_steps);
         json_num(f, lv->max_jump);
-        fputs(", \"t\": ", f);
-        json_num(f, lv->t_at);
+        json_key_num(f, ", ", "t", lv->t_at);
         fprintf(f, ", \"component\": %d}", lv->component);
     }
     fprintf(f, "], \"ratios\": [");
@@ -255,10 +250,8 @@ int cli_main_smoothness(int argc, char **argv)
             int na = pa->kind == NNV_PATH_TORSION ? 4 : 2;
             fprintf(f, "%s{\"kind\": \"%s\", \"atoms\": [", k ? ", " : "", pa->kind == NNV_PATH_TORSION ? "torsion" : "bond");
             for (int a = 0; a < na; a++) fprintf(f, "%s%d", a ? ", " : "", pa->atoms[a] + 1);
-            json_key(f, "], ", "t_start");
-            json_num(f, pa->t_start);
-            json_key(f, ", ", "t_end");
-            json_num(f, pa->t_end);
+            json_key_num(f, "], ", "t_start", pa->t_start);
+            json_key_num(f, ", ", "t_end", pa->t_end);
             fprintf(f, ", \"unit\": \"%s\", \"forces\": ", pa->kind == NNV_PATH_TORSION ? "degree" : "angstrom");
             json_scan(f, &scans[k][0]);
             fputs(", \"hessian\": ", f);
@@ -266,28 +259,20 @@ int cli_main_smoothness(int argc, char **argv)
             else json_scan(f, &scans[k][1]);
             fputc('}', f);
         }
-        fputs("], \"curvature\": {\"norm_total\": ", f);
-        json_num(f, cv->norm_total);
-        fputs(", \"norm_net\": ", f);
-        json_num(f, cv->norm_net);
-        fputs(", \"norm_sf\": ", f);
-        json_num(f, cv->norm_sf);
-        fputs(", \"net_share\": ", f);
-        json_num(f, cv->net_share);
-        fputs(", \"max_abs_net\": ", f);
-        json_num(f, cv->max_abs_net);
-        fputs(", \"closure\": ", f);
-        json_num(f, cv->closure);
+        {
+            const json_field curvature[] = {{"norm_total", cv->norm_total}, {"norm_net", cv->norm_net},
+                                            {"norm_sf", cv->norm_sf}, {"net_share", cv->net_share},
+                                            {"max_abs_net", cv->max_abs_net}, {"closure", cv->closure}};
+            fputs("], \"curvature\": {", f);
+            json_fields(f, "", curvature, (int)(sizeof curvature / sizeof curvature[0]));
+        }
         fputs("}, \"fd_disagreement\": [", f);
         for (int k = 0; k < N_FD_STEPS; k++) {
             fputs(k ? ", {\"step\": " : "{\"step\": ", f);
             json_num(f, fd[k].step);
-            fputs(", \"max_abs\": ", f);
-            json_num(f, fd[k].max_abs);
-            fputs(", \"max_rel\": ", f);
-            json_num(f, fd[k].max_rel);
-            fputs(", \"max_freq\": ", f);
-            json_num(f, fd[k].max_freq);
+            json_key_num(f, ", ", "max_abs", fd[k].max_abs);
+            json_key_num(f, ", ", "max_rel", fd[k].max_rel);
+            json_key_num(f, ", ", "max_freq", fd[k].max_freq);
             fputc('}', f);
         }
         fputs("]}\n", f);

@@ -185,8 +185,7 @@ static void j_reference(FILE *f, const char *path, const nnv_reference *r)
         json_str(f, x->mode);
         fputs(", \"symmetry\": ", f);
         json_str(f, x->symmetry);
-        fputs(", \"freq_cm1\": ", f);
-        json_num(f, x->freq);
+        json_key_num(f, ", ", "freq_cm1", x->freq);
         fprintf(f, ", \"degeneracy\": %d, \"ir_active\": %s, \"ir_intensity_km_mol\": ", x->degeneracy,
                 x->ir_active < 0 ? "null" : x->ir_active ? "true" : "false");
         json_num(f, x->intensity);
@@ -205,36 +204,24 @@ static void j_assignment(FILE *f, const nnv_assignment *a, const nnv_reference *
         return;
     }
     m = &a->metrics;
-    fprintf(f, "{\"n_pairs\": %d, \"mae_cm1\": ", m->n_pairs);
-    json_num(f, m->mae);
-    fputs(", \"rmse_cm1\": ", f);
-    json_num(f, m->rmse);
-    fputs(", \"max_abs_cm1\": ", f);
-    json_num(f, m->max_abs);
-    fputs(", \"mean_signed_cm1\": ", f);
-    json_num(f, m->mean_signed);
-    fputs(", \"scale_factor\": ", f);
-    json_num(f, m->scale);
-    fputs(", \"mae_scaled_cm1\": ", f);
-    json_num(f, m->mae_scaled);
-    fputs(", \"rmse_scaled_cm1\": ", f);
-    json_num(f, m->rmse_scaled);
-    fputs(", \"max_abs_scaled_cm1\": ", f);
-    json_num(f, m->max_abs_scaled);
+    fprintf(f, "{\"n_pairs\": %d", m->n_pairs);
+    {
+        const json_field figures[] = {{"mae_cm1", m->mae}, {"rmse_cm1", m->rmse}, {"max_abs_cm1", m->max_abs},
+                                      {"mean_signed_cm1", m->mean_signed}, {"scale_factor", m->scale},
+                                      {"mae_scaled_cm1", m->mae_scaled}, {"rmse_scaled_cm1", m->rmse_scaled},
+                                      {"max_abs_scaled_cm1", m->max_abs_scaled}};
+        json_fields(f, ", ", figures, (int)(sizeof figures / sizeof figures[0]));
+    }
     fprintf(f, ", \"n_imaginary\": %d, \"n_unassigned_calc\": %d, \"n_unassigned_ref\": %d", m->n_imaginary,
             m->n_unassigned_calc, m->n_unassigned_ref);
-    fputs(", \"total_abs_cm1\": ", f);
-    json_num(f, a->total_cost);
+    json_key_num(f, ", ", "total_abs_cm1", a->total_cost);
     fputs(",\n      \"bands\": [", f);
     for (int b = 0; b < a->n_bands; b++) {
         fprintf(f, "%s{\"band\": %d, \"mode\": ", b ? ", " : "", b + 1);
         json_str(f, r->bands[b].mode);
-        fputs(", \"ref_cm1\": ", f);
-        json_num(f, r->bands[b].freq);
-        fputs(", \"calc_cm1\": ", f);
-        json_num(f, a->band_calc[b]);
-        fputs(", \"delta_cm1\": ", f);
-        json_num(f, a->band_calc[b] - r->bands[b].freq);
+        json_key_num(f, ", ", "ref_cm1", r->bands[b].freq);
+        json_key_num(f, ", ", "calc_cm1", a->band_calc[b]);
+        json_key_num(f, ", ", "delta_cm1", a->band_calc[b] - r->bands[b].freq);
         fprintf(f, ", \"n_modes\": %d}", a->band_n_calc[b]);
     }
     fputs("],\n      \"mode_band\": [", f);

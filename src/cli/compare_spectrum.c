@@ -270,8 +270,7 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
     json_str(f, r->y_units);
     fputs(", \"converted_from\": ", f);
     json_str(f, source_name(r->source));
-    fputs(", \"baseline\": ", f);
-    json_num(f, r->baseline);
+    json_key_num(f, ", ", "baseline", r->baseline);
     fputs(", \"range_cm1\": [", f);
     json_num(f, r->x_lo);
     fputs(", ", f);
@@ -279,8 +278,7 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
     fputs("]", f);
     if (r->n > 0) {
         const nnv_spectral_result *g = r->res[0];
-        fputs(",\n      \"smoothing_fwhm_cm1\": ", f);
-        json_num(f, g->smooth_fwhm);
+        json_key_num(f, ",\n      ", "smoothing_fwhm_cm1", g->smooth_fwhm);
         fputs(", \"peaks_cm1\": [", f);
         for (int q = 0; q < g->n_peaks; q++) {
             if (q) fputs(", ", f);
@@ -292,10 +290,8 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
     json_num(f, r->fwhm);
     fputs(", \"lineshape\": ", f);
     json_str(f, r->lineshape == NNV_LINESHAPE_GAUSSIAN ? "gaussian" : "lorentzian");
-    fputs(", \"scale\": ", f);
-    json_num(f, r->scale);
-    fputs(", \"grid_step_cm1\": ", f);
-    json_num(f, r->n > 0 ? r->res[0]->dx : 1.0);
+    json_key_num(f, ", ", "scale", r->scale);
+    json_key_num(f, ", ", "grid_step_cm1", r->n > 0 ? r->res[0]->dx : 1.0);
     fputs(",\n    \"spectra\": [", f);
     for (int k = 0; k < r->n; k++) {
         const nnv_spectral_result *s = r->res[k];
@@ -306,10 +302,8 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
             const nnv_spectral_window *cw = &s->window[w];
             fputs(w ? ", {\"name\": " : "{\"name\": ", f);
             json_str(f, cw->name);
-            fputs(", \"lo_cm1\": ", f);
-            json_num(f, cw->lo);
-            fputs(", \"hi_cm1\": ", f);
-            json_num(f, cw->hi);
+            json_key_num(f, ", ", "lo_cm1", cw->lo);
+            json_key_num(f, ", ", "hi_cm1", cw->hi);
             fprintf(f, ", \"n_points\": %d, \"pearson\": ", cw->n_points);
             if (cw->valid) json_num(f, cw->pearson);
             else fputs("null", f);
@@ -323,8 +317,7 @@ int cli_spectrum_report_json(FILE *f, const cli_spectrum_report *r)
             const nnv_band_match *m = &s->bands[b];
             fputs(b ? ", {\"calc_cm1\": " : "{\"calc_cm1\": ", f);
             json_num(f, m->calc);
-            fputs(", \"intensity_km_mol\": ", f);
-            json_num(f, m->intensity);
+            json_key_num(f, ", ", "intensity_km_mol", m->intensity);
             fputs(", \"meas_cm1\": ", f);
             if (m->matched) json_num(f, m->meas);
             else fputs("null", f);

@@ -98,3 +98,14 @@ void json_key(FILE *f, const char *sep, const char *key)
     json_str(f, key);
     fputs(": ", f);
 }
+
+void json_key_num(FILE *f, const char *sep, const char *key, double x)
+{
+    json_key(f, sep, key);
+    json_num(f, x);
+}
+
+void json_fields(FILE *f, const char *sep, const json_field *x, int n)
+{
+    for (int i = 0; i < n; i++) json_key_num(f, i ? ", " : sep, x[i].key, x[i].value);
+}

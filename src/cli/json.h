@@ -21,5 +21,15 @@ void json_ivec(FILE *f, const int *x, int n);
 /** A key of an object: sep (e.g. ", " or ",\n  ", "" for the first), the
  *  key as a JSON string, then ": ". */
 void json_key(FILE *f, const char *sep, const char *key);
+/** json_key, then the number x (json_num). */
+void json_key_num(FILE *f, const char *sep, const char *key, double x);
+
+/** A key and its number, for a flat run of them (json_fields). */
+typedef struct json_field {
+    const char *key;
+    double value;
+} json_field;
+/** n key-number pairs, the first after sep, the others after ", ". */
+void json_fields(FILE *f, const char *sep, const json_field *x, int n);
 
 #endif

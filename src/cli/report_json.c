@@ -115,10 +115,8 @@ int cli_write_json(FILE *f, const cli_run *run)
         json_str(f, nnv_element_symbol(s->Z[e->atom]));
         fprintf(f, ", \"sf\": %d, \"value\": ", e->sf + 1);
         json_num(f, e->value);
-        fputs(", \"gmin\": ", f);
-        json_num(f, e->gmin);
-        fputs(", \"gmax\": ", f);
-        json_num(f, e->gmax);
+        json_key_num(f, ", ", "gmin", e->gmin);
+        json_key_num(f, ", ", "gmax", e->gmax);
         fputc('}', f);
     }
     fprintf(f, "%s]", r->n_extrapolations ? "\n  " : "");
@@ -157,10 +155,8 @@ int cli_write_json(FILE *f, const cli_run *run)
         json_num(f, c->step);
         fputs(", \"max_abs_diff_eV_A2\": ", f);
         json_num(f, c->max_abs);
-        fputs(", \"max_rel_diff\": ", f);
-        json_num(f, c->max_rel);
-        fputs(", \"max_freq_diff_cm1\": ", f);
-        json_num(f, c->max_freq);
+        json_key_num(f, ", ", "max_rel_diff", c->max_rel);
+        json_key_num(f, ", ", "max_freq_diff_cm1", c->max_freq);
         fputc('}', f);
     }
     if (run->thermo) {

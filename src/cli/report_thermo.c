@@ -108,13 +108,6 @@ int cli_write_thermo_table(FILE *f, const cli_run *run)
     return ferror(f) ? -1 : 0;
 }
 
-static void jnum(FILE *f, const char *name, double x, int first)
-{
-    fprintf(f, "%s\"%s\": ", first ? "" : ", ", name);
-    if (isfinite(x)) fprintf(f, "%.17g", x);
-    else fputs("null", f);
-}
-
 int cli_write_thermo_json(FILE *f, const cli_run *run)
 {
     const nnv_thermo *t = run->thermo;
@@ -123,36 +116,29 @@ int cli_write_thermo_json(FILE *f, const cli_run *run)
         return ferror(f) ? -1 : 0;
     }
     fputs("{", f);
-    jnum(f, "temperature_K", t->temperature, 1);
-    jnum(f, "pressure_bar", t->pressure, 0);
+    json_key_num(f, "", "temperature_K", t->temperature);
+    json_key_num(f, ", ", "pressure_bar", t->pressure);
     fprintf(f, ", \"symmetry_number\": %d, \"symmetry_number_detected\": %s", t->symmetry_number,
             run->symmetry_detected ? "true" : "false");
     fprintf(f, ", \"multiplicity\": %d, \"rotor\": \"%s\"", t->multiplicity, rotor_name(t->rotor));
     fprintf(f, ", \"qrrho\": %s", t->qrrho ? "true" : "false");
-    if (t->qrrho) jnum(f, "qrrho_cutoff_cm1", t->qrrho_cutoff, 0);
+    if (t->qrrho) json_key_num(f, ", ", "qrrho_cutoff_cm1", t->qrrho_cutoff);
     fprintf(f, ", \"n_modes_used\": %d, \"n_imaginary_excluded\": %d", t->n_modes_used,
             t->n_imaginary);
-    jnum(f, "mass_u", t->mass, 0);
-    fputs(",\n    ", f);
-    jnum(f, "zpe_eV", t->zpe, 1);
-    jnum(f, "u_eV", t->u, 0);
-    jnum(f, "h_eV", t->h, 0);
-    jnum(f, "ts_eV", t->ts, 0);
-    jnum(f, "g_eV", t->g, 0);
-    jnum(f, "s_eV_K", t->s, 0);
-    jnum(f, "cv_eV_K", t->cv, 0);
-    jnum(f, "cp_eV_K", t->cp, 0);
-    fputs(",\n    ", f);
-    jnum(f, "u_trans_eV", t->u_trans, 1);
-    jnum(f, "u_rot_eV", t->u_rot, 0);
-    jnum(f, "u_vib_eV", t->u_vib, 0);
-    jnum(f, "s_trans_eV_K", t->s_trans, 0);
-    jnum(f, "s_rot_eV_K", t->s_rot, 0);
-    jnum(f, "s_vib_eV_K", t->s_vib, 0);
-    jnum(f, "s_elec_eV_K", t->s_elec, 0);
-    fputs(",\n    ", f);
-    jnum(f, "energy_plus_h_eV", run->r->energy + t->h, 1);
-    jnum(f, "energy_plus_g_eV", run->r->energy + t->g, 0);
+    json_key_num(f, ", ", "mass_u", t->mass);
+    {
+        /* Three lines: the totals, the parts, the totals added to the energy. */
+        const json_field totals[] = {{"zpe_eV", t->zpe}, {"u_eV", t->u}, {"h_eV", t->h}, {"ts_eV", t->ts},
+                                     {"g_eV", t->g}, {"s_eV_K", t->s}, {"cv_eV_K", t->cv}, {"cp_eV_K", t->cp}};
+        const json_field parts[] = {{"u_trans_eV", t->u_trans}, {"u_rot_eV", t->u_rot}, {"u_vib_eV", t->u_vib},
+                                    {"s_trans_eV_K", t->s_trans}, {"s_rot_eV_K", t->s_rot},
+                                    {"s_vib_eV_K", t->s_vib}, {"s_elec_eV_K", t->s_elec}};
+        const json_field plus[] = {{"energy_plus_h_eV", run->r->energy + t->h},
+                                   {"energy_plus_g_eV", run->r->energy + t->g}};
+        json_fields(f, ",\n    ", totals, (int)(sizeof totals / sizeof totals[0]));
+        json_fields(f, ",\n    ", parts, (int)(sizeof parts / sizeof parts[0]));
+        json_fields(f, ",\n    ", plus, (int)(sizeof plus / sizeof plus[0]));
+    }
     fputs("}", f);
     return ferror(f) ? -1 : 0;
 }

@@ -554,13 +554,7 @@ int nnv_jcamp_parse(nnv_jcamp_spectrum **out, const char *buf, size_t len, const
     st.s = NULL;
 cleanup:
     nnv_jcamp_free(st.s);
-    free(st.xr);
-    free(st.yr);
-    free(st.chk_idx);
-    free(st.chk_line);
-    free(st.chk_x);
-    free(line);
-    free(value);
+    FREE_ALL(st.xr, st.yr, st.chk_idx, st.chk_line, st.chk_x, line, value);
     return rc;
 }
 
@@ -579,11 +573,5 @@ int nnv_jcamp_read(nnv_jcamp_spectrum **out, const char *path, nnv_error *err)
 void nnv_jcamp_free(nnv_jcamp_spectrum *s)
 {
     if (!s) return;
-    free(s->title);
-    free(s->data_type);
-    free(s->x_units);
-    free(s->y_units);
-    free(s->x);
-    free(s->y);
-    free(s);
+    FREE_ALL(s->title, s->data_type, s->x_units, s->y_units, s->x, s->y, s);
 }

@@ -69,12 +69,7 @@ typedef struct {
     size_t off;      /* its byte offset */
 } reader;
 
-static void set_field(reader *r, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void set_field(reader *r, const char *fmt, ...)
+PRINTF_LIKE(2, 3) static void set_field(reader *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -84,12 +79,7 @@ static void set_field(reader *r, const char *fmt, ...)
 }
 
 /* Rejects the current field: "NAME: byte offset N: field 'F': <why>". */
-static int reject(reader *r, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static int reject(reader *r, const char *fmt, ...)
+PRINTF_LIKE(2, 3) static int reject(reader *r, const char *fmt, ...)
 {
     char why[NNV_ERROR_MESSAGE_MAX];
     va_list ap;
@@ -100,12 +90,7 @@ static int reject(reader *r, const char *fmt, ...)
                          r->off, r->field, why);
 }
 
-static void warn(reader *r, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void warn(reader *r, const char *fmt, ...)
+PRINTF_LIKE(2, 3) static void warn(reader *r, const char *fmt, ...)
 {
     char why[NNV_ERROR_MESSAGE_MAX];
     va_list ap;

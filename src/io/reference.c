@@ -42,10 +42,7 @@ static char *dup_s(const char *s) { return dup_n(s, strlen(s)); }
 
 static void band_clear(nnv_ref_band *b)
 {
-    free(b->mode);
-    free(b->symmetry);
-    free(b->source);
-    free(b->notes);
+    FREE_ALL(b->mode, b->symmetry, b->source, b->notes);
     memset(b, 0, sizeof *b);
 }
 
@@ -53,11 +50,7 @@ void nnv_reference_free(nnv_reference *r)
 {
     if (!r) return;
     for (int i = 0; i < r->n_bands; i++) band_clear(&r->bands[i]);
-    free(r->bands);
-    free(r->name);
-    free(r->molecule);
-    free(r->point_group);
-    free(r);
+    FREE_ALL(r->bands, r->name, r->molecule, r->point_group, r);
 }
 
 static nnv_reference *ref_new(const char *name)

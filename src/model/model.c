@@ -48,17 +48,7 @@ typedef struct local_terms {
 
 static void work_free(work *wk)
 {
-    free(wk->Zn);
-    free(wk->rel);
-    free(wk->r);
-    free(wk->G);
-    free(wk->s);
-    free(wk->gE);
-    free(wk->HE);
-    free(wk->gq);
-    free(wk->w);
-    free(wk->J);
-    free(wk->T);
+    FREE_ALL(wk->Zn, wk->rel, wk->r, wk->G, wk->s, wk->gE, wk->HE, wk->gq, wk->w, wk->J, wk->T);
     net_workspace_free(&wk->net);
 }
 
@@ -88,16 +78,8 @@ static int work_alloc(work *wk, int max_m, int max_sf, int want_hess)
 void nnv_result_free(nnv_result *r)
 {
     if (!r) return;
-    free(r->atomic_energies);
-    free(r->forces);
-    free(r->hessian);
-    free(r->sf_offset);
-    free(r->sf_values);
-    free(r->extrapolations);
-    free(r->raw_charges);
-    free(r->charges);
-    free(r->dipole_deriv);
-    free(r);
+    FREE_ALL(r->atomic_energies, r->forces, r->hessian, r->sf_offset, r->sf_values, r->extrapolations, r->raw_charges,
+             r->charges, r->dipole_deriv, r);
 }
 
 static int add_extrapolation(nnv_result *r, int *cap, int atom, int k, double v, const nnv_sf *sf)

@@ -67,12 +67,7 @@ static void attr(cml_ctx *c, xmlNodePtr node, const char *name, const char *valu
     if (!xmlNewProp(node, BAD_CAST name, BAD_CAST value)) c->failed = 1;
 }
 
-static void attrf(cml_ctx *c, xmlNodePtr node, const char *name, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static void attrf(cml_ctx *c, xmlNodePtr node, const char *name, const char *fmt, ...)
+PRINTF_LIKE(4, 5) static void attrf(cml_ctx *c, xmlNodePtr node, const char *name, const char *fmt, ...)
 {
     char v[NUM_MAX];
     va_list ap;

@@ -24,13 +24,7 @@ typedef struct jbuf {
     int failed; /* out of memory */
 } jbuf;
 
-static void jb_printf(jbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void jb_printf(jbuf *b, const char *fmt, ...)
+PRINTF_LIKE(2, 3) static void jb_printf(jbuf *b, const char *fmt, ...)
 {
     if (b->failed) return;
     for (;;) {

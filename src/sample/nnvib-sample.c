@@ -167,19 +167,18 @@ static int smp_parse_args(int argc, char **argv, smp_options *o, const char **fi
          .hi = HUGE_VAL, .open = ARG_OPEN_LO},
         {.name = "harmonic-only", .kind = ARG_FLAG, .dest = &o->harmonic_only,
          .help = "optimise and write spectra; no sampling"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {0},
+        ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        "nnvib-sample", "[options] MOLECULE.xyz...",
-        "Make GFN2-xTB (libxtb) teacher data: optimise each molecule, compute the\n"
-        "teacher's harmonic spectrum, sample configurations, write extended XYZ.\n"
-        "The molecule's name is its file name without .xyz.",
-        opts, 1, -1, "at least one molecule",
-        "Progress and a summary per molecule go to standard error. Run with\n"
-        "OMP_NUM_THREADS=1: threads make small molecules slower.\n"
-        "Exit status: 0 success, 1 a molecule or the output failed, 2 usage error.\n",
-        NULL};
+        .program = "nnvib-sample", .usage = "[options] MOLECULE.xyz...",
+        .summary = "Make GFN2-xTB (libxtb) teacher data: optimise each molecule, compute the\n"
+                   "teacher's harmonic spectrum, sample configurations, write extended XYZ.\n"
+                   "The molecule's name is its file name without .xyz. Progress and a summary per\n"
+                   "molecule go to standard error. Run with OMP_NUM_THREADS=1: threads make small\n"
+                   "molecules slower.",
+        .opts = opts, .min_pos = 1, .max_pos = -1, .positional = "at least one molecule",
+        .exits = ARG_EXIT(CLI_EXIT_OK) | ARG_EXIT(CLI_EXIT_INTERNAL) | ARG_EXIT(CLI_EXIT_USAGE),
+        .epilogue = "A molecule that fails, or an output that cannot be written, ends the run with 1.\n"};
     memset(o, 0, sizeof *o);
     memcpy(o->temps, T0, sizeof T0);
     o->n_temps = 5;
@@ -424,12 +423,7 @@ cleanup:
     nnv_vib_free(v);
     smp_teacher_free(t);
     nnv_structure_free(s);
-    free(x0);
-    free(x);
-    free(g);
-    free(hess);
-    free(dd);
-    free(amp);
+    FREE_ALL(x0, x, g, hess, dd, amp);
     return rc;
 }
 

@@ -144,12 +144,7 @@ typedef struct tr_ws {
 
 static void ws_free(tr_ws *w)
 {
-    free(w->z);
-    free(w->qz);
-    free(w->g);
-    free(w->tmp);
-    free(w->F);
-    free(w->grad);
+    FREE_ALL(w->z, w->qz, w->g, w->tmp, w->F, w->grad);
 }
 
 static int ws_alloc(tr_ws *w, const tr_problem *pb, int want_grad)

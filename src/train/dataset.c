@@ -18,10 +18,7 @@
 void ds_frame_free(ds_frame *fr)
 {
     if (!fr) return;
-    free(fr->Z);
-    free(fr->xyz);
-    free(fr->forces);
-    free(fr->info);
+    FREE_ALL(fr->Z, fr->xyz, fr->forces, fr->info);
     memset(fr, 0, sizeof *fr);
 }
 

@@ -350,8 +350,8 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .help = "the potential (written complete or not at all); required"},
         {.name = "log", .kind = ARG_STRING, .dest = &c->log, .metavar = "FILE", .help = "one CSV line per epoch"},
         {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &c->quiet, .help = "no progress lines on stderr"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
-        {.name = "version", .short_name = 'V', .kind = ARG_VERSION, .help = "the program version"},
+        ARG_SPEC_HELP,
+        ARG_SPEC_VERSION,
         {.section = "Evaluation (no training; model, training and output options are refused):"},
         {.name = "evaluate", .kind = ARG_STRING, .dest = &c->evaluate, .metavar = "FILE",
          .help = "RMSEs of the potential FILE on every configuration of the\ndata set, computed by nnvib's own "
@@ -366,13 +366,14 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         {0},
     };
     const arg_command cmd = {
-        "nnvib-train", "[options] data.extxyz[.gz] -o out.bin\n--evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]",
-        "Train a Behler-Parrinello potential (weights.bin, format version 1) on the\n"
-        "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A). Threads: OMP_NUM_THREADS.",
-        opts, 1, 1, "one data set",
-        "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input (data set),\n"
-        "4 numerical failure (non-finite loss), 5 cannot write the output or the log.\n",
-        nnv_version()};
+        .program = "nnvib-train",
+        .usage = "[options] data.extxyz[.gz] -o out.bin\n"
+                 "--evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]",
+        .summary = "Train a Behler-Parrinello potential (weights.bin, format version 1) on the\n"
+                   "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A).\n"
+                   "Threads: OMP_NUM_THREADS.",
+        .opts = opts, .min_pos = 1, .max_pos = 1, .positional = "one data set",
+        .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT), .version = nnv_version()};
     const char *training_opt = NULL, *split_opt = NULL;
     size_t n_opts = sizeof opts / sizeof opts[0] - 1;
 

@@ -9,15 +9,7 @@
 
 static void frame_free(tr_frame *f)
 {
-    free(f->el);
-    free(f->f_ref);
-    free(f->xc);
-    free(f->nb_off);
-    free(f->nb);
-    free(f->s_off);
-    free(f->j_off);
-    free(f->s);
-    free(f->SJ);
+    FREE_ALL(f->el, f->f_ref, f->xc, f->nb_off, f->nb, f->s_off, f->j_off, f->s, f->SJ);
 }
 
 void tr_problem_free(tr_problem *pb)
@@ -215,14 +207,7 @@ cleanup:
     nb_free(&nb);
     if (Gall)
         for (int e = 0; e < pot->n_elements; e++) free(Gall[e]);
-    free(Gall);
-    free(Gn);
-    free(Gcap);
-    free(keep);
-    free(cut);
-    free(Zn);
-    free(rel);
-    free(r);
+    FREE_ALL(Gall, Gn, Gcap, keep, cut, Zn, rel, r);
     tr_problem_free(pb);
     return rc;
 }

@@ -257,10 +257,6 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
 cleanup:
     tr_problem_free(pb);
     nnv_potential_free(pot);
-    free(order);
-    free(grad);
-    free(m1);
-    free(m2);
-    free(best);
+    FREE_ALL(order, grad, m1, m2, best);
     return rc;
 }

@@ -316,21 +316,16 @@ static int parse(study *st, int argc, char **argv, char *msg, size_t msglen)
          .help = "only these molecules (file names without .xyz)",
          .expect = "molecule names separated by commas"},
         {.name = "quiet", .short_name = 'q', .kind = ARG_FLAG, .dest = &st->quiet, .help = "no progress on stderr"},
-        {.name = "help", .short_name = 'h', .kind = ARG_HELP, .help = "this text"},
+        ARG_SPEC_HELP,
         {.name = NULL}};
     const arg_command cmd = {
-        .program = STUDY_PROGRAM,
-        .usage = "[options] POTENTIAL...",
+        .program = STUDY_PROGRAM, .usage = "[options] POTENTIAL...",
         .summary = "The activation study: every molecule of a folder on every potential against the\n"
                    "experimental fundamentals and the GFN2-xTB teacher, the smoothness diagnostics,\n"
                    "and the report DIR/results.md, DIR/results.csv, DIR/figures/*.svg. `make study`\n"
-                   "runs it for docs/results.md; see docs/study.md.\n",
-        .opts = opts,
-        .min_pos = 1,
-        .max_pos = MAX_POTS,
-        .positional = "one to 8 POTENTIAL files",
-        .epilogue = "Exit status: 0 success, 1 internal error, 2 usage error, 3 bad input,\n"
-                    "5 cannot write the output.\n"};
+                   "runs it for docs/results.md; see docs/study.md.",
+        .opts = opts, .min_pos = 1, .max_pos = MAX_POTS, .positional = "one to 8 POTENTIAL files",
+        .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_OUTPUT)};
     const char **pos = malloc((size_t)argc * sizeof *pos);
     int n_pos = 0, code;
     if (!pos) {
