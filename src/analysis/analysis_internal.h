@@ -1,4 +1,5 @@
-/* The analysis layer's internal interfaces: the generic L-BFGS minimiser.
+/* The analysis layer's internal interfaces: the generic L-BFGS minimiser, the
+ * building blocks of the spectra and the assignment, path points.
  * Not installed, not exported. */
 #ifndef NNVIB_ANALYSIS_INTERNAL_H
 #define NNVIB_ANALYSIS_INTERNAL_H
