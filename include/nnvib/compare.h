@@ -62,10 +62,14 @@ typedef struct nnv_assignment {
  *  modes and bands with ν ≤ 0 take no part. Symmetry labels are NOT used (no
  *  point-group detection yet): modes are matched by frequency alone.
  *  Metrics: each band with at least one mode is one pair (the mean of its
- *  modes against ν_b). @param[out] out  free with nnv_assignment_free. */
+ *  modes against ν_b).
+ *  @param[out] out  free with nnv_assignment_free
+ *  @return NNV_OK, NNV_EUSAGE (NULL out or ref, a negative count or NULL
+ *          frequencies), NNV_EINPUT (a non-finite frequency), NNV_ENOMEM. */
 int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, const nnv_reference *ref,
                      nnv_error *err);
 
+/** Free an assignment (NULL is fine). */
 void nnv_assignment_free(nnv_assignment *a);
 
 /** One potential's run on one molecule and its comparisons. The first six

@@ -32,8 +32,12 @@ typedef struct nnv_md_state {
 } nnv_md_state;
 
 /** Start a run at s's positions with zero velocities (forces evaluated).
- *  Fails as nnv_compute does. Free with nnv_md_free. */
+ *  @param[out] out  the state, free with nnv_md_free
+ *  @return NNV_OK, NNV_EUSAGE (NULL argument), NNV_ENOMEM, or the status of
+ *          nnv_compute (NNV_EINPUT for an element without a block,
+ *          NNV_ENUMERIC for non-finite forces). */
 int nnv_md_new(nnv_md_state **out, const nnv_potential *p, const nnv_structure *s, nnv_error *err);
+/** Free a state (NULL is fine; the potential is borrowed, not freed). */
 void nnv_md_free(nnv_md_state *st);
 
 /** Maxwell–Boltzmann velocities at temperature T (K) from a seeded generator
@@ -41,7 +45,8 @@ void nnv_md_free(nnv_md_state *st);
  *  platform), then the centre-of-mass momentum removed and the velocities
  *  rescaled so that the kinetic temperature is exactly T with dof = 3N - 3.
  *  The angular momentum is NOT removed: in vacuum it is conserved, and the
- *  thermal rotation is part of the sampled motion. One atom: velocities 0. */
+ *  thermal rotation is part of the sampled motion. One atom: velocities 0.
+ *  @return NNV_OK, NNV_EUSAGE (NULL state, a negative or non-finite T). */
 int nnv_md_maxwell_boltzmann(nnv_md_state *st, double temperature, uint64_t seed, nnv_error *err);
 
 /** Remove the centre-of-mass velocity (mass-weighted). */
@@ -49,7 +54,7 @@ void nnv_md_remove_com(nnv_md_state *st);
 
 /** Kinetic energy (eV) and kinetic temperature 2 Ekin / (dof kB) (K; 0 when dof = 0). */
 double nnv_md_kinetic(const nnv_md_state *st);
-double nnv_md_temperature(const nnv_md_state *st);
+double nnv_md_temperature(const nnv_md_state *st); /* see nnv_md_kinetic */
 
 /** One velocity-Verlet step of dt fs (Swope et al., J. Chem. Phys. 76, 637
  *  (1982)): v += dt/2 a; x += dt v; new forces; v += dt/2 a.

@@ -94,10 +94,15 @@ int nnv_potential_load(nnv_potential **out, const char *path, const struct nnv_n
                        nnv_error *err);
 
 /** Read and validate a weights.bin file. Every rejection names the file, the
- *  byte offset and the field. Non-fatal findings go to (*out)->warnings. */
+ *  byte offset and the field. Non-fatal findings go to (*out)->warnings.
+ *  @param[out] out  the potential, free with nnv_potential_free
+ *  @return NNV_OK, NNV_EIO (cannot open or read), NNV_EINPUT (any rule of
+ *          the format broken, or over 4 GiB), NNV_EUSAGE (NULL argument),
+ *          NNV_ENOMEM. */
 int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err);
 
-/** As nnv_potential_read, from a memory buffer; `name` is used in messages. */
+/** As nnv_potential_read, from len bytes in memory; `name` is used in
+ *  messages. @return as nnv_potential_read, without NNV_EIO. */
 int nnv_potential_parse(nnv_potential **out, const unsigned char *buf, size_t len,
                         const char *name, nnv_error *err);
 
@@ -138,6 +143,7 @@ int nnv_activation_from_name(const char *name);
 /** CRC-32 (zlib/PNG polynomial) of a buffer. */
 uint32_t nnv_crc32(const unsigned char *buf, size_t len);
 
+/** Free a potential (NULL is fine). */
 void nnv_potential_free(nnv_potential *p);
 
 #ifdef __cplusplus

@@ -107,6 +107,7 @@ int nnv_spectral_compare(nnv_spectral_result **out, const nnv_xy_spectrum *measu
                          int n_sticks, const double *freq, const double *intensity,
                          const nnv_spectral_options *opt, nnv_error *err);
 
+/** Free a comparison result (NULL is fine). */
 void nnv_spectral_result_free(nnv_spectral_result *r);
 
 #ifdef __cplusplus

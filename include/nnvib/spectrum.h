@@ -49,6 +49,7 @@ int nnv_spectrum_broaden(nnv_spectrum **out, int n_sticks, const double *positio
                          const double *intensity, const nnv_spectrum_options *opt,
                          nnv_error *err);
 
+/** Free a spectrum (NULL is fine). */
 void nnv_spectrum_free(nnv_spectrum *s);
 
 /** What the Y values of the file were. */

@@ -18,11 +18,15 @@ typedef struct nnv_structure {
     char *comment;   /**< the XYZ comment line (without newline), never NULL */
 } nnv_structure;
 
-/** Make a structure from arrays (copied); masses default to the most abundant isotopes. */
+/** Make a structure from arrays (copied); masses default to the most abundant isotopes.
+ *  @param[out] out  the structure, free with nnv_structure_free
+ *  @return NNV_OK, NNV_EUSAGE (NULL arrays, n_atoms outside 1..10⁶),
+ *          NNV_EINPUT (an atomic number outside 1..118, a non-finite
+ *          coordinate; the message names the atom), NNV_ENOMEM. */
 int nnv_structure_new(nnv_structure **out, int n_atoms, const int *Z, const double *xyz,
                       nnv_error *err);
 
-/** Deep copy. */
+/** Deep copy. @return NNV_OK, NNV_EUSAGE (NULL argument), NNV_ENOMEM. */
 int nnv_structure_copy(nnv_structure **out, const nnv_structure *s, nnv_error *err);
 
 /** Read frame `frame` (0-based) of an XYZ or extended-XYZ file.
@@ -101,12 +105,15 @@ int nnv_xyz_frame(const nnv_xyz_reader *r);
 /** Release a reader and the text it read; NULL is accepted. */
 void nnv_xyz_close(nnv_xyz_reader *r);
 
-/** Override the mass of atom `index` (0-based) in u; must be finite and > 0. */
+/** Override the mass of atom `index` (0-based) in u; must be finite and > 0.
+ *  @return NNV_OK, NNV_EUSAGE (NULL structure, index out of range, a mass
+ *          not finite and > 0). */
 int nnv_structure_set_mass(nnv_structure *s, int index, double mass, nnv_error *err);
 
 /** Centre of mass (with s->masses), Å. */
 void nnv_structure_com(const nnv_structure *s, double com[3]);
 
+/** Free a structure (NULL is fine). */
 void nnv_structure_free(nnv_structure *s);
 
 #ifdef __cplusplus

@@ -86,7 +86,8 @@ int nnv_thermo_rrho(nnv_thermo *out, int n_atoms, double mass, const double mome
                     nnv_warnings *warn, nnv_error *err);
 
 /** Thermochemistry of a harmonic analysis (nnv_vib_analyse result) for a
- *  molecule of total mass `mass` (u): nnv_thermo_rrho on vib's data. */
+ *  molecule of total mass `mass` (u): nnv_thermo_rrho on vib's data.
+ *  @return NNV_OK, NNV_EUSAGE (NULL vib or out), or nnv_thermo_rrho's status. */
 int nnv_thermo_compute(nnv_thermo *out, const nnv_vib *vib, double mass,
                        const nnv_thermo_options *opt, nnv_warnings *warn, nnv_error *err);
 

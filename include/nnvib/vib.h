@@ -34,11 +34,18 @@ typedef struct nnv_vib {
 } nnv_vib;
 
 /** Harmonic analysis of a Hessian (eV/Å², 3N x 3N) at positions xyz (Å) with
- *  masses (u). dipole_deriv (3 x 3N, e) may be NULL. linear is enum nnv_linear. */
+ *  masses (u). dipole_deriv (3 x 3N, e) may be NULL. linear is enum nnv_linear.
+ *  @param[out] out  the analysis, free with nnv_vib_free
+ *  @return NNV_OK; NNV_EUSAGE (n_atoms < 1, NULL arrays, an unknown linear
+ *          code); NNV_EINPUT (a mass not finite and > 0, a non-finite position,
+ *          Hessian element or dipole derivative, all atoms at one point, or
+ *          "non-linear" forced on a linear geometry); NNV_ENUMERIC (LAPACK
+ *          failed); NNV_ENOMEM. */
 int nnv_vib_analyse(nnv_vib **out, int n_atoms, const double *xyz, const double *masses,
                     const double *hessian, const double *dipole_deriv, int linear,
                     nnv_error *err);
 
+/** Free an analysis (NULL is fine). */
 void nnv_vib_free(nnv_vib *v);
 
 #ifdef __cplusplus

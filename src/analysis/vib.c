@@ -36,7 +36,9 @@ static int vib_check_inputs(int n_atoms, const double *xyz, const double *masses
     if (!xyz || !masses || !hessian)
         return nnv_error_set(err, NNV_EUSAGE, "vib: positions, masses and Hessian must not be NULL");
     if (linear != NNV_LINEAR_AUTO && linear != NNV_LINEAR_NO && linear != NNV_LINEAR_YES)
-        return nnv_error_set(err, NNV_EUSAGE, "vib: linear = %d, must be NNV_LINEAR_AUTO (0), NNV_LINEAR_NO (1) or NNV_LINEAR_YES (2)", linear);
+        return nnv_error_set(err, NNV_EUSAGE,
+                             "vib: linear = %d, must be NNV_LINEAR_AUTO (0), NNV_LINEAR_NO (1) or NNV_LINEAR_YES (2)",
+                             linear);
     size_t n = 3 * (size_t)n_atoms;
     for (int i = 0; i < n_atoms; i++) {
         if (!isfinite(masses[i]) || masses[i] <= 0.0)
