@@ -14,10 +14,6 @@
  * struct's _free function, or a function's cleanup, says what it owns in one
  * statement. */
 void mem_free_all(void *const *ptrs, size_t n);
-/* Room for element n of *array (elem bytes each, *cap of them allocated): the
- * capacity doubles, from `first`. NNV_OK, or NNV_ENOMEM with the array as it
- * was. */
-int mem_grow(void **array, size_t *cap, size_t n, size_t elem, size_t first);
 #define FREE_ALL(...) \
     mem_free_all((void *const[]){__VA_ARGS__}, sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
 
