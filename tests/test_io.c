@@ -286,8 +286,6 @@ int main(void)
 {
     Suite *s = suite_create("io");
     TCase *tc;
-    SRunner *sr;
-    int failed;
 
     tc = tcase_create("elements");
     tcase_add_test(tc, test_element_symbols);
@@ -301,9 +299,5 @@ int main(void)
     tcase_add_test(tc, test_conformance_roundtrip);
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

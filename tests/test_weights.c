@@ -617,8 +617,6 @@ int main(void)
 {
     Suite *s = suite_create("weights");
     TCase *tc;
-    SRunner *sr;
-    int failed;
 
     tc = tcase_create("weights");
     tcase_set_timeout(tc, 300);
@@ -631,9 +629,5 @@ int main(void)
     tcase_add_test(tc, test_weights_serialize_validates);
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -528,8 +528,6 @@ int main(void)
 {
     Suite *s = suite_create("xyz");
     TCase *tc;
-    SRunner *sr;
-    int failed;
 
     tc = tcase_create("xyz");
     tcase_add_test(tc, test_xyz_good);
@@ -548,9 +546,5 @@ int main(void)
     tcase_add_test(tc, test_text_read_file);
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -56,6 +56,16 @@ done:
     return buf;
 }
 
+int tu_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 /* SRCDIR/dir/name in buf. */
 static const char *src_path(char *buf, size_t n, const char *dir, const char *name)
 {

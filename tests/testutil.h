@@ -3,6 +3,7 @@
 #define NNVIB_TESTUTIL_H
 
 #include <stddef.h>
+#include <check.h>
 #include <nnvib.h>
 
 /* 1 when |x - ref| <= abs_tol or |x - ref| <= rel_tol * |ref|, else 0 (NaN never passes). */
@@ -31,5 +32,9 @@ nnv_structure *tu_molecule(const char *name);
 /* nnv_compute's options for `want` alone (total charge 0, default budget), as
  * most tests ask: nnv_compute(&r, p, s, TU_WANT(NNV_WANT_FORCES), &err). */
 #define TU_WANT(want) (&(nnv_compute_options){(want), 0.0, 0.0})
+
+/* Runs every test of s (CK_NORMAL) and frees it: a test program's exit
+ * status, EXIT_SUCCESS when no test failed, else EXIT_FAILURE. */
+int tu_run(Suite *s);
 
 #endif
