@@ -89,15 +89,6 @@ static void fixture_free(fixture *fx)
     nnv_structure_free(fx->s);
 }
 
-static char *tmpdir(void)
-{
-    char *d = malloc(64);
-    ck_assert_ptr_nonnull(d);
-    snprintf(d, 64, "/tmp/nnvib-fmt.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(d));
-    return d;
-}
-
 static int dir_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -108,21 +99,6 @@ static int dir_entries(const char *dir)
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
     closedir(d);
     return n;
-}
-
-static void rmtree(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[1024];
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (remove(path) != 0) rmdir(path);
-    }
-    if (d) closedir(d);
-    rmdir(dir);
-    free(dir);
 }
 
 /* ---- small XML helpers ---------------------------------------------------- */
@@ -204,7 +180,7 @@ static xmlDocPtr parse_ok(const char *path)
 START_TEST(test_cml_methane)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256];
+    char *dir = tu_tmpdir(), path[256];
     nnv_error err = {0, ""};
     xmlDocPtr doc;
     xmlNodePtr root, mol, arr, prop, val, vibs, spec, peaks;
@@ -347,14 +323,14 @@ START_TEST(test_cml_methane)
     }
     xmlFreeDoc(doc);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
 START_TEST(test_cml_imaginary_and_thermo)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256];
+    char *dir = tu_tmpdir(), path[256];
     nnv_error err = {0, ""};
     nnv_thermo t;
     nnv_write_info info;
@@ -407,7 +383,7 @@ START_TEST(test_cml_imaginary_and_thermo)
     ck_assert_ptr_nonnull(find_property(mol, "nnvib:internalEnergy"));
     xmlFreeDoc(doc);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
@@ -416,7 +392,7 @@ END_TEST
 START_TEST(test_cml_escaping)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256];
+    char *dir = tu_tmpdir(), path[256];
     nnv_error err = {0, ""};
     xmlDocPtr doc;
     xmlNodePtr mol;
@@ -439,7 +415,7 @@ START_TEST(test_cml_escaping)
     xmlFree(title);
     xmlFreeDoc(doc);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
@@ -448,7 +424,7 @@ END_TEST
 START_TEST(test_cml_all_imaginary)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256];
+    char *dir = tu_tmpdir(), path[256];
     nnv_error err = {0, ""};
     xmlDocPtr doc;
     xmlNodePtr mol;
@@ -472,7 +448,7 @@ START_TEST(test_cml_all_imaginary)
                      3);
     xmlFreeDoc(doc);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
@@ -481,7 +457,7 @@ END_TEST
 START_TEST(test_atomic_failures)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256];
+    char *dir = tu_tmpdir(), path[256];
     nnv_error err = {0, ""};
     int (*writers[3])(const char *, const nnv_structure *, const nnv_result *, const nnv_vib *,
                       const nnv_write_info *, nnv_error *) = {nnv_cml_write, nnv_molden_write, nnv_extxyz_write};
@@ -529,7 +505,7 @@ START_TEST(test_atomic_failures)
     }
     ck_assert_int_eq(dir_entries(dir), 1);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
@@ -537,7 +513,7 @@ START_TEST(test_ofile)
 {
     /* The public atomic output file: the target appears only at the commit,
      * a discard or a failure leaves nothing, devices are written in place. */
-    char *dir = tmpdir(), path[256], *text;
+    char *dir = tu_tmpdir(), path[256], *text;
     nnv_ofile *f = NULL;
     nnv_error err = {0, ""};
     FILE *s;
@@ -591,7 +567,7 @@ START_TEST(test_ofile)
         ck_assert_int_eq(nnv_ofile_commit(f, &err), NNV_EIO);
         ck_assert_msg(strstr(err.message, "/dev/full") != NULL, "%s", err.message);
     }
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
@@ -670,7 +646,7 @@ static void molden_read(const char *path, molden_data *d)
 START_TEST(test_molden_methane)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256];
+    char *dir = tu_tmpdir(), path[256];
     nnv_error err = {0, ""};
     molden_data *d = malloc(sizeof *d);
     static const char *order[] = {"[Molden Format]", "[Title]", "[Atoms] Angs", "[FREQ]", "[INT]", "[FR-COORD]",
@@ -702,14 +678,14 @@ START_TEST(test_molden_methane)
     }
     free(d);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
 START_TEST(test_molden_no_intensities)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256], *text;
+    char *dir = tu_tmpdir(), path[256], *text;
     nnv_error err = {0, ""};
     molden_data *d = malloc(sizeof *d);
 
@@ -728,7 +704,7 @@ START_TEST(test_molden_no_intensities)
     free(text);
     free(d);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
@@ -737,7 +713,7 @@ END_TEST
 START_TEST(test_extxyz_methane)
 {
     fixture fx;
-    char *dir = tmpdir(), path[256], *text, *line, *save = NULL;
+    char *dir = tu_tmpdir(), path[256], *text, *line, *save = NULL;
     nnv_error err = {0, ""};
     int frame = -1, atom = 0, natoms = 0, expect_header = 1, expect_comment = 0;
 
@@ -790,7 +766,7 @@ START_TEST(test_extxyz_methane)
     ck_assert(expect_header);
     free(text);
     fixture_free(&fx);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
@@ -840,7 +816,7 @@ START_TEST(test_single_atom)
     int Z[1] = {18};
     double xyz[3] = {0, 0, 0};
     nnv_structure *s = NULL;
-    char *dir = tmpdir(), path[256], *text;
+    char *dir = tu_tmpdir(), path[256], *text;
     nnv_error err = {0, ""};
     xmlDocPtr doc;
 
@@ -866,7 +842,7 @@ START_TEST(test_single_atom)
                   "%s", text);
     free(text);
     nnv_structure_free(s);
-    rmtree(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 

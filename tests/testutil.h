@@ -37,4 +37,40 @@ nnv_structure *tu_molecule(const char *name);
  * status, EXIT_SUCCESS when no test failed, else EXIT_FAILURE. */
 int tu_run(Suite *s);
 
+/* ---- temporary folders and files (the test fails when one cannot be made) -- */
+
+/* "a/b", malloc'd. */
+char *tu_join(const char *a, const char *b);
+
+/* A fresh folder /tmp/nnvib-test.XXXXXX, its path malloc'd. */
+char *tu_tmpdir(void);
+
+/* Removes the files and empty folders in dir, dir itself, and frees dir. */
+void tu_rmtree(char *dir);
+
+/* Writes text to path. */
+void tu_write_text(const char *path, const char *text);
+
+/* A fresh temporary folder holding a copy of the regular files of src. */
+char *tu_copy_to_temp(const char *src);
+
+/* Replace the first line of dir/name that equals `old` by `new_line` (NULL:
+ * delete it); with old == NULL, append `new_line` as a last line. Returns the
+ * 1-based line. */
+int tu_patch_line(const char *dir, const char *name, const char *old, const char *new_line);
+
+/* ---- n2p2 potentials -------------------------------------------------------- */
+
+/* n2p2's units, written out here rather than taken from the library's units.h. */
+#define TU_EV_PER_HA 27.211386245988
+#define TU_A_PER_BOHR 0.529177210903
+
+/* The hand-made n2p2 potential with its symmetry functions in scrambled order
+ * (tests/data/n2p2/scrambled of the source tree), the path malloc'd. */
+char *tu_n2p2_scrambled(void);
+
+/* nnv_n2p2_read of dir with length and energy units lu, eu (0: from the
+ * files); the test fails when it does not convert. */
+nnv_potential *tu_n2p2_convert(const char *dir, int lu, int eu);
+
 #endif
