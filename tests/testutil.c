@@ -1,6 +1,6 @@
 /* Helpers shared by the unit tests: one comparison metric, paths to data,
  * the shipped potentials and molecules, temporary folders and files, the
- * n2p2 test potential. */
+ * n2p2 test potential, the analyses the writers' tests write out. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, opendir, strdup */
 #include <check.h>
 #include <dirent.h>
@@ -133,6 +133,18 @@ void tu_rmtree(char *dir)
     free(dir);
 }
 
+int tu_dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
 void tu_write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -219,4 +231,57 @@ nnv_potential *tu_n2p2_convert(const char *dir, int lu, int eu)
     ck_assert_msg(rc == NNV_OK, "%s: %s", dir, err.message);
     ck_assert_ptr_nonnull(p);
     return p;
+}
+
+void tu_fixture_methane(tu_fixture *fx)
+{
+    char xyz[1024], bin[1024];
+    nnv_error err = {0, ""};
+    memset(fx, 0, sizeof *fx);
+    snprintf(xyz, sizeof xyz, "%s/molecules/methane.xyz", tu_srcdir());
+    snprintf(bin, sizeof bin, "%s/weights/test-CH-softplus-random.bin", tu_srcdir());
+    ck_assert_msg(nnv_structure_read_xyz(&fx->s, xyz, 0, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_potential_read(&fx->p, bin, &err) == NNV_OK, "%s", err.message);
+    ck_assert_msg(nnv_compute(&fx->r, fx->p, fx->s,
+                              TU_WANT(NNV_WANT_FORCES | NNV_WANT_HESSIAN | NNV_WANT_CHARGES | NNV_WANT_DIPOLE_DERIV),
+                              &err) == NNV_OK,
+                  "%s", err.message);
+    ck_assert_msg(nnv_vib_analyse(&fx->v, fx->s->n_atoms, fx->s->xyz, fx->s->masses, fx->r->hessian,
+                                  fx->r->dipole_deriv, NNV_LINEAR_AUTO, &err) == NNV_OK,
+                  "%s", err.message);
+    ck_assert_ptr_nonnull(fx->v->ir_intensities);
+    ck_assert_int_eq(fx->v->n_modes, 9);
+}
+
+void tu_fixture_water(tu_fixture *fx, const char *comment)
+{
+    static const int Z[3] = {8, 1, 1};
+    static const double xyz[9] = {0, 0, 0.1173, 0, 0.7572, -0.4692, 0, -0.7572, -0.4692};
+    static const double freq[3] = {-120.5, 1595.25, 3657.125};
+    nnv_error err = {0, ""};
+    memset(fx, 0, sizeof *fx);
+    ck_assert(nnv_structure_new(&fx->s, 3, Z, xyz, &err) == NNV_OK);
+    if (comment) {
+        free(fx->s->comment);
+        fx->s->comment = strdup(comment);
+        ck_assert_ptr_nonnull(fx->s->comment);
+    }
+    fx->v = calloc(1, sizeof *fx->v);
+    ck_assert_ptr_nonnull(fx->v);
+    fx->v->n_atoms = 3;
+    fx->v->n_rigid = 6;
+    fx->v->n_modes = 3;
+    fx->v->frequencies = malloc(3 * sizeof(double));
+    fx->v->modes = malloc(27 * sizeof(double));
+    ck_assert(fx->v->frequencies && fx->v->modes);
+    memcpy(fx->v->frequencies, freq, sizeof freq);
+    for (int k = 0; k < 27; k++) fx->v->modes[k] = 0.01 * (k + 1) * ((k % 2) ? -1 : 1);
+}
+
+void tu_fixture_free(tu_fixture *fx)
+{
+    nnv_vib_free(fx->v);
+    nnv_result_free(fx->r);
+    nnv_potential_free(fx->p);
+    nnv_structure_free(fx->s);
 }

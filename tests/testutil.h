@@ -48,6 +48,9 @@ char *tu_tmpdir(void);
 /* Removes the files and empty folders in dir, dir itself, and frees dir. */
 void tu_rmtree(char *dir);
 
+/* The number of entries in dir besides . and .. */
+int tu_dir_entries(const char *dir);
+
 /* Writes text to path. */
 void tu_write_text(const char *path, const char *text);
 
@@ -72,5 +75,25 @@ char *tu_n2p2_scrambled(void);
 /* nnv_n2p2_read of dir with length and energy units lu, eu (0: from the
  * files); the test fails when it does not convert. */
 nnv_potential *tu_n2p2_convert(const char *dir, int lu, int eu);
+
+/* ---- analyses for the writers' tests ---------------------------------------- */
+
+typedef struct tu_fixture {
+    nnv_structure *s;
+    nnv_potential *p;
+    nnv_result *r;
+    nnv_vib *v;
+} tu_fixture;
+
+/* Methane with the shipped test potential (it has charge networks, so the
+ * analysis has IR intensities); the numbers come from the library. */
+void tu_fixture_methane(tu_fixture *fx);
+
+/* A hand-made water analysis with one imaginary mode and no intensities
+ * (the writers only format numbers, so they need not be physical); comment,
+ * when not NULL, replaces the structure's comment. No potential, no result. */
+void tu_fixture_water(tu_fixture *fx, const char *comment);
+
+void tu_fixture_free(tu_fixture *fx);
 
 #endif
