@@ -1,6 +1,7 @@
 /* Training internals: extended-XYZ data sets, symmetry-function presets and the
  * Behler–Parrinello trainer (losses with double backpropagation, Adam). Used by
- * nnvib-train, nnvib-sample and tests/test_train.c; not installed. */
+ * nnvib-train, nnvib-sample and the training tests (tests/test_dataset_io.c,
+ * test_train.c, test_train_run.c); not installed. */
 #ifndef NNVIB_TRAIN_H
 #define NNVIB_TRAIN_H
 

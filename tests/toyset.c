@@ -1,0 +1,82 @@
+/* Synthetic data for the trainer's tests: Morse pairs with fixed atomic
+ * charges, labelled exactly and reproducibly from a seed. */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "toyset.h"
+
+static uint64_t lcg_state;
+static double urand(void)
+{
+    lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(lcg_state >> 11) * 0x1.0p-53;
+}
+
+void morse_label(ds_frame *fr)
+{
+    static const double D = 1.0, a = 1.6, r0 = 1.3;
+    int N = fr->n_atoms;
+    double qm = 0.0, xm[3] = {0, 0, 0};
+    fr->energy = 0.0;
+    fr->has_energy = 1;
+    memset(fr->forces, 0, 3 * (size_t)N * sizeof *fr->forces);
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+            double d[3], r = 0.0, ex, dE;
+            for (int q = 0; q < 3; q++) d[q] = fr->xyz[3 * j + q] - fr->xyz[3 * i + q], r += d[q] * d[q];
+            r = sqrt(r);
+            ex = exp(-a * (r - r0));
+            fr->energy += D * (1 - ex) * (1 - ex) - D;
+            dE = 2 * D * (1 - ex) * a * ex;
+            for (int q = 0; q < 3; q++) {
+                fr->forces[3 * i + q] += dE * d[q] / r;
+                fr->forces[3 * j + q] -= dE * d[q] / r;
+            }
+        }
+    for (int i = 0; i < N; i++) {
+        qm += (fr->Z[i] == 1 ? 0.3 : fr->Z[i] == 6 ? -0.1 : -0.4) / N;
+        for (int q = 0; q < 3; q++) xm[q] += fr->xyz[3 * i + q] / N;
+    }
+    fr->has_dipole = 1;
+    for (int q = 0; q < 3; q++) fr->dipole[q] = 0.0;
+    for (int i = 0; i < N; i++) {
+        double qi = (fr->Z[i] == 1 ? 0.3 : fr->Z[i] == 6 ? -0.1 : -0.4) - qm;
+        for (int q = 0; q < 3; q++) fr->dipole[q] += qi * (fr->xyz[3 * i + q] - xm[q]);
+    }
+}
+
+void make_set(ds_set *s, int n_frames, uint64_t seed)
+{
+    static const int elems[3] = {1, 6, 8};
+    lcg_state = seed;
+    memset(s, 0, sizeof *s);
+    for (int f = 0; f < n_frames; f++) {
+        ds_frame fr;
+        int N = 3 + f % 3, placed = 0;
+        memset(&fr, 0, sizeof fr);
+        fr.n_atoms = N;
+        fr.Z = malloc((size_t)N * sizeof *fr.Z);
+        fr.xyz = malloc(3 * (size_t)N * sizeof *fr.xyz);
+        fr.forces = malloc(3 * (size_t)N * sizeof *fr.forces);
+        fr.info = strdup("molecule=toy");
+        /* Every frame has H, C and O so every element is seen. */
+        for (int i = 0; i < N; i++) fr.Z[i] = i < 3 ? elems[i] : elems[(int)(urand() * 3)];
+        while (placed < N) {
+            double *x = fr.xyz + 3 * placed;
+            int ok = 1;
+            for (int q = 0; q < 3; q++) x[q] = 2.4 * urand();
+            for (int j = 0; j < placed && ok; j++) {
+                double r2 = 0.0;
+                for (int q = 0; q < 3; q++) r2 += (x[q] - fr.xyz[3 * j + q]) * (x[q] - fr.xyz[3 * j + q]);
+                ok = r2 > 0.9 * 0.9;
+            }
+            placed += ok;
+        }
+        morse_label(&fr);
+        ck_assert_int_eq(ds_append(s, &fr, NULL), NNV_OK);
+        ds_frame_free(&fr);
+    }
+}

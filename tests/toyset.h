@@ -1,0 +1,21 @@
+/* Synthetic data for the trainer's tests (test_dataset_io, test_train,
+ * test_train_run): Morse pairs with fixed atomic charges. */
+#ifndef NNVIB_TOYSET_H
+#define NNVIB_TOYSET_H
+
+#include <stdint.h>
+
+#include "../src/train/train.h"
+
+/* Labels fr from its atoms: E = sum_pairs D (1 - exp(-a (r - r0)))^2 - D,
+ * exact forces, dipole of fixed charges (H +0.3, C -0.1, O -0.4) made neutral
+ * by their mean. Independent of nnvib's model, so learning it means the
+ * trainer learns. */
+void morse_label(ds_frame *fr);
+
+/* A set of n_frames labelled frames of 3 to 5 atoms (H, C and O in each, no
+ * pair closer than 0.9 Å, comment "molecule=toy"), the same for the same seed.
+ * The calling test fails when a frame cannot be added. */
+void make_set(ds_set *s, int n_frames, uint64_t seed);
+
+#endif
