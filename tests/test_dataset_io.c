@@ -466,8 +466,54 @@ START_TEST(test_hvp_errors)
 }
 END_TEST
 
-int main(void)
+/* For tests/test_hvp_ase.sh: a set with curvature labels written by ds_write
+ * to path, and the same probes and products as plain %.17g numbers (one
+ * line per frame and label: frame k, then 3N probe and 3N product values)
+ * to path.values, so ASE's reading can be compared with what was written. */
+static int write_for_ase(const char *path)
 {
+    ds_set a;
+    nnv_error err;
+    char vpath[4096];
+    FILE *f;
+    make_set(&a, 4, 21);
+    toy_add_hvp(&a.frames[0], 2, 31);
+    toy_add_hvp(&a.frames[2], 3, 32);
+    toy_add_hvp(&a.frames[3], 1, 33);
+    if (ds_write(&a, path, &err) != NNV_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    snprintf(vpath, sizeof vpath, "%s.values", path);
+    if (!(f = fopen(vpath, "w"))) return 1;
+    for (int fr = 0; fr < a.n_frames; fr++) {
+        size_t n3 = 3 * (size_t)a.frames[fr].n_atoms;
+        for (int k = 0; k < a.frames[fr].n_hvp; k++) {
+            fprintf(f, "%d %d", fr, k + 1);
+            for (size_t j = 0; j < n3; j++) fprintf(f, " %.17g", a.frames[fr].hvp_probe[(size_t)k * n3 + j]);
+            for (size_t j = 0; j < n3; j++) fprintf(f, " %.17g", a.frames[fr].hvp[(size_t)k * n3 + j]);
+            fputc('\n', f);
+        }
+    }
+    ds_free(&a);
+    return fclose(f) == 0 ? 0 : 1;
+}
+
+/* check's asserts (make_set's) need a running test. */
+static const char *ase_path;
+START_TEST(test_write_for_ase) { ck_assert_int_eq(write_for_ase(ase_path), 0); }
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-hvp") == 0) {
+        Suite *w = suite_create("dataset_io --write-hvp");
+        TCase *tw = tcase_create("write");
+        ase_path = argv[2];
+        tcase_add_test(tw, test_write_for_ase);
+        suite_add_tcase(w, tw);
+        return tu_run(w);
+    }
     Suite *s = suite_create("dataset_io");
     TCase *tc = tcase_create("extxyz");
     tcase_set_timeout(tc, 300);
