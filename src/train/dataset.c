@@ -17,7 +17,7 @@
 #define DS_MAX_ATOMS 100000
 #define DS_MAX_COLUMNS 1000 /* columns of one Properties entry */
 /* A probe is a unit vector: its norm as read may differ from 1 by rounding of
- * the printed components only (10 decimals give ~1e-10). */
+ * the printed components only (nnvib-sample's 8 decimals: ~1e-8). */
 #define DS_PROBE_NORM_TOL 1e-6
 
 void ds_frame_free(ds_frame *fr)
