@@ -471,6 +471,99 @@ START_TEST(test_mean_shipped)
 }
 END_TEST
 
+/* ---- per-mode frequency spread ------------------------------------------------ */
+
+/* Member m's energy networks scaled by c[m] (an identity last layer): H_m =
+ * c_m H_0 up to the E0 terms, which have no curvature, so every member's
+ * Hessian commutes with the mean's, the modes are shared and member m's
+ * frequency of mode k is sqrt(c_m / mean c) nu_k exactly. */
+static void scaled_spread(int kind)
+{
+    enum { K = 4 };
+    static const double c[K] = {1.0, 0.9, 1.15, 1.02};
+    double cbar = (c[0] + c[1] + c[2] + c[3]) / K, scale = 1.3;
+    nnv_potential **mb = members_of("hcno-silu.bin", K, kind, 0.0, 1, 1), *p;
+    nnv_structure *s = tu_molecule("water.xyz");
+    nnv_analysis *a = NULL;
+    nnv_error err;
+    for (int m = 0; m < K; m++)
+        for (int e = 0; e < mb[m]->n_elements; e++) {
+            nnv_network *net = &mb[m]->elements[e].energy;
+            nnv_layer *L = &net->layers[net->n_layers - 1];
+            ck_assert_int_eq(L->activation, NNV_ACT_IDENTITY);
+            for (int i = 0; i < L->n_in; i++) L->W[i] *= c[m];
+            L->b[0] *= c[m];
+        }
+    p = committee(mb, K, kind, scale);
+    ck_assert_msg(nnv_analyse(&a, p, s, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_ptr_nonnull(a->frequency_std);
+    ck_assert_int_eq(a->v->n_modes, 3);
+    for (int k = 0; k < a->v->n_modes; k++) {
+        double nu = a->v->frequencies[k], mean = 0.0, ss = 0.0, want[K];
+        for (int m = 0; m < K; m++) mean += (want[m] = sqrt(c[m] / cbar) * nu) / K;
+        for (int m = 0; m < K; m++) ss += (want[m] - mean) * (want[m] - mean);
+        for (int m = 0; m < K; m++)
+            ck_assert_msg(tu_close(a->member_frequencies[m * 3 + k], want[m], 1e-6, 1e-9), "mode %d member %d: %.10g vs %.10g",
+                          k, m, a->member_frequencies[m * 3 + k], want[m]);
+        ck_assert_msg(tu_close(a->frequency_std[k], scale * sqrt(ss / (K - 1)), 1e-6, 1e-8), "mode %d: %.10g vs %.10g",
+                      k, a->frequency_std[k], scale * sqrt(ss / (K - 1)));
+    }
+    /* The member's own diagonalisation gives the same (its Hessian commutes). */
+    for (int m = 0; m < K; m++) {
+        nnv_potential *x = NULL;
+        nnv_analysis *am = NULL;
+        ck_assert_int_eq(nnv_committee_member(&x, p, m, &err), NNV_OK);
+        ck_assert_msg(nnv_analyse(&am, x, s, NULL, &err) == NNV_OK, "%s", err.message);
+        ck_assert_ptr_null(am->frequency_std);
+        for (int k = 0; k < 3; k++)
+            ck_assert_msg(tu_close(a->member_frequencies[m * 3 + k], am->v->frequencies[k], 1e-6, 1e-9),
+                          "mode %d member %d: %.10g vs own %.10g", k, m, a->member_frequencies[m * 3 + k],
+                          am->v->frequencies[k]);
+        nnv_analysis_free(am);
+        nnv_potential_free(x);
+    }
+    nnv_analysis_free(a);
+    nnv_potential_free(p);
+    nnv_structure_free(s);
+    members_free(mb, K);
+}
+
+START_TEST(test_spread_scaled)
+{
+    scaled_spread(NNV_COMMITTEE_FULL);
+    scaled_spread(NNV_COMMITTEE_SHALLOW);
+}
+END_TEST
+
+START_TEST(test_spread_identical)
+{
+    nnv_potential **mb = members_of("hcno-silu.bin", 3, NNV_COMMITTEE_SHALLOW, 0.0, 1, 1);
+    nnv_potential *p = committee(mb, 3, NNV_COMMITTEE_SHALLOW, 1.0);
+    nnv_structure *s = tu_molecule("formaldehyde.xyz");
+    nnv_analysis *a = NULL, *a1 = NULL;
+    nnv_error err;
+    ck_assert_int_eq(nnv_analyse(&a, p, s, NULL, &err), NNV_OK);
+    ck_assert_int_eq(nnv_analyse(&a1, mb[0], s, NULL, &err), NNV_OK);
+    ck_assert_int_eq(a->v->n_modes, a1->v->n_modes);
+    for (int k = 0; k < a->v->n_modes; k++) {
+        ck_assert(a->frequency_std[k] == 0.0);
+        ck_assert(a->v->frequencies[k] == a1->v->frequencies[k]);
+        ck_assert(tu_close(a->member_frequencies[k], a1->v->frequencies[k], 1e-7, 1e-10));
+    }
+    /* Not a committee: refused. */
+    {
+        double *mf = NULL, *sd = NULL;
+        ck_assert_int_eq(nnv_committee_mode_spread(&mf, &sd, mb[0], s, a1->v, 0.0, &err), NNV_EUSAGE);
+        ck_assert_ptr_null(mf);
+    }
+    nnv_analysis_free(a);
+    nnv_analysis_free(a1);
+    nnv_potential_free(p);
+    nnv_structure_free(s);
+    members_free(mb, 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("committee");
@@ -484,7 +577,9 @@ int main(void)
     tcase_add_test(te, test_mean_full);
     tcase_add_test(te, test_mean_shallow);
     tcase_add_test(te, test_mean_shipped);
-    tcase_set_timeout(te, 120);
+    tcase_add_test(te, test_spread_scaled);
+    tcase_add_test(te, test_spread_identical);
+    tcase_set_timeout(te, 240);
     suite_add_tcase(s, tf);
     suite_add_tcase(s, te);
     return tu_run(s);
