@@ -199,6 +199,85 @@ int cm_eval_charge(const cm_nets *c, int n, const double *s, double *q, double *
     return net_eval(c->charge, s, q, gq, NULL, &w->net);
 }
 
+/* ---- checks and spreads of nnv_compute ---------------------------------------- */
+
+/* Every element has the networks its committee kind says it has, so that a
+ * potential built in memory cannot make the assembly read what is absent. */
+int cm_check_networks(const nnv_potential *p, nnv_error *err)
+{
+    int K = p->n_members, full = K > 0 && p->committee_kind == NNV_COMMITTEE_FULL;
+    int charges = (p->flags & NNV_FLAG_CHARGES) != 0;
+    if (K < 0 || K == 1 || K > NNV_COMMITTEE_MAX ||
+        (K > 0 && p->committee_kind != NNV_COMMITTEE_FULL && p->committee_kind != NNV_COMMITTEE_SHALLOW) ||
+        (K > 0 && !(p->spread_scale > 0.0 && isfinite(p->spread_scale))))
+        return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: committee of %d members, kind %d, spread_scale %g: "
+                             "not a valid committee", K, p->committee_kind, p->spread_scale);
+    for (int e = 0; e < p->n_elements; e++) {
+        const nnv_element_model *el = &p->elements[e];
+        int ok = 1;
+        if (full) {
+            ok = el->members && (!charges || el->member_charges);
+            for (int m = 0; ok && m < K; m++)
+                ok = el->members[m].n_layers > 0 && (!charges || el->member_charges[m].n_layers > 0);
+        } else {
+            ok = el->energy.n_layers > 0 && el->energy.layers &&
+                 el->energy.layers[el->energy.n_layers - 1].n_out == (K > 0 ? K : 1) &&
+                 (!charges || el->charge.n_layers > 0);
+        }
+        if (!ok)
+            return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: element Z=%d lacks the networks of a %s", el->Z,
+                                 K > 0 ? (full ? "full committee" : "shallow committee") : "potential");
+    }
+    return NNV_OK;
+}
+
+/* The members' energies (atomic ones summed in atom order), their spread
+ * and, with forces, each atom's force spread: spread_scale times the sample
+ * standard deviation over the K members (divided by K - 1), of the energy,
+ * and of the three force components together (the RMS of their deviations). */
+int cm_spread(nnv_result *r, const double *member_atomic, double scale, nnv_error *err)
+{
+    int K = r->n_members, N = r->n_atoms;
+    size_t n3 = 3 * (size_t)N;
+    double mean, ss = 0.0;
+    for (int m = 0; m < K; m++) {
+        double e = 0.0;
+        for (int i = 0; i < N; i++) e += member_atomic[(size_t)i * (size_t)K + (size_t)m];
+        if (!isfinite(e))
+            return nnv_error_set(err, NNV_ENUMERIC, "committee member %d: the total energy is not finite", m + 1);
+        r->member_energies[m] = e;
+    }
+    mean = r->member_energies[0];
+    {
+        double acc = 0.0;
+        for (int m = 1; m < K; m++) acc += r->member_energies[m] - r->member_energies[0];
+        mean += acc / K;
+    }
+    for (int m = 0; m < K; m++) ss += (r->member_energies[m] - mean) * (r->member_energies[m] - mean);
+    r->energy_std = scale * sqrt(ss / (K - 1));
+    if (!isfinite(r->energy_std)) return nnv_error_set(err, NNV_ENUMERIC, "the committee's energy spread overflows");
+    if (!r->member_forces) return NNV_OK;
+    for (size_t k = 0; k < (size_t)K * n3; k++)
+        if (!isfinite(r->member_forces[k]))
+            return nnv_error_set(err, NNV_ENUMERIC, "committee member %zu: atom %zu: force component %c is not finite",
+                                 k / n3 + 1, k % n3 / 3 + 1, "xyz"[k % 3]);
+    for (int i = 0; i < N; i++) {
+        double sq = 0.0;
+        for (int c = 0; c < 3; c++) {
+            const double *f = r->member_forces + 3 * (size_t)i + (size_t)c;
+            double acc = 0.0, fbar;
+            for (int m = 1; m < K; m++) acc += f[(size_t)m * n3] - f[0];
+            fbar = f[0] + acc / K;
+            for (int m = 0; m < K; m++) sq += (f[(size_t)m * n3] - fbar) * (f[(size_t)m * n3] - fbar);
+        }
+        r->force_std[i] = scale * sqrt(sq / (3.0 * (K - 1)));
+    }
+    for (int i = 0; i < N; i++)
+        if (!isfinite(r->force_std[i]))
+            return nnv_error_set(err, NNV_ENUMERIC, "atom %d: the committee's force spread overflows", i + 1);
+    return NNV_OK;
+}
+
 /* ---- members as plain potentials ----------------------------------------------- */
 
 int cm_member_view(nnv_potential **view, const nnv_potential *c, int m)

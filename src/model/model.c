@@ -330,82 +330,6 @@ static size_t first_nonfinite(const double *v, size_t n)
     return n;
 }
 
-/* Every element has the networks its committee kind says it has, so that a
- * potential built in memory cannot make the assembly read what is absent. */
-static int check_networks(const nnv_potential *p, nnv_error *err)
-{
-    int K = p->n_members, full = K > 0 && p->committee_kind == NNV_COMMITTEE_FULL;
-    int charges = (p->flags & NNV_FLAG_CHARGES) != 0;
-    if (K < 0 || K == 1 || K > NNV_COMMITTEE_MAX ||
-        (K > 0 && p->committee_kind != NNV_COMMITTEE_FULL && p->committee_kind != NNV_COMMITTEE_SHALLOW) ||
-        (K > 0 && !(p->spread_scale > 0.0 && isfinite(p->spread_scale))))
-        return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: committee of %d members, kind %d, spread_scale %g: "
-                             "not a valid committee", K, p->committee_kind, p->spread_scale);
-    for (int e = 0; e < p->n_elements; e++) {
-        const nnv_element_model *el = &p->elements[e];
-        int ok = 1;
-        if (full) {
-            ok = el->members && (!charges || el->member_charges);
-            for (int m = 0; ok && m < K; m++)
-                ok = el->members[m].n_layers > 0 && (!charges || el->member_charges[m].n_layers > 0);
-        } else {
-            ok = el->energy.n_layers > 0 && el->energy.layers &&
-                 el->energy.layers[el->energy.n_layers - 1].n_out == (K > 0 ? K : 1) &&
-                 (!charges || el->charge.n_layers > 0);
-        }
-        if (!ok)
-            return nnv_error_set(err, NNV_EUSAGE, "nnv_compute: element Z=%d lacks the networks of a %s", el->Z,
-                                 K > 0 ? (full ? "full committee" : "shallow committee") : "potential");
-    }
-    return NNV_OK;
-}
-
-/* The members' energies (atomic ones summed in atom order), their spread
- * and, with forces, each atom's force spread: spread_scale times the sample
- * standard deviation over the K members (divided by K - 1), of the energy,
- * and of the three force components together (the RMS of their deviations). */
-static int committee_spread(nnv_result *r, const double *member_atomic, double scale, nnv_error *err)
-{
-    int K = r->n_members, N = r->n_atoms;
-    size_t n3 = 3 * (size_t)N;
-    double mean, ss = 0.0;
-    for (int m = 0; m < K; m++) {
-        double e = 0.0;
-        for (int i = 0; i < N; i++) e += member_atomic[(size_t)i * (size_t)K + (size_t)m];
-        if (!isfinite(e))
-            return nnv_error_set(err, NNV_ENUMERIC, "committee member %d: the total energy is not finite", m + 1);
-        r->member_energies[m] = e;
-    }
-    mean = r->member_energies[0];
-    {
-        double acc = 0.0;
-        for (int m = 1; m < K; m++) acc += r->member_energies[m] - r->member_energies[0];
-        mean += acc / K;
-    }
-    for (int m = 0; m < K; m++) ss += (r->member_energies[m] - mean) * (r->member_energies[m] - mean);
-    r->energy_std = scale * sqrt(ss / (K - 1));
-    if (!r->member_forces) return NNV_OK;
-    if (first_nonfinite(r->member_forces, (size_t)K * n3) < (size_t)K * n3) {
-        size_t k = first_nonfinite(r->member_forces, (size_t)K * n3);
-        return nnv_error_set(err, NNV_ENUMERIC, "committee member %zu: atom %zu: force component %c is not finite",
-                             k / n3 + 1, k % n3 / 3 + 1, "xyz"[k % 3]);
-    }
-    for (int i = 0; i < N; i++) {
-        double sq = 0.0;
-        for (int c = 0; c < 3; c++) {
-            const double *f = r->member_forces + 3 * (size_t)i + (size_t)c;
-            double acc = 0.0, fbar;
-            for (int m = 1; m < K; m++) acc += f[(size_t)m * n3] - f[0];
-            fbar = f[0] + acc / K;
-            for (int m = 0; m < K; m++) sq += (f[(size_t)m * n3] - fbar) * (f[(size_t)m * n3] - fbar);
-        }
-        r->force_std[i] = scale * sqrt(sq / (3.0 * (K - 1)));
-    }
-    if (!isfinite(r->energy_std) || first_nonfinite(r->force_std, (size_t)N) < (size_t)N)
-        return nnv_error_set(err, NNV_ENUMERIC, "the committee's spread overflows");
-    return NNV_OK;
-}
-
 int nnv_compute(nnv_result **out, const nnv_potential *p, const nnv_structure *s, const nnv_compute_options *o,
                 nnv_error *err)
 {
@@ -504,7 +428,7 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
         cutoff[i] = sf_max_cutoff(em[i]);
         if (em[i]->n_sf > max_sf) max_sf = em[i]->n_sf;
     }
-    if ((status = check_networks(p, err)) != NNV_OK) goto cleanup;
+    if ((status = cm_check_networks(p, err)) != NNV_OK) goto cleanup;
     K = p->n_members;
     if (!(nets = calloc((size_t)p->n_elements, sizeof *nets))) goto nomem;
     for (int e = 0; e < p->n_elements; e++)
@@ -655,7 +579,7 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
                                k % n3 / 3 + 1, "xyz"[k % n3 % 3]);
         goto cleanup;
     }
-    if (K > 0 && (status = committee_spread(r, member_atomic, p->spread_scale, err)) != NNV_OK) goto cleanup;
+    if (K > 0 && (status = cm_spread(r, member_atomic, p->spread_scale, err)) != NNV_OK) goto cleanup;
     if (want_q) {
         double sum = 0.0;
         for (int i = 0; i < N; i++) sum += r->raw_charges[i];

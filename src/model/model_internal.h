@@ -106,6 +106,12 @@ int cm_eval_energy(const cm_nets *c, int n, const double *s, double *E, double *
 /* The (mean) raw charge *q and its gradient gq (when not NULL). */
 int cm_eval_charge(const cm_nets *c, int n, const double *s, double *q, double *gq, cm_work *w);
 
+/* Every element has the networks its committee kind needs (NNV_OK, or
+ * NNV_EUSAGE naming the element); the members' energies and the spreads of
+ * nnv_compute from the N x K member atomic energies and r->member_forces. */
+int cm_check_networks(const nnv_potential *p, nnv_error *err);
+int cm_spread(nnv_result *r, const double *member_atomic, double scale, nnv_error *err);
+
 /* A committee member as a plain potential whose arrays belong to c (its
  * layer arrays, element blocks and the view itself belong to *view): free
  * with cm_view_free, never nnv_potential_free. NNV_OK, NNV_ENOMEM. */
