@@ -93,15 +93,8 @@ int cm_nets_init(cm_nets *c, const nnv_potential *p, const nnv_element_model *em
         return NNV_OK;
     }
     c->charge = em->charge.n_layers > 0 ? &em->charge : NULL;
-    if (em->energy.layers[em->energy.n_layers - 1].activation == NNV_ACT_IDENTITY) {
-        /* One network gives the mean and its derivatives at single-network
-         * cost; one forward pass the members' outputs. */
-        c->multi = &em->energy;
-        if (mean_view(&c->own_mean, &em->energy, K) != NNV_OK) return NNV_ENOMEM;
-        c->mean = &c->own_mean;
-        return NNV_OK;
-    }
-    /* A non-linear last layer does not commute with the mean: K evaluations. */
+    /* Member m is a view of the shared layers narrowed to output m: its
+     * output and input gradient give the member energies and forces. */
     if (!(c->own_views = calloc((size_t)K, sizeof *c->own_views))) return NNV_ENOMEM;
     for (int m = 0; m < K; m++)
         if (shallow_view(&c->own_views[m], &em->energy, m) != NNV_OK) {
@@ -109,6 +102,16 @@ int cm_nets_init(cm_nets *c, const nnv_potential *p, const nnv_element_model *em
             return NNV_ENOMEM;
         }
     c->members = c->own_views;
+    if (em->energy.layers[em->energy.n_layers - 1].activation == NNV_ACT_IDENTITY) {
+        /* One network gives the mean and its derivatives at single-network
+         * cost (a non-linear last layer does not commute with the mean: then
+         * the K members are averaged). */
+        if (mean_view(&c->own_mean, &em->energy, K) != NNV_OK) {
+            cm_nets_free(c);
+            return NNV_ENOMEM;
+        }
+        c->mean = &c->own_mean;
+    }
     return NNV_OK;
 }
 
@@ -190,7 +193,11 @@ int cm_eval_energy(const cm_nets *c, int n, const double *s, double *E, double *
     if (!c->K) return net_eval(c->mean, s, E, g, H, &w->net);
     if (!c->mean) return mean_of_members(c->members, c->K, n, s, E, g, H, Em, gm, w);
     if (net_eval(c->mean, s, E, g, H, &w->net) != NNV_OK) return NNV_ENOMEM;
-    return net_eval_multi(c->multi, s, Em, gm, &w->net);
+    /* The members' outputs and gradients, without their Hessians. */
+    for (int m = 0; m < c->K; m++)
+        if (net_eval(&c->members[m], s, &Em[m], gm ? gm + (size_t)m * (size_t)n : NULL, NULL, &w->net) != NNV_OK)
+            return NNV_ENOMEM;
+    return NNV_OK;
 }
 
 int cm_eval_charge(const cm_nets *c, int n, const double *s, double *q, double *gq, cm_work *w)

@@ -50,11 +50,6 @@ typedef struct net_workspace {
  * with respect to x when grad / hess are not NULL. Returns NNV_ENOMEM only. */
 int net_eval(const nnv_network *net, const double *x, double *out, double *grad, double *hess,
              net_workspace *ws);
-/* A network whose last layer has K outputs (a shallow committee's): out[K]
- * and, when grads is not NULL, the gradients of every output (K x n_in, row
- * m = d out_m / dx): one forward pass, then one backward pass per output.
- * Returns NNV_ENOMEM only. */
-int net_eval_multi(const nnv_network *net, const double *x, double *out, double *grads, net_workspace *ws);
 void net_workspace_free(net_workspace *ws);
 
 /* ---- networks of a potential (potential.c) ----------------------------------
@@ -77,8 +72,8 @@ typedef struct cm_nets {
                                     energy network, or a shallow committee's with its last layer
                                     averaged over the members (identity last layer); NULL: the mean
                                     of K member evaluations */
-    const nnv_network *multi;    /* shallow: the K-output network (member outputs and gradients) */
-    const nnv_network *members;  /* the K member networks averaged when mean is NULL */
+    const nnv_network *members;  /* the K member networks (a shallow committee's as views): their
+                                    outputs and gradients, averaged when mean is NULL */
     const nnv_network *charge;   /* the charge network (single, shallow), or NULL */
     const nnv_network *qmembers; /* full committee with charges: K charge networks, averaged */
     nnv_network own_mean;        /* storage of the averaged view (only its last layer is owned) */

@@ -90,116 +90,63 @@ static int reserve(net_workspace *ws, size_t n)
     return ws->buf ? NNV_OK : NNV_ENOMEM;
 }
 
-/* The buffers of one evaluation in the workspace, and where each layer's
- * units start. */
-typedef struct net_pass {
-    int L, n0, maxw;
+int net_eval(const nnv_network *net, const double *x, double *out, double *grad, double *hess,
+             net_workspace *ws)
+{
+    int L = net->n_layers, n0 = net->layers[0].n_in, maxw = n0;
+    size_t total = 0, need;
     double *z, *da, *d2a, *y, *adj, *Ja, *Jb;
     size_t off[65]; /* start of each layer's units; n_layers <= 64 by the format */
-} net_pass;
 
-/* Lays out the workspace and runs the forward pass: z, a', a'' of every unit
- * and y (the input, then every layer's output). */
-static int net_forward(const nnv_network *net, const double *x, int hess, net_workspace *ws, net_pass *P)
-{
-    int L = net->n_layers, n0, maxw;
-    size_t total = 0, need;
-    double *z, *da, *d2a, *y;
-
-    if (L < 1 || L > 64 || !net->layers) return NNV_EUSAGE;
-    n0 = maxw = net->layers[0].n_in;
     for (int l = 0; l < L; l++) {
         total += (size_t)net->layers[l].n_out;
         if (net->layers[l].n_out > maxw) maxw = net->layers[l].n_out;
     }
+    if (L < 1 || L > 64) return NNV_EUSAGE;
     /* z, a', a'' per unit; y and dE/dy with the input; two Jacobian buffers. */
     need = 3 * total + 2 * (total + (size_t)n0) + (hess ? 2 * (size_t)maxw * (size_t)n0 : 0);
     if (reserve(ws, need) != NNV_OK) return NNV_ENOMEM;
-    P->L = L;
-    P->n0 = n0;
-    P->maxw = maxw;
-    z = P->z = ws->buf;
-    da = P->da = z + total;
-    d2a = P->d2a = da + total;
-    y = P->y = d2a + total;          /* y[0 .. n0) is the input, then each layer's output */
-    P->adj = y + total + n0;         /* dE/dy, same layout as y */
-    P->Ja = P->adj + total + n0;
-    P->Jb = P->Ja + (hess ? (size_t)maxw * (size_t)n0 : 0);
+    z = ws->buf;
+    da = z + total;
+    d2a = da + total;
+    y = d2a + total;          /* y[0 .. n0) is the input, then each layer's output */
+    adj = y + total + n0;     /* dE/dy, same layout as y */
+    Ja = adj + total + n0;
+    Jb = Ja + (hess ? (size_t)maxw * (size_t)n0 : 0);
 
     memcpy(y, x, (size_t)n0 * sizeof *y);
-    P->off[0] = 0;
+    off[0] = 0;
     for (int l = 0; l < L; l++) {
         const nnv_layer *ly = &net->layers[l];
-        const double *in = (l == 0) ? y : y + n0 + P->off[l - 1];
-        double *yo = y + n0 + P->off[l];
+        const double *in = (l == 0) ? y : y + n0 + off[l - 1];
+        double *yo = y + n0 + off[l];
         for (int o = 0; o < ly->n_out; o++) {
             const double *w = ly->W + (size_t)o * (size_t)ly->n_in;
             double s = ly->b[o];
             for (int i = 0; i < ly->n_in; i++) s += w[i] * in[i];
-            z[P->off[l] + (size_t)o] = s;
-            net_activation(ly->activation, ly->param, s, &yo[o], &da[P->off[l] + (size_t)o],
-                           &d2a[P->off[l] + (size_t)o]);
+            z[off[l] + (size_t)o] = s;
+            net_activation(ly->activation, ly->param, s, &yo[o], &da[off[l] + (size_t)o],
+                           &d2a[off[l] + (size_t)o]);
         }
-        P->off[l + 1] = P->off[l] + (size_t)ly->n_out;
+        off[l + 1] = off[l] + (size_t)ly->n_out;
     }
-    return NNV_OK;
-}
+    *out = y[(size_t)n0 + off[L - 1]];
+    if (!grad && !hess) return NNV_OK;
 
-/* Backward pass from output `out` of the last layer: adj holds d y_out / dy
- * for every layer's output and for the input. */
-static void net_backward(const nnv_network *net, const net_pass *P, int out)
-{
-    int L = P->L, n0 = P->n0;
-    double *adj = P->adj;
-    memset(adj + (size_t)n0 + P->off[L - 1], 0, (size_t)net->layers[L - 1].n_out * sizeof *adj);
-    adj[(size_t)n0 + P->off[L - 1] + (size_t)out] = 1.0;
+    /* Backward: adj holds dE/dy for every layer's output and for the input. */
+    adj[(size_t)n0 + off[L - 1]] = 1.0;
     for (int l = L - 1; l >= 0; l--) {
         const nnv_layer *ly = &net->layers[l];
-        double *ain = (l == 0) ? adj : adj + n0 + P->off[l - 1];
-        const double *aout = adj + n0 + P->off[l];
+        double *ain = (l == 0) ? adj : adj + n0 + off[l - 1];
+        const double *aout = adj + n0 + off[l];
         memset(ain, 0, (size_t)ly->n_in * sizeof *ain);
         for (int o = 0; o < ly->n_out; o++) {
             const double *w = ly->W + (size_t)o * (size_t)ly->n_in;
-            double e = aout[o] * P->da[P->off[l] + (size_t)o];
+            double e = aout[o] * da[off[l] + (size_t)o];
             if (e == 0.0) continue;
             for (int i = 0; i < ly->n_in; i++) ain[i] += e * w[i];
         }
     }
-}
-
-int net_eval_multi(const nnv_network *net, const double *x, double *out, double *grads, net_workspace *ws)
-{
-    net_pass P;
-    int rc = net_forward(net, x, 0, ws, &P), K;
-    if (rc != NNV_OK) return rc;
-    K = net->layers[P.L - 1].n_out;
-    memcpy(out, P.y + (size_t)P.n0 + P.off[P.L - 1], (size_t)K * sizeof *out);
-    for (int m = 0; grads && m < K; m++) {
-        net_backward(net, &P, m);
-        memcpy(grads + (size_t)m * (size_t)P.n0, P.adj, (size_t)P.n0 * sizeof *grads);
-    }
-    return NNV_OK;
-}
-
-int net_eval(const nnv_network *net, const double *x, double *out, double *grad, double *hess,
-             net_workspace *ws)
-{
-    net_pass P;
-    int rc = net_forward(net, x, hess != NULL, ws, &P), L, n0;
-    double *da, *d2a, *adj, *Ja, *Jb;
-    const size_t *off = P.off;
-
-    if (rc != NNV_OK) return rc;
-    L = P.L;
-    n0 = P.n0;
-    da = P.da;
-    d2a = P.d2a;
-    adj = P.adj;
-    Ja = P.Ja;
-    Jb = P.Jb;
-    *out = P.y[(size_t)n0 + off[L - 1]];
-    if (!grad && !hess) return NNV_OK;
-    net_backward(net, &P, 0);
     if (grad) memcpy(grad, adj, (size_t)n0 * sizeof *grad);
     if (!hess) return NNV_OK;
 
