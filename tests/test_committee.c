@@ -254,6 +254,18 @@ START_TEST(test_rejections)
                      get_u32(b, el), L);
             expect_reject(b, n, net + 4 + 4 * L, 0, kind ? 1u : 3u, 0, net + 4 + 4 * L, field);
             expect_reject(b, n, net + 4 + 4 * L, 0, 2, 0, net + 4 + 4 * L, field);
+            if (kind == NNV_COMMITTEE_SHALLOW) {
+                /* The charge network that follows has one output, not n_members. */
+                size_t q = net + 4 + 4 * ((size_t)L + 1);
+                for (uint32_t l = 0; l < L; l++) {
+                    size_t nin = get_u32(b, net + 4 + 4 * l), nout = get_u32(b, net + 8 + 4 * l);
+                    q += 4 + 8 + 8 * (nin * nout + nout);
+                }
+                uint32_t QL = get_u32(b, q);
+                ck_assert_uint_eq(get_u32(b, q + 4 + 4 * QL), 1u);
+                snprintf(field, sizeof field, "element[0](Z=%u).charge_network.size[%u]", get_u32(b, el), QL);
+                expect_reject(b, n, q + 4 + 4 * QL, 0, 3, 0, q + 4 + 4 * QL, field);
+            }
         }
         free(b);
         nnv_potential_free(c);
@@ -333,6 +345,36 @@ END_TEST
 /* ---- evaluation ---------------------------------------------------------------- */
 
 /* Identical members: exactly the single potential, spreads 0. */
+/* An in-memory committee that breaks its own rules is refused, not read. */
+START_TEST(test_compute_refusals)
+{
+    nnv_potential **mb = members_of(SMALL, 2, NNV_COMMITTEE_FULL, 0.05, 1, 7), *c = committee(mb, 2, 0, 1.0);
+    nnv_structure *s = tu_molecule("methane.xyz");
+    nnv_result *r = NULL;
+    nnv_error err;
+    unsigned char *b = NULL;
+    size_t n = 0;
+    c->n_members = 1;
+    ck_assert_int_eq(nnv_compute(&r, c, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_EUSAGE);
+    ck_assert_ptr_null(r);
+    c->n_members = 2;
+    c->committee_kind = NNV_COMMITTEE_SHALLOW; /* but its networks are a full committee's */
+    ck_assert_int_eq(nnv_compute(&r, c, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_EUSAGE);
+    ck_assert_msg(strstr(err.message, "shallow committee"), "%s", err.message);
+    ck_assert_int_eq(nnv_potential_serialize(&b, &n, c, &err), NNV_EINPUT);
+    c->committee_kind = NNV_COMMITTEE_FULL;
+    c->spread_scale = 0.0;
+    ck_assert_int_eq(nnv_compute(&r, c, s, TU_WANT(NNV_WANT_FORCES), &err), NNV_EUSAGE);
+    ck_assert_int_eq(nnv_potential_serialize(&b, &n, c, &err), NNV_EINPUT);
+    ck_assert_msg(strstr(err.message, "committee.spread_scale"), "%s", err.message);
+    ck_assert_ptr_null(b);
+    c->spread_scale = 1.0;
+    nnv_potential_free(c);
+    nnv_structure_free(s);
+    members_free(mb, 2);
+}
+END_TEST
+
 START_TEST(test_identical_members)
 {
     for (int kind = 0; kind < 2; kind++) {
@@ -573,6 +615,7 @@ int main(void)
     tcase_add_test(tf, test_rejections);
     tcase_add_test(tf, test_build_refusals);
     tcase_add_test(te, test_build_e0);
+    tcase_add_test(te, test_compute_refusals);
     tcase_add_test(te, test_identical_members);
     tcase_add_test(te, test_mean_full);
     tcase_add_test(te, test_mean_shallow);
