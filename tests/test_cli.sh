@@ -71,7 +71,7 @@ KEYS = ["program", "version", "schema_version", "molecule_file", "potential_file
         "energy_eV", "forces_eV_A", "max_force_eV_A", "linear", "n_rigid_body",
         "principal_moments_uA2", "smoothness", "frequencies_cm1", "eigenvalues_eV_A2_u",
         "reduced_masses_u", "force_constants_mdyn_A", "normal_modes", "warnings",
-        "extrapolation_warnings", "optimization"]
+        "extrapolation_warnings", "optimization", "committee"]
 CHARGE_KEYS = ["total_charge_e", "charges_e", "dipole_eA", "dipole_derivatives_e",
                "ir_intensities_km_mol"]
 

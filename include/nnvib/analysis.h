@@ -74,6 +74,10 @@ typedef struct nnv_analysis {
                                   converge, not a stationary point (without optimisation), the
                                   extrapolation summary */
     int extrapolation_warning; /**< index in warnings of the extrapolation summary, or -1 */
+    /* A committee potential (r->n_members = K > 0): nnv_committee_mode_spread
+     * of v (every member's Hessian projected on the mean's modes). */
+    double *member_frequencies; /**< K x v->n_modes, cm⁻¹, or NULL for a single potential */
+    double *frequency_std;      /**< v->n_modes, sigma_nu,k in cm⁻¹ (spread_scale x sample std), or NULL */
 } nnv_analysis;
 
 /** The analysis pipeline: copy s; relax the copy on p when o->optimize (not
@@ -82,7 +86,8 @@ typedef struct nnv_analysis {
  *  derivatives when p has charge networks; the central-difference Hessian
  *  when o->hessian is NNV_HESSIAN_FD or o->fd_check; run nnv_vib_analyse on
  *  the Hessian chosen by o->hessian; with o->fd_check also analyse the other
- *  one and fill fd_check (nnv_hessian_fd_disagreement's figures).
+ *  one and fill fd_check (nnv_hessian_fd_disagreement's figures); for a
+ *  committee the mean's analysis and its per-mode spread (frequency_std).
  *  @param[out] out  the results, free with nnv_analysis_free
  *  @param p, s      potential and structure (s is not changed)
  *  @param o         options; NULL = defaults

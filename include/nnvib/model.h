@@ -43,6 +43,19 @@ typedef struct nnv_result {
     double *charges;          /**< n_atoms, e */
     double dipole[3];         /**< e Å, about the centre of mass */
     double *dipole_deriv;     /**< 3 x 3N, d mu_alpha / d x_b, e */
+    /* A committee (nnv_potential.n_members > 0): everything above is the mean
+     * of the members (exact: E is linear in them), and the spread is below.
+     * Each standard deviation is spread_scale times the sample one (the sum of
+     * squared deviations from the mean divided by K - 1). */
+    int n_members;            /**< K, the committee's members; 0 for a single potential */
+    double *member_energies;  /**< K, each member's total energy, eV (committee only) */
+    double energy_std;        /**< sigma_E = spread_scale x sample std of member_energies, eV; 0 for a
+                                   single potential */
+    double *member_forces;    /**< K x 3N, member m's forces at [m * 3N + 3i + c], eV/Å (committee,
+                                   with forces) */
+    double *force_std;        /**< n_atoms, sigma_F,i = spread_scale x sqrt(sum_m |F_i,m - mean_m F_i,m|^2
+                                   / (3 (K - 1))), the RMS over the three components of atom i's
+                                   force deviations, eV/Å (committee, with forces) */
 } nnv_result;
 
 /** Options of nnv_compute. A zero-initialised struct (or NULL) asks for the
@@ -55,14 +68,17 @@ typedef struct nnv_compute_options {
 } nnv_compute_options;
 
 /** Evaluate the potential: the energy and SF values always, the rest as
- *  o->want asks. The library reads no environment variable: the budget is
+ *  o->want asks. A committee gives its members' mean in the usual fields,
+ *  the member energies and energy spread always, the member forces and force
+ *  spread with the forces. The library reads no environment variable: the budget is
  *  o->max_hessian_mb (the nnvib programs take it from NNVIB_MAX_HESSIAN_MB).
  *  Nothing non-finite is ever returned.
  *  @param[out] out  the results, free with nnv_result_free
  *  @param p, s      potential and structure
  *  @param o         what to compute and how; NULL = energy only
  *  @return NNV_OK;
- *          NNV_EUSAGE for a NULL or empty structure or potential, or a negative
+ *          NNV_EUSAGE for a NULL or empty structure or potential, a potential
+ *          without the networks its committee kind needs, or a negative
  *          or non-finite max_hessian_mb;
  *          NNV_EINPUT for an element the potential has no block for, a
  *          non-finite position, mass or total charge (the message names the atom);

@@ -1,5 +1,6 @@
 /* nnvib potentials: the Behler–Parrinello model parameters and the weights.bin
- * format, version 1 (docs/nnp-format.md is the byte-exact contract). */
+ * format, version 1 (one potential) and version 2 (a committee of potentials
+ * sharing their symmetry functions); docs/nnp-format.md is the byte-exact contract. */
 #ifndef NNVIB_POTENTIAL_H
 #define NNVIB_POTENTIAL_H
 
@@ -51,13 +52,22 @@ typedef struct nnv_layer {
     double *b;
 } nnv_layer;
 
-/** Feed-forward network with one output. n_layers == 0 means "absent". */
+/** Feed-forward network; n_layers == 0 means "absent". Its last layer has one
+ *  output, except for the energy network of a shallow committee (n_members). */
 typedef struct nnv_network {
     int n_layers;
     nnv_layer *layers;
 } nnv_network;
 
-/** Parameters of one element. */
+/** Parameters of one element. Where the networks are depends on the
+ *  potential's committee kind (nnv_potential.n_members, committee_kind):
+ *  - a single potential: `energy`, and `charge` with charge networks;
+ *  - NNV_COMMITTEE_FULL: `members[m]` and, with charge networks,
+ *    `member_charges[m]` (m < n_members); `energy` and `charge` are absent;
+ *  - NNV_COMMITTEE_SHALLOW: `energy`, whose last layer has n_members outputs
+ *    (output m is member m's atomic energy network), and `charge` (one for
+ *    all members); `members` and `member_charges` are NULL.
+ *  Code that reads `energy` directly must check n_members first. */
 typedef struct nnv_element_model {
     int Z;
     double E0;
@@ -65,16 +75,32 @@ typedef struct nnv_element_model {
     nnv_sf *sf;
     nnv_network energy;
     nnv_network charge; /**< n_layers == 0 unless the potential has charge networks */
+    nnv_network *members;        /**< full committee: n_members energy networks; else NULL */
+    nnv_network *member_charges; /**< full committee with charge networks: n_members; else NULL */
 } nnv_element_model;
 
 #define NNV_FLAG_CHARGES 1u
+#define NNV_FLAG_COMMITTEE 2u /**< format version 2: a committee block follows the description */
+
+/** Committee kinds (format version 2). */
+enum nnv_committee_kind {
+    NNV_COMMITTEE_FULL = 0,   /**< independent member networks */
+    NNV_COMMITTEE_SHALLOW = 1 /**< shared hidden layers, one output per member */
+};
+
+/** Committee sizes the format allows. */
+#define NNV_COMMITTEE_MIN 2
+#define NNV_COMMITTEE_MAX 64
 
 typedef struct nnv_potential {
-    uint32_t flags;       /**< bit 0: charge networks present */
+    uint32_t flags;       /**< bit 0: charge networks present; bit 1: a committee */
     char *description;    /**< NUL-terminated copy of the UTF-8 description */
     int n_elements;
     nnv_element_model *elements; /**< ascending Z */
     nnv_warnings warnings;       /**< non-fatal findings of the reader */
+    int n_members;        /**< committee: 2..64 members; 0 for a single potential */
+    int committee_kind;   /**< enum nnv_committee_kind (committee only) */
+    double spread_scale;  /**< committee: calibration factor of every reported standard deviation */
 } nnv_potential;
 
 struct nnv_n2p2_options; /* nnvib/n2p2.h */
@@ -93,8 +119,9 @@ struct nnv_n2p2_options; /* nnvib/n2p2.h */
 int nnv_potential_load(nnv_potential **out, const char *path, const struct nnv_n2p2_options *o,
                        nnv_error *err);
 
-/** Read and validate a weights.bin file. Every rejection names the file, the
- *  byte offset and the field. Non-fatal findings go to (*out)->warnings.
+/** Read and validate a weights.bin file (version 1, or version 2: a
+ *  committee). Every rejection names the file, the byte offset and the field.
+ *  Non-fatal findings go to (*out)->warnings.
  *  @param[out] out  the potential, free with nnv_potential_free
  *  @return NNV_OK, NNV_EIO (cannot open or read), NNV_EINPUT (any rule of
  *          the format broken, or over 4 GiB), NNV_EUSAGE (NULL argument),
@@ -107,7 +134,8 @@ int nnv_potential_parse(nnv_potential **out, const unsigned char *buf, size_t le
                         const char *name, nnv_error *err);
 
 /** Serialise p to a newly allocated buffer *buf of *len bytes (free() it),
- *  validated as the reader does.
+ *  validated as the reader does: format version 1 for a single potential
+ *  (byte for byte as read), version 2 for a committee.
  *  @return NNV_OK, NNV_EUSAGE (NULL argument), NNV_EINPUT (a potential the
  *          format cannot hold: the message names the element and the field),
  *          NNV_ENOMEM. */
@@ -123,6 +151,46 @@ int nnv_potential_write(const char *path, const nnv_potential *p, nnv_error *err
  *  @param[out] out  the copy, free with nnv_potential_free
  *  @return NNV_OK, NNV_EUSAGE (NULL out or p), NNV_ENOMEM. */
 int nnv_potential_copy(nnv_potential **out, const nnv_potential *p, nnv_error *err);
+
+/** A committee of K plain potentials (2 <= K <= 64): one file whose members
+ *  share elements and symmetry functions. Every member must have the same
+ *  flags (charge networks or not), elements (same Z, in the same order) and,
+ *  per element, the same symmetry functions (type, Zj, Zk, cutoff, rc,
+ *  cutoff_alpha, eta, rs, zeta, lambda, shift, scale: equal as doubles); the
+ *  committee's gmin/gmax are the union of the members' ranges. E0 is shared:
+ *  member 0's, and a member with another E0 gets the difference added to the
+ *  bias of its energy network's last layer, which needs an identity last
+ *  layer. kind NNV_COMMITTEE_FULL takes every network as it is;
+ *  NNV_COMMITTEE_SHALLOW needs members whose energy networks agree in every
+ *  layer but the last (sizes, activations, weights, equal as doubles) and
+ *  whose last layers share the activation, and equal charge networks: it
+ *  stacks the last layers' rows. The description is member 0's. The
+ *  committee evaluates as the mean of its members (nnv_compute).
+ *  @param[out] out       the committee, free with nnv_potential_free
+ *  @param members        K plain potentials (no committee among them)
+ *  @param spread_scale   calibration factor of the reported standard
+ *                        deviations, finite and > 0 (1: the plain sample std)
+ *  @return NNV_OK, NNV_EUSAGE (NULL argument, K or kind or spread_scale out of
+ *          range), NNV_EINPUT (members that cannot form a committee: the
+ *          message names the member, the element and the symmetry function,
+ *          layer or field that differs), NNV_ENOMEM. */
+int nnv_committee_build(nnv_potential **out, const nnv_potential *const *members, int n_members, int kind,
+                        double spread_scale, nnv_error *err);
+
+/** Member m of a committee as a plain potential (a deep copy, independent of
+ *  c): the committee's description, flags without the committee bit, E0 and
+ *  symmetry functions, member m's energy network (and charge network: its
+ *  own in a full committee, the shared one in a shallow committee), and the
+ *  reader's warnings. Evaluating it gives member m's energy, forces and
+ *  Hessian; nnv_potential_write writes it as a version-1 file.
+ *  @param[out] out  the member, free with nnv_potential_free
+ *  @param m         0 <= m < c->n_members
+ *  @return NNV_OK, NNV_EUSAGE (NULL argument, c not a committee, m out of
+ *          range), NNV_ENOMEM. */
+int nnv_committee_member(nnv_potential **out, const nnv_potential *c, int m, nnv_error *err);
+
+/** "full" or "shallow" for enum nnv_committee_kind; "unknown" otherwise. */
+const char *nnv_committee_kind_name(int kind);
 
 /** The parameters of element Z, or NULL when the file has no block for it. */
 const nnv_element_model *nnv_potential_element(const nnv_potential *p, int Z);

@@ -48,6 +48,36 @@ int nnv_vib_analyse(nnv_vib **out, int n_atoms, const double *xyz, const double 
 /** Free an analysis (NULL is fine). */
 void nnv_vib_free(nnv_vib *v);
 
+/** The frequencies of v's modes under another Hessian (eV/Å², 3N x 3N) at the
+ *  same geometry: nu_k from the Rayleigh quotient lambda_k = L_k^T M^-1/2 H
+ *  M^-1/2 L_k (L_k the unit mass-weighted eigenvector of mode k), signed like
+ *  v->frequencies. To first order in H - (v's Hessian) this is the frequency
+ *  of mode k under H, without matching modes; for H = v's Hessian it is
+ *  v->frequencies exactly up to rounding.
+ *  @param[out] freq  v->n_modes values, cm⁻¹, caller-allocated
+ *  @return NNV_OK, NNV_EUSAGE (NULL argument), NNV_ENUMERIC, NNV_ENOMEM. */
+int nnv_vib_project(double *freq, const nnv_vib *v, const double *masses, const double *hessian, nnv_error *err);
+
+/** Per-mode frequency spread of a committee potential p (n_members = K >= 2)
+ *  at structure s, whose mean Hessian's analysis is v: each member's analytic
+ *  Hessian (computed one at a time) projected on v's modes (nnv_vib_project),
+ *  and sigma_nu,k = p->spread_scale x the sample standard deviation over the K
+ *  members (divided by K - 1). Projection rather than diagonalising each
+ *  member: it is each member's frequency of the mean's mode k to first order
+ *  (perturbation theory), and mode matching is ill-defined for near-degenerate
+ *  modes. Within a degenerate group of the mean the modes are one basis of the
+ *  group (LAPACK's), and each member is projected on that basis as it is: the
+ *  individual spreads of such a group depend on that choice (only the sum of
+ *  its projected eigenvalues, a trace, does not), so read them together.
+ *  @param[out] member_freq  K x n_modes, member m's mode k at [m n_modes + k],
+ *                           cm⁻¹, malloc'd (free())
+ *  @param[out] freq_std     n_modes, cm⁻¹, malloc'd (free())
+ *  @param max_hessian_mb    Hessian budget of nnv_compute (0: its default)
+ *  @return NNV_OK, NNV_EUSAGE (NULL argument, p not a committee, v of another
+ *          structure), or the status of nnv_compute / nnv_vib_project. */
+int nnv_committee_mode_spread(double **member_freq, double **freq_std, const nnv_potential *p,
+                              const nnv_structure *s, const nnv_vib *v, double max_hessian_mb, nnv_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,8 @@ void nnv_analysis_free(nnv_analysis *a)
     nnv_structure_free(a->s);
     nnv_result_free(a->r);
     free(a->hessian_fd);
+    free(a->member_frequencies);
+    free(a->frequency_std);
     nnv_vib_free(a->v);
     nnv_warnings_clear(&a->warnings);
     free(a);
@@ -131,6 +133,10 @@ int nnv_analyse(nnv_analysis **out, const nnv_potential *p, const nnv_structure 
                    fd_analysed ? a->v : v_other);
         a->has_fd_check = 1;
     }
+    if (p->n_members > 0 &&
+        (status = nnv_committee_mode_spread(&a->member_frequencies, &a->frequency_std, p, a->s, a->v,
+                                            o->max_hessian_mb, err)) != NNV_OK)
+        goto cleanup;
     *out = a;
     a = NULL;
 cleanup:

@@ -70,6 +70,8 @@ typedef struct cli_run {
     nnv_warnings extrap_details;  /**< the lines listed under that summary */
     const nnv_thermo *thermo;     /**< thermochemistry, NULL when not computed */
     int symmetry_detected;        /**< 1: σ from nnv_symmetry_number, 0: --symmetry-number */
+    const double *freq_std;       /**< committee: sigma of each mode's frequency, cm⁻¹; else NULL */
+    const double *member_freq;    /**< committee: K x n_modes member frequencies, cm⁻¹; else NULL */
 } cli_run;
 
 /** The text report (report_table.c); 0 or -1 on a write error (errno set). */

@@ -159,7 +159,8 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
     const arg_command cmd = {
         .program = "nnvib", .usage = usage,
         .summary = "Harmonic vibrational analysis with the exact analytic Hessian of a\n"
-                   "Behler-Parrinello neural-network potential (weights.bin, format version 1).",
+                   "Behler-Parrinello neural-network potential (weights.bin, format version 1, or 2:\n"
+                   "a committee, whose spreads are shown too).",
         .opts = opts, .min_pos = 2, .max_pos = 2, .positional = "molecule.xyz weights.bin", .exits = ARGS_EXIT_ALL,
         .epilogue = "Bad input includes an element missing from the potential, a mass index\n"
                     "beyond the atoms and a frame beyond the file; after --opt that did not\n"
@@ -285,6 +286,8 @@ static int run_analysis(const cli_options *o)
     run.p = p;
     run.r = a->r;
     run.v = a->v;
+    run.freq_std = a->frequency_std;
+    run.member_freq = a->member_frequencies;
     run.hessian = a->hessian;
     run.max_force = a->max_force;
     run.smoothness = a->smoothness;

@@ -47,6 +47,37 @@ static void put_key_num(FILE *f, const char *k, double x)
     json_num(f, x);
 }
 
+/* The committee object: size, kind, scale, member energies and every spread. */
+static void put_committee(FILE *f, const cli_run *run)
+{
+    const nnv_result *r = run->r;
+    int nm = run->v->n_modes, K = r->n_members;
+    fprintf(f, "{\"n_members\": %d, \"kind\": ", K);
+    json_str(f, nnv_committee_kind_name(run->p->committee_kind));
+    json_key_num(f, ", ", "spread_scale", run->p->spread_scale);
+    json_key(f, ",\n    ", "member_energies_eV");
+    json_vec(f, r->member_energies, K);
+    json_key_num(f, ",\n    ", "energy_std_eV", r->energy_std);
+    json_key(f, ",\n    ", "force_std_eV_A");
+    if (r->force_std) json_vec(f, r->force_std, run->s->n_atoms);
+    else fputs("null", f);
+    json_key(f, ",\n    ", "frequency_std_cm1");
+    if (run->freq_std) json_vec(f, run->freq_std, nm);
+    else fputs("null", f);
+    json_key(f, ",\n    ", "member_frequencies_cm1");
+    if (run->member_freq) {
+        fputc('[', f);
+        for (int m = 0; m < K; m++) {
+            fputs(m ? ",\n      " : "\n      ", f);
+            json_vec(f, run->member_freq + (size_t)m * (size_t)nm, nm);
+        }
+        fputs("\n    ]", f);
+    } else {
+        fputs("null", f);
+    }
+    fputs("}", f);
+}
+
 int cli_write_json(FILE *f, const cli_run *run)
 {
     const nnv_structure *s = run->s;
@@ -120,6 +151,10 @@ int cli_write_json(FILE *f, const cli_run *run)
         fputc('}', f);
     }
     fprintf(f, "%s]", r->n_extrapolations ? "\n  " : "");
+
+    key(f, "committee");
+    if (r->n_members > 0) put_committee(f, run);
+    else fputs("null", f);
 
     key(f, "optimization");
     if (run->opt_report) {

@@ -87,6 +87,21 @@ static void put_modes(FILE *f, const cli_run *run)
     }
 }
 
+/* A committee's size and spreads: its energy is the members' mean. */
+static void put_committee(FILE *f, const cli_run *run)
+{
+    const nnv_result *r = run->r;
+    int worst = 0;
+    fprintf(f, " committee          : %d members (%s), mean shown; standard deviations x %g\n", r->n_members,
+            nnv_committee_kind_name(run->p->committee_kind), run->p->spread_scale);
+    fprintf(f, " energy std         : %.6f eV\n", r->energy_std);
+    if (!r->force_std) return;
+    for (int i = 1; i < run->s->n_atoms; i++)
+        if (r->force_std[i] > r->force_std[worst]) worst = i;
+    fprintf(f, " max force std      : %.3e eV/A (atom %d %s)\n", r->force_std[worst], worst + 1,
+            nnv_element_symbol(run->s->Z[worst]));
+}
+
 int cli_write_table(FILE *f, const cli_run *run)
 {
     const cli_options *o = run->opt;
@@ -105,6 +120,7 @@ int cli_write_table(FILE *f, const cli_run *run)
     put_line_text(f, run->p->description, DESCRIPTION_MAX);
     fprintf(f, " atoms              : %d\n", s->n_atoms);
     fprintf(f, " total energy       : %.10f eV\n", r->energy);
+    if (r->n_members > 0) put_committee(f, run);
     fprintf(f, " max force          : %.3e eV/A%s\n", run->max_force,
             o->opt ? "" : (run->max_force > NNV_STATIONARY_FMAX ? "  (not a stationary point)" : ""));
     fprintf(f, " geometry           : %s, %d rigid-body modes projected out%s\n",
@@ -151,11 +167,16 @@ int cli_write_table(FILE *f, const cli_run *run)
         }
     }
 
-    fputs("\n" RULE "   mode   frequency     reduced mass   force constant   IR intensity\n"
-          "            (cm^-1)          (u)          (mdyn/A)         (km/mol)\n" RULE, f);
+    if (run->freq_std)
+        fputs("\n" RULE "   mode   frequency      +-sigma   reduced mass   force constant   IR intensity\n"
+              "            (cm^-1)      (cm^-1)        (u)          (mdyn/A)         (km/mol)\n" RULE, f);
+    else
+        fputs("\n" RULE "   mode   frequency     reduced mass   force constant   IR intensity\n"
+              "            (cm^-1)          (u)          (mdyn/A)         (km/mol)\n" RULE, f);
     for (int k = 0; k < v->n_modes; k++) {
         fprintf(f, " %5d  ", k + 1);
         put_freq(f, v->frequencies[k]);
+        if (run->freq_std) fprintf(f, " +-%9.4f", run->freq_std[k]);
         fprintf(f, " %12.6f   %14.6f ", v->reduced_masses[k], v->force_constants[k]);
         if (v->ir_intensities) fprintf(f, "  %14.6f\n", v->ir_intensities[k]);
         else fprintf(f, "  %14s\n", "-");

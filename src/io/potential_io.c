@@ -1,6 +1,7 @@
-/* potential_io.c: reads, validates and writes weights.bin (format version 1,
- * docs/nnp-format.md section 3), byte for byte; every rejection names the file,
- * the byte offset and the field, in the wording of the reference reader. */
+/* potential_io.c: reads and validates weights.bin (format version 1, and
+ * version 2, a committee: docs/nnp-format.md sections 3 and 5) byte for byte;
+ * every rejection names the file, the byte offset and the field, in the
+ * wording of the reference reader. The writer is potential_write.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -11,18 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model/model_internal.h"
-
-#define MAGIC "NNVIBW01"
-#define MAGIC_LEN 8
-#define FORMAT_VERSION 1u
-#define MAX_DESCRIPTION 65536u
-#define MAX_SF 4096u
-#define MAX_LAYERS 64u
-#define MAX_LAYER_SIZE 4096u
-#define SF_RECORD_BYTES (4 * 4 + 10 * 8)
-#define SF_ZJ_OFFSET 4 /* byte offsets of Zj and Zk inside an SF record */
-#define SF_ZK_OFFSET 8
+#include "io/weights_format.h"
 
 /* The format allows files of about 2 TB (118 element blocks of 4096 SF
  * records and two networks of 64 layers 4096 units wide), but no trained
@@ -187,6 +177,26 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t n)
     return n;
 }
 
+/* The committee block of a version-2 header. */
+static int read_committee(reader *r, nnv_potential *p)
+{
+    uint32_t v;
+    char a[40];
+    int rc;
+    set_field(r, "committee.n_members");
+    if ((rc = rd_count(r, NNV_COMMITTEE_MIN, NNV_COMMITTEE_MAX, &v)) != NNV_OK) return rc;
+    p->n_members = (int)v;
+    set_field(r, "committee.kind");
+    if ((rc = rd_u32(r, &v)) != NNV_OK) return rc;
+    if (v != NNV_COMMITTEE_FULL && v != NNV_COMMITTEE_SHALLOW)
+        return reject(r, "unknown committee kind %u (0 = full members, 1 = shallow ensemble)", v);
+    p->committee_kind = (int)v;
+    set_field(r, "committee.spread_scale");
+    if ((rc = rd_f64(r, &p->spread_scale)) != NNV_OK) return rc;
+    if (!(p->spread_scale > 0)) return reject(r, "spread_scale must be > 0, got %s", fmt_num(a, p->spread_scale));
+    return NNV_OK;
+}
+
 static int read_header(reader *r, nnv_potential *p)
 {
     const unsigned char *at;
@@ -207,11 +217,25 @@ static int read_header(reader *r, nnv_potential *p)
     }
     set_field(r, "version");
     if ((rc = rd_u32(r, &v)) != NNV_OK) return rc;
-    if (v != FORMAT_VERSION) return reject(r, "unsupported version %u, expected %u", v, FORMAT_VERSION);
+    if (v != FORMAT_VERSION && v != FORMAT_VERSION_COMMITTEE)
+        return reject(r, "unsupported version %u, expected %u or %u (committee)", v, FORMAT_VERSION,
+                      FORMAT_VERSION_COMMITTEE);
     set_field(r, "flags");
     if ((rc = rd_u32(r, &p->flags)) != NNV_OK) return rc;
-    if (p->flags & ~NNV_FLAG_CHARGES)
-        return reject(r, "unknown flag bits set (flags=0x%08x; only bit 0 is defined)", p->flags);
+    if (v == FORMAT_VERSION && (p->flags & ~NNV_FLAG_CHARGES))
+        return reject(r, "unknown flag bits set (flags=0x%08x; only bit 0 is defined%s)", p->flags,
+                      (p->flags & NNV_FLAG_COMMITTEE) ? " in version 1; bit 1, a committee, needs version 2" : "");
+    if (v == FORMAT_VERSION_COMMITTEE && (p->flags & ~(NNV_FLAG_CHARGES | NNV_FLAG_COMMITTEE)))
+        return reject(r, "unknown flag bits set (flags=0x%08x; only bits 0 and 1 are defined in version 2)",
+                      p->flags);
+    /* Version 2 is a committee file and nothing else, so that a version-1
+     * file whose version field was changed is still rejected, at that field. */
+    if (v == FORMAT_VERSION_COMMITTEE && !(p->flags & NNV_FLAG_COMMITTEE)) {
+        r->off = MAGIC_LEN;
+        snprintf(r->field, sizeof r->field, "version");
+        return reject(r, "unsupported version 2 without the committee flag (flags=0x%08x; version 2 is a committee "
+                         "file, flag bit 1)", p->flags);
+    }
     set_field(r, "description_length");
     if ((rc = rd_count(r, 0, MAX_DESCRIPTION, &dlen)) != NNV_OK) return rc;
     set_field(r, "description");
@@ -233,7 +257,7 @@ static int read_header(reader *r, nnv_potential *p)
     if (!p->description) return nnv_error_set(r->err, NNV_ENOMEM, "%s: out of memory", r->name);
     if (dlen) memcpy(p->description, at, dlen);
     p->description[dlen] = '\0';
-    return NNV_OK;
+    return (p->flags & NNV_FLAG_COMMITTEE) ? read_committee(r, p) : NNV_OK;
 }
 
 static int read_sf(reader *r, const char *pre, int k, nnv_sf *sf)
@@ -336,7 +360,9 @@ cleanup:
     return rc;
 }
 
-static int read_network(reader *r, const char *pre, int n_sf, nnv_network *net)
+/* A network whose last layer has n_out outputs (1, or a shallow
+ * committee's n_members). */
+static int read_network(reader *r, const char *pre, int n_sf, uint32_t n_out, nnv_network *net)
 {
     uint32_t n_layers, size[MAX_LAYERS + 1], v;
     char name[192], a[40];
@@ -349,8 +375,9 @@ static int read_network(reader *r, const char *pre, int n_sf, nnv_network *net)
         if ((rc = rd_count(r, 1, MAX_LAYER_SIZE, &size[l])) != NNV_OK) return rc;
         if (l == 0 && size[0] != (uint32_t)n_sf)
             return reject(r, "layer size chain does not fit: size[0]=%u but n_sf=%d", size[0], n_sf);
-        if (l == n_layers && size[l] != 1)
-            return reject(r, "layer size chain does not fit: size[n_layers]=%u, must be 1", size[l]);
+        if (l == n_layers && size[l] != n_out)
+            return reject(r, "layer size chain does not fit: size[n_layers]=%u, must be %u%s", size[l], n_out,
+                          n_out > 1 ? " (n_members of a shallow committee)" : "");
     }
     net->layers = calloc(n_layers, sizeof *net->layers);
     if (!net->layers) return nnv_error_set(r->err, NNV_ENOMEM, "%s: out of memory", r->name);
@@ -378,12 +405,12 @@ static int read_network(reader *r, const char *pre, int n_sf, nnv_network *net)
     return NNV_OK;
 }
 
-static int read_element(reader *r, int e, int prev_Z, int charges, nnv_element_model *el,
+static int read_element(reader *r, int e, int prev_Z, const nnv_potential *p, nnv_element_model *el,
                         size_t *sf_offset)
 {
     uint32_t v;
-    char pre[64], net[96];
-    int rc;
+    char pre[64], net[128];
+    int rc, charges = (p->flags & NNV_FLAG_CHARGES) != 0, K = p->n_members;
 
     set_field(r, "element[%d].Z", e);
     if ((rc = rd_u32(r, &v)) != NNV_OK) return rc;
@@ -403,11 +430,27 @@ static int read_element(reader *r, int e, int prev_Z, int charges, nnv_element_m
     *sf_offset = r->pos;
     for (int k = 0; k < el->n_sf; k++)
         if ((rc = read_sf(r, pre, k, &el->sf[k])) != NNV_OK) return rc;
+    if (K > 0 && p->committee_kind == NNV_COMMITTEE_FULL) {
+        /* The member arrays have K entries from the start, so that a
+         * partial block is freed whole. */
+        if (!(el->members = calloc((size_t)K, sizeof *el->members)) ||
+            (charges && !(el->member_charges = calloc((size_t)K, sizeof *el->member_charges))))
+            return nnv_error_set(r->err, NNV_ENOMEM, "%s: out of memory", r->name);
+        for (int m = 0; m < K; m++) {
+            snprintf(net, sizeof net, "%s.member[%d].energy_network", pre, m);
+            if ((rc = read_network(r, net, el->n_sf, 1, &el->members[m])) != NNV_OK) return rc;
+            if (charges) {
+                snprintf(net, sizeof net, "%s.member[%d].charge_network", pre, m);
+                if ((rc = read_network(r, net, el->n_sf, 1, &el->member_charges[m])) != NNV_OK) return rc;
+            }
+        }
+        return NNV_OK;
+    }
     snprintf(net, sizeof net, "%s.energy_network", pre);
-    if ((rc = read_network(r, net, el->n_sf, &el->energy)) != NNV_OK) return rc;
+    if ((rc = read_network(r, net, el->n_sf, K > 0 ? (uint32_t)K : 1, &el->energy)) != NNV_OK) return rc;
     if (charges) {
         snprintf(net, sizeof net, "%s.charge_network", pre);
-        if ((rc = read_network(r, net, el->n_sf, &el->charge)) != NNV_OK) return rc;
+        if ((rc = read_network(r, net, el->n_sf, 1, &el->charge)) != NNV_OK) return rc;
     }
     return NNV_OK;
 }
@@ -466,8 +509,7 @@ int nnv_potential_parse(nnv_potential **out, const unsigned char *buf, size_t le
     }
     for (uint32_t e = 0; e < n_el; e++) {
         p->n_elements = (int)e + 1; /* so that a partial block is freed too */
-        rc = read_element(&r, (int)e, e ? p->elements[e - 1].Z : 0, p->flags & NNV_FLAG_CHARGES,
-                          &p->elements[e], &sf_offset[e]);
+        rc = read_element(&r, (int)e, e ? p->elements[e - 1].Z : 0, p, &p->elements[e], &sf_offset[e]);
         if (rc != NNV_OK) goto cleanup;
     }
     crc_at = r.pos;
@@ -505,173 +547,4 @@ int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err)
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_read: NULL argument");
     *out = NULL;
     return txt_parse_file(path, WEIGHTS_MAX_BYTES, parse_bytes, out, err);
-}
-
-/* ---- the writer ------------------------------------------------------------- */
-
-static unsigned char *put_u32(unsigned char *q, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) q[i] = (unsigned char)(v >> (8 * i));
-    return q + 4;
-}
-
-static unsigned char *put_f64(unsigned char *q, double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    for (int i = 0; i < 8; i++) q[i] = (unsigned char)(u >> (8 * i));
-    return q + 8;
-}
-
-/* What the byte layout cannot express at all (the layer sizes are stored
- * once, as a chain); everything else is checked by reading the result back. */
-static int check_network_shape(const nnv_network *net, int n_sf, int Z, const char *which,
-                               size_t *bytes, nnv_error *err)
-{
-    if (net->n_layers < 1 || net->n_layers > (int)MAX_LAYERS || !net->layers)
-        return nnv_error_set(err, NNV_EINPUT,
-                             "potential: element Z=%d: %s network: %d layers, must be 1..%u", Z,
-                             which, net->n_layers, MAX_LAYERS);
-    *bytes += 4 + 4 * ((size_t)net->n_layers + 1);
-    for (int l = 0; l < net->n_layers; l++) {
-        const nnv_layer *L = &net->layers[l];
-        int want_in = l ? net->layers[l - 1].n_out : n_sf;
-        int want_out = l == net->n_layers - 1 ? 1 : L->n_out;
-        if (L->n_in != want_in || L->n_out != want_out || L->n_out < 1 ||
-            L->n_out > (int)MAX_LAYER_SIZE || L->n_in < 1 || L->n_in > (int)MAX_LAYER_SIZE)
-            return nnv_error_set(err, NNV_EINPUT,
-                                 "potential: element Z=%d: %s network layer %d: layer size chain "
-                                 "does not fit (%d -> %d; expected %d inputs%s, sizes 1..%u)",
-                                 Z, which, l, L->n_in, L->n_out, want_in,
-                                 l == net->n_layers - 1 ? " and 1 output" : "", MAX_LAYER_SIZE);
-        if (!L->W || !L->b)
-            return nnv_error_set(err, NNV_EUSAGE,
-                                 "potential: element Z=%d: %s network layer %d: W or b is NULL", Z,
-                                 which, l);
-        *bytes += 4 + 8 + 8 * ((size_t)L->n_out * (size_t)L->n_in + (size_t)L->n_out);
-    }
-    return NNV_OK;
-}
-
-static unsigned char *put_network(unsigned char *q, const nnv_network *net)
-{
-    q = put_u32(q, (uint32_t)net->n_layers);
-    q = put_u32(q, (uint32_t)net->layers[0].n_in);
-    for (int l = 0; l < net->n_layers; l++) q = put_u32(q, (uint32_t)net->layers[l].n_out);
-    for (int l = 0; l < net->n_layers; l++) {
-        const nnv_layer *L = &net->layers[l];
-        size_t nw = (size_t)L->n_out * (size_t)L->n_in;
-        q = put_u32(q, (uint32_t)L->activation);
-        q = put_f64(q, L->param);
-        for (size_t k = 0; k < nw; k++) q = put_f64(q, L->W[k]);
-        for (int o = 0; o < L->n_out; o++) q = put_f64(q, L->b[o]);
-    }
-    return q;
-}
-
-int nnv_potential_serialize(unsigned char **buf, size_t *len, const nnv_potential *p, nnv_error *err)
-{
-    unsigned char *b = NULL, *q;
-    nnv_potential *check = NULL;
-    size_t bytes, dlen;
-    int charges, rc = NNV_OK;
-
-    if (!p || !buf || !len) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_serialize: NULL argument");
-    *buf = NULL;
-    *len = 0;
-    charges = (p->flags & NNV_FLAG_CHARGES) != 0;
-    dlen = p->description ? strlen(p->description) : 0;
-    if (p->n_elements < 1 || p->n_elements > NNV_MAX_Z || !p->elements)
-        return nnv_error_set(err, NNV_EINPUT, "potential: %d elements, must be 1..%d",
-                             p->n_elements, NNV_MAX_Z);
-    bytes = MAGIC_LEN + 4 * 4 + dlen; /* magic, version, flags, length, text, n_elements */
-    for (int e = 0; e < p->n_elements; e++) {
-        const nnv_element_model *el = &p->elements[e];
-        if (el->n_sf < 1 || el->n_sf > (int)MAX_SF || !el->sf)
-            return nnv_error_set(err, NNV_EINPUT, "potential: element Z=%d: %d symmetry functions, "
-                                 "must be 1..%u", el->Z, el->n_sf, MAX_SF);
-        bytes += 4 + 8 + 4 + (size_t)el->n_sf * SF_RECORD_BYTES;
-        if ((rc = check_network_shape(&el->energy, el->n_sf, el->Z, "energy", &bytes, err)) != NNV_OK)
-            return rc;
-        if (charges) {
-            if ((rc = check_network_shape(&el->charge, el->n_sf, el->Z, "charge", &bytes, err)) !=
-                NNV_OK)
-                return rc;
-        } else if (el->charge.n_layers != 0) {
-            return nnv_error_set(err, NNV_EINPUT,
-                                 "potential: element Z=%d has a charge network but flag bit 0 "
-                                 "(charge networks present) is not set", el->Z);
-        }
-    }
-    bytes += 4;
-
-    b = malloc(bytes);
-    if (!b) return nnv_error_set(err, NNV_ENOMEM, "out of memory for a %zu-byte potential", bytes);
-    q = b;
-    memcpy(q, MAGIC, MAGIC_LEN);
-    q += MAGIC_LEN;
-    q = put_u32(q, FORMAT_VERSION);
-    q = put_u32(q, p->flags);
-    q = put_u32(q, (uint32_t)(dlen > UINT32_MAX ? UINT32_MAX : dlen));
-    if (dlen) memcpy(q, p->description, dlen);
-    q += dlen;
-    q = put_u32(q, (uint32_t)p->n_elements);
-    for (int e = 0; e < p->n_elements; e++) {
-        const nnv_element_model *el = &p->elements[e];
-        q = put_u32(q, (uint32_t)el->Z);
-        q = put_f64(q, el->E0);
-        q = put_u32(q, (uint32_t)el->n_sf);
-        for (int k = 0; k < el->n_sf; k++) {
-            const nnv_sf *sf = &el->sf[k];
-            q = put_u32(q, (uint32_t)sf->type);
-            q = put_u32(q, (uint32_t)sf->Zj);
-            q = put_u32(q, (uint32_t)sf->Zk);
-            q = put_u32(q, (uint32_t)sf->cutoff);
-            q = put_f64(q, sf->rc);
-            q = put_f64(q, sf->cutoff_alpha);
-            q = put_f64(q, sf->eta);
-            q = put_f64(q, sf->rs);
-            q = put_f64(q, sf->zeta);
-            q = put_f64(q, sf->lambda);
-            q = put_f64(q, sf->shift);
-            q = put_f64(q, sf->scale);
-            q = put_f64(q, sf->gmin);
-            q = put_f64(q, sf->gmax);
-        }
-        q = put_network(q, &el->energy);
-        if (charges) q = put_network(q, &el->charge);
-    }
-    q = put_u32(q, nnv_crc32(b, (size_t)(q - b)));
-
-    /* Reading the bytes back applies every rule of the reader, so the writer
-     * can never produce a file that a reader rejects. */
-    if ((rc = nnv_potential_parse(&check, b, bytes, "potential to be written", err)) != NNV_OK)
-        goto cleanup;
-    *buf = b;
-    *len = bytes;
-    b = NULL;
-cleanup:
-    nnv_potential_free(check);
-    free(b);
-    return rc;
-}
-
-int nnv_potential_write(const char *path, const nnv_potential *p, nnv_error *err)
-{
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    af_file af = {NULL, NULL, NULL, 0};
-    int rc;
-
-    if (!path) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_write: path is NULL");
-    if ((rc = nnv_potential_serialize(&buf, &len, p, err)) != NNV_OK) goto cleanup;
-    /* A temporary file in the same folder, renamed when complete, so a
-     * reader never sees half a file and a failed write leaves the old one. */
-    if ((rc = af_open(&af, path, err)) != NNV_OK) goto cleanup;
-    fwrite(buf, 1, len, af.f);
-    rc = af_commit(&af, err);
-cleanup:
-    af_discard(&af);
-    free(buf);
-    return rc;
 }

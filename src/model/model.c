@@ -29,30 +29,32 @@
 #define OMP_MIN_ATOMS 64
 #define LOCAL_BATCH_MB 48.0
 
-/* Per-thread scratch, sized for the largest environment and SF count. */
+/* Per-thread scratch, sized for the largest environment and SF count (and
+ * the committee's K member gradients gm). */
 typedef struct work {
     int *Zn;
     double *rel, *r;
     double *G, *s, *gE, *HE, *gq, *w;
-    double *J, *T;
-    net_workspace net;
+    double *J, *T, *gm;
+    cm_work cm;
 } work;
 
 /* One atom's terms in local coordinates (D = 3(m+1)), kept until they are
  * added to the global arrays: forces f[D], dipole-derivative weights dq[D]
  * and the symmetric D x D Hessian block h; with the split also its two
- * parts h_net and h_sf (each symmetric; NULL otherwise). */
+ * parts h_net and h_sf (each symmetric; NULL otherwise); for a committee
+ * the members' forces fm[K x D] (NULL otherwise). */
 typedef struct local_terms {
-    double *f, *dq, *h, *h_net, *h_sf;
+    double *f, *dq, *h, *h_net, *h_sf, *fm;
 } local_terms;
 
 static void work_free(work *wk)
 {
-    FREE_ALL(wk->Zn, wk->rel, wk->r, wk->G, wk->s, wk->gE, wk->HE, wk->gq, wk->w, wk->J, wk->T);
-    net_workspace_free(&wk->net);
+    FREE_ALL(wk->Zn, wk->rel, wk->r, wk->G, wk->s, wk->gE, wk->HE, wk->gq, wk->w, wk->J, wk->T, wk->gm);
+    cm_work_free(&wk->cm);
 }
 
-static int work_alloc(work *wk, int max_m, int max_sf, int want_hess)
+static int work_alloc(work *wk, int max_m, int max_sf, int want_hess, int K)
 {
     size_t D = 3 * (size_t)(max_m + 1), ns = (size_t)max_sf;
     memset(wk, 0, sizeof *wk);
@@ -69,8 +71,9 @@ static int work_alloc(work *wk, int max_m, int max_sf, int want_hess)
         wk->HE = malloc(ns * ns * sizeof *wk->HE);
         wk->T = malloc(ns * D * sizeof *wk->T);
     }
+    if (K > 0) wk->gm = malloc((size_t)K * ns * sizeof *wk->gm);
     if (!wk->Zn || !wk->rel || !wk->r || !wk->G || !wk->s || !wk->gE || !wk->gq || !wk->w || !wk->J ||
-        (want_hess && (!wk->HE || !wk->T)))
+        (want_hess && (!wk->HE || !wk->T)) || (K > 0 && !wk->gm))
         return NNV_ENOMEM;
     return NNV_OK;
 }
@@ -79,7 +82,7 @@ void nnv_result_free(nnv_result *r)
 {
     if (!r) return;
     FREE_ALL(r->atomic_energies, r->forces, r->hessian, r->sf_offset, r->sf_values, r->extrapolations, r->raw_charges,
-             r->charges, r->dipole_deriv, r);
+             r->charges, r->dipole_deriv, r->member_energies, r->member_forces, r->force_std, r);
 }
 
 static int add_extrapolation(nnv_result *r, int *cap, int atom, int k, double v, const nnv_sf *sf)
@@ -105,6 +108,10 @@ typedef struct eval_ctx {
     int want_f, want_h, want_q, want_dq;
     const double *xbar;
     double *h_net, *h_sf; /* the split's global 3N x 3N parts, NULL without it */
+    const nnv_element_model *el0; /* the potential's first element block: em[i] - el0 indexes nets */
+    const cm_nets *nets;          /* per element block */
+    int K;                        /* committee members, 0 for a single potential */
+    double *member_atomic;        /* committee: N x K atomic energies of the members */
 } eval_ctx;
 
 /* Lower triangle of the D x D block H := its upper triangle. */
@@ -141,18 +148,22 @@ static int eval_atom(const eval_ctx *x, work *wk, const local_terms *lt, int i)
     int m = x->nb->offset[i + 1] - x->nb->offset[i], ns = e->n_sf, D = 3 * (m + 1);
     int want_f = x->want_f, want_h = x->want_h, want_q = x->want_q, want_dq = x->want_dq;
     sf_env env = {m, wk->Zn, wk->rel, wk->r};
-    double Ei, qt = 0.0;
+    const cm_nets *cn = &x->nets[e - x->el0];
+    double Ei, qt = 0.0, *Em = x->K ? x->member_atomic + (size_t)i * (size_t)x->K : NULL;
 
     nb_env(x->nb, i, s->Z, s->xyz, wk->Zn, wk->rel, wk->r);
     sf_values(e, &env, wk->G);
     memcpy(r->sf_values + r->sf_offset[i], wk->G, (size_t)ns * sizeof *wk->G);
     for (int k = 0; k < ns; k++) wk->s[k] = (wk->G[k] - e->sf[k].shift) * e->sf[k].scale;
-    if (net_eval(&e->energy, wk->s, &Ei, want_f ? wk->gE : NULL, want_h ? wk->HE : NULL, &wk->net) != NNV_OK)
+    if (cm_eval_energy(cn, ns, wk->s, &Ei, want_f ? wk->gE : NULL, want_h ? wk->HE : NULL, Em,
+                       want_f && Em ? wk->gm : NULL, &wk->cm) != NNV_OK)
         return NNV_ENOMEM;
     r->atomic_energies[i] = e->E0 + Ei;
     if (!isfinite(r->atomic_energies[i])) return NNV_ENUMERIC;
+    for (int k = 0; Em && k < x->K; k++)
+        if (!isfinite(Em[k] += e->E0)) return NNV_ENUMERIC;
     if (want_q) {
-        if (net_eval(&e->charge, wk->s, &qt, want_dq ? wk->gq : NULL, NULL, &wk->net) != NNV_OK) return NNV_ENOMEM;
+        if (cm_eval_charge(cn, ns, wk->s, &qt, want_dq ? wk->gq : NULL, &wk->cm) != NNV_OK) return NNV_ENOMEM;
         r->raw_charges[i] = qt;
     }
     if (!want_f && !want_dq) return NNV_OK;
@@ -169,6 +180,19 @@ static int eval_atom(const eval_ctx *x, work *wk, const local_terms *lt, int i)
             const double *jrow = wk->J + (size_t)k * (size_t)D;
             double wk_k = wk->w[k];
             for (int c = 0; c < D; c++) lt->f[c] -= wk_k * jrow[c];
+        }
+        /* The members' forces from the same J: one gradient per member. */
+        if (Em) {
+            memset(lt->fm, 0, (size_t)x->K * (size_t)D * sizeof *lt->fm);
+            for (int mb = 0; mb < x->K; mb++) {
+                double *fm = lt->fm + (size_t)mb * (size_t)D;
+                const double *g = wk->gm + (size_t)mb * (size_t)ns;
+                for (int k = 0; k < ns; k++) {
+                    const double *jrow = wk->J + (size_t)k * (size_t)D;
+                    double wk_k = g[k] * e->sf[k].scale;
+                    for (int c = 0; c < D; c++) fm[c] -= wk_k * jrow[c];
+                }
+            }
         }
     }
     if (want_dq) {
@@ -253,6 +277,9 @@ static void scatter_atom(const eval_ctx *x, const local_terms *lt, int i, int t,
             int a = 3 * la + p;
             size_t ga = 3 * (size_t)ja + (size_t)p;
             if (x->want_f) x->r->forces[ga] += lt->f[a];
+            if (x->want_f && lt->fm)
+                for (int mb = 0; mb < x->K; mb++)
+                    x->r->member_forces[(size_t)mb * n3 + ga] += lt->fm[(size_t)mb * (size_t)D + (size_t)a];
             /* The neutrality correction shifts every charge equally, so it
              * turns x - x_com into x - (geometric centre); see docs. */
             if (x->want_dq)
@@ -326,7 +353,9 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
     double *local = NULL, budget = 0.0;
     local_terms *lts = NULL;
     size_t slot = 0;
-    int batch = 1;
+    int batch = 1, K = 0;
+    cm_nets *nets = NULL;
+    double *member_atomic = NULL;
     eval_ctx ctx;
 
     *out = NULL;
@@ -399,6 +428,11 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
         cutoff[i] = sf_max_cutoff(em[i]);
         if (em[i]->n_sf > max_sf) max_sf = em[i]->n_sf;
     }
+    if ((status = cm_check_networks(p, err)) != NNV_OK) goto cleanup;
+    K = p->n_members;
+    if (!(nets = calloc((size_t)p->n_elements, sizeof *nets))) goto nomem;
+    for (int e = 0; e < p->n_elements; e++)
+        if (cm_nets_init(&nets[e], p, &p->elements[e]) != NNV_OK) goto nomem;
     if ((status = nb_build(&nb, N, s->xyz, cutoff, err)) != NNV_OK) goto cleanup;
     for (int i = 0; i < N; i++)
         if (nb.offset[i + 1] - nb.offset[i] > max_m) max_m = nb.offset[i + 1] - nb.offset[i];
@@ -414,6 +448,15 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
     if (want_f && !(r->forces = calloc(n3, sizeof *r->forces))) goto nomem;
     if (want_h && !(r->hessian = hessian_alloc(n3 * n3))) goto nomem;
     if (split && (!(net = hessian_alloc(n3 * n3)) || !(sfc = hessian_alloc(n3 * n3)))) goto nomem;
+    if (K > 0) {
+        r->n_members = K;
+        r->member_energies = calloc((size_t)K, sizeof *r->member_energies);
+        member_atomic = calloc((size_t)N * (size_t)K, sizeof *member_atomic);
+        if (!r->member_energies || !member_atomic) goto nomem;
+        if (want_f && (!(r->member_forces = calloc((size_t)K * n3, sizeof *r->member_forces)) ||
+                       !(r->force_std = calloc((size_t)N, sizeof *r->force_std))))
+            goto nomem;
+    }
     if (want_q) {
         r->has_charges = 1;
         r->total_charge = total_charge;
@@ -440,7 +483,8 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
     {
         size_t D = 3 * (size_t)(max_m + 1);
         double cap = LOCAL_BATCH_MB * 1048576.0;
-        slot = (want_f || want_dq ? 2 * D : 0) + (want_h ? D * D : 0) + (split ? 2 * D * D : 0);
+        size_t fm_len = want_f ? (size_t)K * D : 0;
+        slot = (want_f || want_dq ? 2 * D : 0) + (want_h ? D * D : 0) + (split ? 2 * D * D : 0) + fm_len;
         if (want_h && budget < cap) cap = budget;
         if (slot > 0) {
             double fit = cap / ((double)slot * sizeof(double));
@@ -458,17 +502,19 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
             lts[b].h = want_h ? base + 2 * D : NULL;
             lts[b].h_net = split ? base + 2 * D + D * D : NULL;
             lts[b].h_sf = split ? base + 2 * D + 2 * D * D : NULL;
+            lts[b].fm = fm_len ? base + slot - fm_len : NULL;
         }
     }
     wks = calloc((size_t)n_threads, sizeof *wks);
     if (!wks) goto nomem;
     for (n_work = 0; n_work < n_threads; n_work++)
-        if (work_alloc(&wks[n_work], max_m, max_sf, want_h) != NNV_OK) {
+        if (work_alloc(&wks[n_work], max_m, max_sf, want_h, K) != NNV_OK) {
             n_work++;
             goto nomem;
         }
 
-    ctx = (eval_ctx){s, em, &nb, r, n3, want_f, want_h, want_q, want_dq, xbar, net, sfc};
+    ctx = (eval_ctx){s, em, &nb, r, n3, want_f, want_h, want_q, want_dq, xbar, net, sfc,
+                     p->elements, nets, K, member_atomic};
     fail_atom = N;
     for (int i0 = 0; i0 < N && fail_status == NNV_OK; i0 += batch) {
         int i1 = i0 + batch < N ? i0 + batch : N;
@@ -533,6 +579,7 @@ int model_compute(nnv_result **out, double **h_net, double **h_sf, const nnv_pot
                                k % n3 / 3 + 1, "xyz"[k % n3 % 3]);
         goto cleanup;
     }
+    if (K > 0 && (status = cm_spread(r, member_atomic, p->spread_scale, err)) != NNV_OK) goto cleanup;
     if (want_q) {
         double sum = 0.0;
         for (int i = 0; i < N; i++) sum += r->raw_charges[i];
@@ -569,6 +616,9 @@ cleanup:
     free(local);
     free(lts);
     nb_free(&nb);
+    for (int e = 0; nets && e < p->n_elements; e++) cm_nets_free(&nets[e]);
+    free(nets);
+    free(member_atomic);
     free(em);
     free(cutoff);
     nnv_result_free(r);

@@ -52,6 +52,67 @@ int net_eval(const nnv_network *net, const double *x, double *out, double *grad,
              net_workspace *ws);
 void net_workspace_free(net_workspace *ws);
 
+/* ---- networks of a potential (potential.c) ----------------------------------
+ * Deep copy of src into dst (1, or 0 when memory runs out: dst then holds a
+ * partial copy for potential_network_free); release of one network (left
+ * zeroed) and of an array of n networks (NULL is fine). */
+int potential_network_copy(nnv_network *dst, const nnv_network *src);
+void potential_network_free(nnv_network *net);
+void potential_networks_free(nnv_network *nets, int n);
+
+/* ---- committees in the assembly (committee.c) -------------------------------
+ * The networks the assembly evaluates for one element: a single potential's
+ * as they are, a committee's mean and members. The mean of a committee is
+ * exact (E is linear in the members, so are its derivatives); it is formed
+ * as x_0 + sum_m (x_m - x_0) / K, so that identical members give member 0's
+ * numbers bit for bit. */
+typedef struct cm_nets {
+    int K;                       /* members; 0 for a single potential */
+    const nnv_network *mean;     /* evaluated once for the mean output, gradient and Hessian: the
+                                    energy network, or a shallow committee's with its last layer
+                                    averaged over the members (identity last layer); NULL: the mean
+                                    of K member evaluations */
+    const nnv_network *members;  /* the K member networks (a shallow committee's as views): their
+                                    outputs and gradients, averaged when mean is NULL */
+    const nnv_network *charge;   /* the charge network (single, shallow), or NULL */
+    const nnv_network *qmembers; /* full committee with charges: K charge networks, averaged */
+    nnv_network own_mean;        /* storage of the averaged view (only its last layer is owned) */
+    nnv_network *own_views;      /* storage of member views (only the layer arrays are owned) */
+} cm_nets;
+
+typedef struct cm_work {
+    size_t cap;                /* n_in the buffers hold */
+    double *g, *H, *acc_g, *acc_H;
+    net_workspace net;
+} cm_work;
+
+/* The cm_nets of element em of p (NNV_OK, NNV_ENOMEM); cm_nets_free releases
+ * what it owns (a zeroed struct is fine). */
+int cm_nets_init(cm_nets *c, const nnv_potential *p, const nnv_element_model *em);
+void cm_nets_free(cm_nets *c);
+void cm_work_free(cm_work *w);
+
+/* One atom's energy terms at the n scaled SFs s: the (mean) network output
+ * *E, its gradient g and Hessian H (n x n) when not NULL, and for a committee
+ * the member outputs Em[K] and, when gm is not NULL, gradients gm (K x n).
+ * Returns NNV_OK or NNV_ENOMEM. */
+int cm_eval_energy(const cm_nets *c, int n, const double *s, double *E, double *g, double *H, double *Em,
+                   double *gm, cm_work *w);
+/* The (mean) raw charge *q and its gradient gq (when not NULL). */
+int cm_eval_charge(const cm_nets *c, int n, const double *s, double *q, double *gq, cm_work *w);
+
+/* Every element has the networks its committee kind needs (NNV_OK, or
+ * NNV_EUSAGE naming the element); the members' energies and the spreads of
+ * nnv_compute from the N x K member atomic energies and r->member_forces. */
+int cm_check_networks(const nnv_potential *p, nnv_error *err);
+int cm_spread(nnv_result *r, const double *member_atomic, double scale, nnv_error *err);
+
+/* A committee member as a plain potential whose arrays belong to c (its
+ * layer arrays, element blocks and the view itself belong to *view): free
+ * with cm_view_free, never nnv_potential_free. NNV_OK, NNV_ENOMEM. */
+int cm_member_view(nnv_potential **view, const nnv_potential *c, int m);
+void cm_view_free(nnv_potential *view);
+
 /* ---- neighbours (neighbours.c) ---------------------------------------------
  * For every atom i, the atoms j != i with |x_j - x_i| < cutoff[i], found with
  * a cell list (sorted cells, so memory stays O(N) however sparse the molecule). */

@@ -1,10 +1,11 @@
 /* potential.c: queries on a loaded potential (element lookup, smoothness
- * class, activation names), its deep copy and its release; reading and
- * writing live in src/io. */
+ * class, activation names), its deep copy and its release, committees
+ * included; reading and writing live in src/io, building committees and
+ * taking their members apart in committee.c. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <nnvib.h>
+#include "model/model_internal.h"
 
 const nnv_element_model *nnv_potential_element(const nnv_potential *p, int Z)
 {
@@ -67,6 +68,9 @@ int nnv_potential_smoothness(const nnv_potential *p)
         }
         s = network_smoothness(&el->energy, s);
         s = network_smoothness(&el->charge, s);
+        for (int m = 0; m < p->n_members && el->members; m++) s = network_smoothness(&el->members[m], s);
+        for (int m = 0; m < p->n_members && el->member_charges; m++)
+            s = network_smoothness(&el->member_charges[m], s);
     }
     return s;
 }
@@ -98,7 +102,7 @@ int nnv_activation_from_name(const char *name)
     return -1;
 }
 
-static void network_free(nnv_network *net)
+void potential_network_free(nnv_network *net)
 {
     if (!net->layers) return;
     for (int l = 0; l < net->n_layers; l++) {
@@ -106,6 +110,27 @@ static void network_free(nnv_network *net)
         free(net->layers[l].b);
     }
     free(net->layers);
+    memset(net, 0, sizeof *net);
+}
+
+/* n networks (NULL stays NULL), released by potential_networks_free. */
+static nnv_network *networks_copy(const nnv_network *src, int n, int *ok)
+{
+    nnv_network *d;
+    if (!src || n <= 0 || !*ok) return NULL;
+    if (!(d = calloc((size_t)n, sizeof *d))) {
+        *ok = 0;
+        return NULL;
+    }
+    for (int m = 0; m < n && *ok; m++) *ok = potential_network_copy(&d[m], &src[m]);
+    return d;
+}
+
+void potential_networks_free(nnv_network *nets, int n)
+{
+    if (!nets) return;
+    for (int m = 0; m < n; m++) potential_network_free(&nets[m]);
+    free(nets);
 }
 
 /* A malloc'd copy of n bytes; *ok = 0 when memory runs out (n = 0 gives NULL). */
@@ -123,7 +148,7 @@ static void *dup_bytes(const void *src, size_t n, int *ok)
 
 /* Copy a network's layers into dst (zeroed first, so that network_free can
  * release a partial copy); 1, or 0 when memory runs out. */
-static int network_copy(nnv_network *dst, const nnv_network *src)
+int potential_network_copy(nnv_network *dst, const nnv_network *src)
 {
     int ok = 1;
     memset(dst, 0, sizeof *dst);
@@ -150,6 +175,9 @@ int nnv_potential_copy(nnv_potential **out, const nnv_potential *p, nnv_error *e
         return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_copy: no potential");
     if (!(q = calloc(1, sizeof *q))) goto nomem;
     q->flags = p->flags;
+    q->n_members = p->n_members;
+    q->committee_kind = p->committee_kind;
+    q->spread_scale = p->spread_scale;
     q->description = dup_bytes(p->description, p->description ? strlen(p->description) + 1 : 0, &ok);
     if (p->n_elements > 0 && !(q->elements = calloc((size_t)p->n_elements, sizeof *q->elements))) goto nomem;
     q->n_elements = p->n_elements;
@@ -160,7 +188,9 @@ int nnv_potential_copy(nnv_potential **out, const nnv_potential *p, nnv_error *e
         d->E0 = s->E0;
         d->n_sf = s->n_sf;
         d->sf = dup_bytes(s->sf, (size_t)(s->n_sf > 0 ? s->n_sf : 0) * sizeof *s->sf, &ok);
-        ok = ok && network_copy(&d->energy, &s->energy) && network_copy(&d->charge, &s->charge);
+        ok = ok && potential_network_copy(&d->energy, &s->energy) && potential_network_copy(&d->charge, &s->charge);
+        d->members = networks_copy(s->members, p->n_members, &ok);
+        d->member_charges = networks_copy(s->member_charges, p->n_members, &ok);
     }
     /* The reader's findings belong to the potential: they travel with it. */
     if (ok && p->warnings.count > 0) {
@@ -185,8 +215,11 @@ void nnv_potential_free(nnv_potential *p)
     if (p->elements) {
         for (int e = 0; e < p->n_elements; e++) {
             free(p->elements[e].sf);
-            network_free(&p->elements[e].energy);
-            network_free(&p->elements[e].charge);
+            potential_network_free(&p->elements[e].energy);
+            potential_network_free(&p->elements[e].charge);
+            /* The member arrays were allocated with n_members entries. */
+            potential_networks_free(p->elements[e].members, p->n_members);
+            potential_networks_free(p->elements[e].member_charges, p->n_members);
         }
         free(p->elements);
     }

@@ -2,7 +2,9 @@
  * input is parsed as given and once more with its last four bytes replaced by
  * the CRC of the rest, so that mutations reach the validation past the CRC.
  * An accepted potential must serialise and read back, and evaluating it on a
- * small molecule must give finite results or a clear error, never NaN. */
+ * small molecule must give finite results or a clear error, never NaN; a
+ * committee (version 2) also finite spreads, and members that write as
+ * version-1 files. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,13 @@ static void evaluate(const nnv_potential *p)
             FUZZ_ASSERT(all_finite(r->dipole, 3));
             FUZZ_ASSERT(all_finite(r->dipole_deriv, 3 * n3));
         }
+        FUZZ_ASSERT(r->n_members == p->n_members);
+        if (r->n_members > 0) {
+            FUZZ_ASSERT(all_finite(r->member_energies, (size_t)r->n_members) && isfinite(r->energy_std) &&
+                        r->energy_std >= 0.0);
+            FUZZ_ASSERT(all_finite(r->member_forces, (size_t)r->n_members * n3) &&
+                        all_finite(r->force_std, (size_t)n));
+        }
     } else {
         FUZZ_ASSERT(r == NULL && err.code == rc && err.message[0] != '\0');
     }
@@ -73,6 +82,17 @@ static void one(const uint8_t *data, size_t size)
         free(buf2);
     }
     evaluate(p);
+    /* Every member of a committee comes out as a plain potential that the
+     * writer accepts (version 1). */
+    for (int m = 0; m < p->n_members; m++) {
+        nnv_potential *x = NULL;
+        unsigned char *bx = NULL;
+        size_t nx = 0;
+        FUZZ_ASSERT(nnv_committee_member(&x, p, m, &err) == NNV_OK);
+        FUZZ_ASSERT(nnv_potential_serialize(&bx, &nx, x, &err) == NNV_OK && bx[8] == 1);
+        free(bx);
+        nnv_potential_free(x);
+    }
     free(buf);
     nnv_potential_free(q);
     nnv_potential_free(p);

@@ -63,14 +63,16 @@ static int in_list(const char *list, const char *name)
 }
 
 /* The label of a potential: the activation shared by every hidden layer of
- * every energy network, else the file name without folder and extension. */
+ * every energy network (a full committee's first member's), else the file
+ * name without folder and extension. */
 static void label_potential(study_pot *sp, int by_file)
 {
     int act = -2;
     const char *base, *dot;
     size_t len;
     for (int e = 0; e < sp->p->n_elements; e++) {
-        const nnv_network *nw = &sp->p->elements[e].energy;
+        const nnv_element_model *el = &sp->p->elements[e];
+        const nnv_network *nw = el->members ? &el->members[0] : &el->energy;
         for (int l = 0; l + 1 < nw->n_layers; l++) {
             int a = nw->layers[l].activation;
             if (act == -2) act = a;
