@@ -432,6 +432,14 @@ START_TEST(test_init_continues)
     tiny_options(&o, &so);
     o.dipole_weight = 0.0;
     expect_init_refused(&data, first, &o, &so, "has charge networks");
+    {
+        const nnv_potential *two[2] = {first, first};
+        nnv_potential *c = NULL;
+        ck_assert_int_eq(nnv_committee_build(&c, two, 2, NNV_COMMITTEE_FULL, 1.0, &err), NNV_OK);
+        tiny_options(&o, &so);
+        expect_init_refused(&data, c, &o, &so, "a committee of 2 members; --init takes one potential");
+        nnv_potential_free(c);
+    }
     nnv_potential_free(first);
     ds_free(&data);
 }

@@ -11,6 +11,11 @@ static int init_elements_match(const train_options *o, const nnv_potential *pot,
 {
     const nnv_potential *in = o->init;
     const char *name = o->init_name ? o->init_name : "--init";
+    if (in->n_members > 0)
+        return nnv_error_set(err, NNV_EINPUT,
+                             "%s: a committee of %d members; --init takes one potential "
+                             "(nnvib convert --member M extracts member M)",
+                             name, in->n_members);
     if (in->n_elements != pot->n_elements)
         return nnv_error_set(err, NNV_EINPUT, "%s: %d elements, the data set has %d", name, in->n_elements,
                              pot->n_elements);
