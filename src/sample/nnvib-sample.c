@@ -39,31 +39,12 @@ typedef struct smp_options {
     double step;
     double gtol;
     int harmonic_only;
+    int hvp_probes;   /* curvature labels per selected configuration, 0 = none */
+    int hvp_every;    /* every this-many-th configuration of a molecule gets them */
+    double hvp_step;  /* central-difference step along a probe, Å */
 } smp_options;
 
-/* ---- random numbers: the generator of internal.h, plus a spare normal ------ */
-typedef struct smp_rng {
-    uint64_t s;
-    int have_spare;
-    double spare;
-} smp_rng;
-
-/* Uniform in (0, 1): 53 random bits, never 0. */
-static double smp_uniform(smp_rng *r) { return rng_open_unit(&r->s); }
-
-/* Standard normal (Box–Muller, both values used). */
-static double smp_gauss(smp_rng *r)
-{
-    if (r->have_spare) {
-        r->have_spare = 0;
-        return r->spare;
-    }
-    double u1 = smp_uniform(r), u2 = smp_uniform(r);
-    double rad = sqrt(-2.0 * log(u1)), phi = 2.0 * 3.14159265358979323846 * u2;
-    r->spare = rad * sin(phi);
-    r->have_spare = 1;
-    return rad * cos(phi);
-}
+/* ---- random numbers (smp_rng, smp_gauss: hvp.c) --------------------------- */
 
 /* Uniformly distributed rotation from a uniform unit quaternion (Shoemake,
  * Graphics Gems III, 1992). */
@@ -84,6 +65,16 @@ static uint64_t smp_hash(const char *s)
     uint64_t h = 0xcbf29ce484222325ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
     return h;
+}
+
+/* The probes' own stream, from the molecule's seed mixed with a constant
+ * ("hvp_prob") and scrambled once: drawing probes never advances the stream
+ * of the configurations, so a file with curvature labels holds the same
+ * configurations, energies, forces and dipoles as one without. */
+static uint64_t smp_probe_seed(uint64_t molecule_seed)
+{
+    uint64_t s = molecule_seed ^ 0x6876705f70726f62ULL;
+    return rng_splitmix64(&s);
 }
 
 /* ---- command line -------------------------------------------------------- */
@@ -167,6 +158,16 @@ static int smp_parse_args(int argc, char **argv, smp_options *o, const char **fi
          .hi = HUGE_VAL, .open = ARG_OPEN_LO},
         {.name = "harmonic-only", .kind = ARG_FLAG, .dest = &o->harmonic_only,
          .help = "optimise and write spectra; no sampling"},
+        {.name = "hvp-probes", .kind = ARG_INT, .dest = &o->hvp_probes, .metavar = "K",
+         .help = "curvature labels: K random unit probes v (internal space) and the\n"
+                 "teacher's H v per selected configuration, 2 xtb calls each [0]",
+         .expect = "an integer 0..100", .lo = 0, .hi = 100},
+        {.name = "hvp-every", .kind = ARG_INT, .dest = &o->hvp_every, .metavar = "N",
+         .help = "probes for configurations 0, N, 2N, ... of each molecule [1]", .expect = "an integer 1..1000000",
+         .lo = 1, .hi = 1000000},
+        {.name = "hvp-step", .kind = ARG_DOUBLE, .dest = &o->hvp_step, .metavar = "H",
+         .help = "central-difference step along a probe, Angstrom [0.001]", .expect = "a step in (0, 0.1]", .lo = 0,
+         .hi = 0.1, .open = ARG_OPEN_LO},
         ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
@@ -191,6 +192,8 @@ static int smp_parse_args(int argc, char **argv, smp_options *o, const char **fi
     o->accuracy = 0.01;
     o->step = 0.005;
     o->gtol = 1e-4;
+    o->hvp_every = 1;
+    o->hvp_step = 0.001;
     return args_parse(&cmd, argc, argv, files, n_files, msg, msglen);
 }
 
@@ -252,26 +255,80 @@ typedef struct smp_out {
 /* Values that are zero to the printed precision print as 0, not -0. */
 static double smp_z(double v) { return fabs(v) < 5e-11 ? 0.0 : v; }
 
+/* The curvature labels of one configuration: n_hvp probes (rows of 3n,
+ * dimensionless) and the teacher's products H v (eV/Å²); n_hvp = 0 for none. */
+typedef struct smp_hvp {
+    int n_hvp;
+    double *probes, *hv;
+} smp_hvp;
+
 static int smp_write_frame(smp_out *out, const nnv_structure *s, const char *name, double T, int config,
-                           const double *x, double e, const double *grad, const double *mu, nnv_error *err)
+                           const double *x, double e, const double *grad, const double *mu, const smp_hvp *c,
+                           nnv_error *err)
 {
     size_t n3 = 3 * (size_t)s->n_atoms;
-    double *pos = malloc(2 * n3 * sizeof *pos);
-    xyzw_column cols[2] = {{"pos", 3, pos, "%16.10f"}, {"forces", 3, NULL, "%16.10f"}};
-    int rc;
-    if (!pos) return nnv_error_set(err, NNV_ENOMEM, "output: out of memory at frame %ld", out->frames + 1);
+    int n_cols = 2 + 2 * c->n_hvp, rc;
+    double *pos = malloc((2 + 2 * (size_t)c->n_hvp) * n3 * sizeof *pos);
+    xyzw_column *cols = malloc((size_t)n_cols * sizeof *cols);
+    char(*names)[24] = malloc(2 * (size_t)c->n_hvp * sizeof *names + 1);
+    if (!pos || !cols || !names) {
+        FREE_ALL(pos, cols, names);
+        return nnv_error_set(err, NNV_ENOMEM, "output: out of memory at frame %ld", out->frames + 1);
+    }
     /* The forces are minus the teacher's gradient. */
-    cols[1].values = pos + n3;
     for (size_t a = 0; a < n3; a++) {
         pos[a] = smp_z(x[a]);
         pos[n3 + a] = smp_z(-grad[a]);
     }
-    rc = xyzw_frame(out->f, s->n_atoms, s->Z, cols, 2,
+    cols[0] = (xyzw_column){"pos", 3, pos, "%16.10f"};
+    cols[1] = (xyzw_column){"forces", 3, pos + n3, "%16.10f"};
+    for (int k = 0; k < c->n_hvp; k++) {
+        double *p = pos + (2 + 2 * (size_t)k) * n3, *h = p + n3;
+        for (size_t a = 0; a < n3; a++) {
+            double pa = c->probes[(size_t)k * n3 + a], ha = c->hv[(size_t)k * n3 + a];
+            p[a] = fabs(pa) < 5e-9 ? 0.0 : pa; /* no -0 at the printed precision */
+            h[a] = fabs(ha) < 5e-7 ? 0.0 : ha;
+        }
+        snprintf(names[2 * k], sizeof names[0], "hvp_probe_%d", k + 1);
+        snprintf(names[2 * k + 1], sizeof names[0], "hvp_%d", k + 1);
+        /* Eight decimals keep a probe's norm 1 to ~1e-8 and six decimals of
+         * H v (eV/Å²) are 100x finer than the labels' accuracy (~1e-5 of
+         * |H v| ~ 10), so the data set does not grow by noise digits. */
+        cols[2 + 2 * k] = (xyzw_column){names[2 * k], 3, p, "%12.8f"};
+        cols[3 + 2 * k] = (xyzw_column){names[2 * k + 1], 3, h, "%14.6f"};
+    }
+    rc = xyzw_frame(out->f, s->n_atoms, s->Z, cols, n_cols,
                     "energy=%.10f dipole=\"%.10f %.10f %.10f\" pbc=\"F F F\" molecule=%s T=%g config=%d", e,
                     smp_z(mu[0]), smp_z(mu[1]), smp_z(mu[2]), name, T, config);
-    free(pos);
+    FREE_ALL(pos, cols, names);
     out->frames++;
     if (rc != NNV_OK) return nnv_error_set(err, NNV_EIO, "output: write error after frame %ld", out->frames);
+    return NNV_OK;
+}
+
+/* The curvature labels of configuration `config` at x, for the options'
+ * selection: probes from the probes' stream, then H v along each by central
+ * differences of xtb gradients in the rotation R of the configuration's own
+ * call. A displaced SCF that fails leaves the configuration without labels
+ * (counted in *failed) rather than ending the run. */
+static int smp_curvature(const smp_options *o, smp_teacher *t, smp_rng *prng, int config, int n, const double *x,
+                         const double *R, smp_hvp *c, long *failed, nnv_error *err)
+{
+    int rc;
+    c->n_hvp = 0;
+    if (o->hvp_probes == 0 || config % o->hvp_every != 0) return NNV_OK;
+    if ((rc = smp_hvp_probes(c->probes, &c->n_hvp, n, x, o->hvp_probes, prng, err)) != NNV_OK) return rc;
+    for (int k = 0; k < c->n_hvp; k++) {
+        nnv_error e2;
+        rc = smp_teacher_hvp(t, x, R, o->hvp_step, c->probes + (size_t)k * 3 * (size_t)n,
+                             c->hv + (size_t)k * 3 * (size_t)n, &e2);
+        if (rc == NNV_ENOMEM) return nnv_error_set(err, rc, "%s", e2.message);
+        if (rc != NNV_OK) {
+            c->n_hvp = 0;
+            (*failed)++;
+            break;
+        }
+    }
     return NNV_OK;
 }
 
@@ -328,6 +385,8 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
     smp_teacher *t = NULL;
     nnv_vib *v = NULL;
     double *x0 = NULL, *x = NULL, *g = NULL, *hess = NULL, *dd = NULL, *amp = NULL;
+    smp_hvp curv = {0, NULL, NULL};
+    long hvp_failed = 0;
     char name[256];
     double t0 = smp_now();
     smp_name(path, name, sizeof name);
@@ -339,8 +398,14 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
     hess = malloc((size_t)n3 * (size_t)n3 * sizeof *hess);
     dd = malloc((size_t)3 * (size_t)n3 * sizeof *dd);
     amp = malloc((size_t)n3 * sizeof *amp);
-    if (!x0 || !x || !g || !hess || !dd || !amp) { rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path); goto cleanup; }
+    curv.probes = malloc(((size_t)o->hvp_probes * (size_t)n3 + 1) * sizeof *curv.probes);
+    curv.hv = malloc(((size_t)o->hvp_probes * (size_t)n3 + 1) * sizeof *curv.hv);
+    if (!x0 || !x || !g || !hess || !dd || !amp || !curv.probes || !curv.hv) {
+        rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory", path);
+        goto cleanup;
+    }
     smp_rng rng = {o->seed ^ smp_hash(name), 0, 0.0};
+    smp_rng prng = {smp_probe_seed(o->seed ^ smp_hash(name)), 0, 0.0};
     /* One rotation for the optimisation and the Hessian keeps the finite
      * differences consistent while avoiding axis-aligned input to xtb. */
     double R0[9], R[9], e0, mu[3];
@@ -369,7 +434,8 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
          * compression and stretching the thermal samples cover thinly). */
         smp_rotation(&rng, R);
         if ((rc = smp_teacher_eval(t, x0, R, &e0, g, mu, err))) goto cleanup;
-        if ((rc = smp_write_frame(out, s, name, 0.0, config++, x0, e0, g, mu, err))) goto cleanup;
+        if ((rc = smp_curvature(o, t, &prng, config, n, x0, R, &curv, &hvp_failed, err))) goto cleanup;
+        if ((rc = smp_write_frame(out, s, name, 0.0, config++, x0, e0, g, mu, &curv, err))) goto cleanup;
         double c[3] = {0, 0, 0};
         for (int i = 0; i < n; i++)
             for (int a = 0; a < 3; a++) c[a] += x0[3 * i + a] / n;
@@ -379,7 +445,8 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
                 for (int a = 0; a < 3; a++) x[3 * i + a] = c[a] + o->scalings[k] * (x0[3 * i + a] - c[a]);
             smp_rotation(&rng, R);
             if ((rc = smp_teacher_eval(t, x, R, &e, g, mu, err))) goto cleanup;
-            if ((rc = smp_write_frame(out, s, name, 0.0, config++, x, e, g, mu, err))) goto cleanup;
+            if ((rc = smp_curvature(o, t, &prng, config, n, x, R, &curv, &hvp_failed, err))) goto cleanup;
+            if ((rc = smp_write_frame(out, s, name, 0.0, config++, x, e, g, mu, &curv, err))) goto cleanup;
         }
         /* Classical harmonic (Boltzmann) normal-mode sampling: along the
          * normalised Cartesian mode d_k the energy is k_k a²/2 with
@@ -409,13 +476,16 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
                                        path, T, SMP_MAX_ATTEMPTS);
                     goto cleanup;
                 }
-                if ((rc = smp_write_frame(out, s, name, T, config++, x, e, g, mu, err))) goto cleanup;
+                if ((rc = smp_curvature(o, t, &prng, config, n, x, R, &curv, &hvp_failed, err))) goto cleanup;
+                if ((rc = smp_write_frame(out, s, name, T, config++, x, e, g, mu, &curv, err))) goto cleanup;
             }
         }
     }
     fprintf(stderr, "%-18s %2d atoms  opt %3d steps max|g| %.1e eV/A  E %.6f eV  configs %4d  rejected %3ld  "
-                    "xtb calls %5ld  %.2f s\n  harmonic (cm-1 / km/mol):",
+                    "xtb calls %5ld  %.2f s",
             name, n, rep.steps, rep.gmax, e0, config, rejected, smp_teacher_calls(t), smp_now() - t0);
+    if (o->hvp_probes > 0) fprintf(stderr, "  H.v labels failed %ld", hvp_failed);
+    fprintf(stderr, "\n  harmonic (cm-1 / km/mol):");
     for (int k = 0; k < v->n_modes; k++)
         fprintf(stderr, " %.2f/%.2f", v->frequencies[k], v->ir_intensities ? v->ir_intensities[k] : 0.0);
     fputc('\n', stderr);
@@ -423,7 +493,7 @@ cleanup:
     nnv_vib_free(v);
     smp_teacher_free(t);
     nnv_structure_free(s);
-    FREE_ALL(x0, x, g, hess, dd, amp);
+    FREE_ALL(x0, x, g, hess, dd, amp, curv.probes, curv.hv);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* The GFN2-xTB teacher: libxtb's C API behind one call that takes Å and
  * returns eV, eV/Å and e·Å, plus the teacher's own harmonic analysis inputs
- * (optimised geometry, finite-difference Hessian and dipole derivatives). */
+ * (optimised geometry, finite-difference Hessian and dipole derivatives) and
+ * its Hessian-vector products. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,20 @@ static int smp_opt_fn(void *ctx, const double *x, double *f, double *grad, nnv_e
 {
     smp_opt_ctx *c = ctx;
     return smp_teacher_eval(c->t, x, c->R, f, grad, NULL, err);
+}
+
+static int smp_grad_fn_xtb(void *ctx, const double *x, double *grad, nnv_error *err)
+{
+    smp_opt_ctx *c = ctx;
+    double e;
+    return smp_teacher_eval(c->t, x, c->R, &e, grad, NULL, err);
+}
+
+int smp_teacher_hvp(smp_teacher *t, const double *xyz, const double *R, double h, const double *v, double *hv,
+                    nnv_error *err)
+{
+    smp_opt_ctx c = {t, R};
+    return smp_fd_hvp(hv, 3 * t->n, xyz, v, h, smp_grad_fn_xtb, &c, err);
 }
 
 int smp_teacher_optimise(smp_teacher *t, double *xyz, const double *R, double gtol, int max_steps,

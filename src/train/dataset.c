@@ -1,10 +1,12 @@
 /* dataset.c: extended-XYZ training data (the format ASE reads and writes):
- * frames of species, positions, forces, with energy= and dipole= labels on the
- * comment line; a reader that names line and field on every error, and a writer. */
+ * frames of species, positions, forces and curvature labels (probe vectors and
+ * Hessian-vector products), with energy= and dipole= labels on the comment
+ * line; a reader that names line and field on every error, and a writer. */
 #define ZLIB_CONST /* const next_in: the raw bytes are only read */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +16,14 @@
 
 #define DS_MAX_ATOMS 100000
 #define DS_MAX_COLUMNS 1000 /* columns of one Properties entry */
+/* A probe is a unit vector: its norm as read may differ from 1 by rounding of
+ * the printed components only (10 decimals give ~1e-10). */
+#define DS_PROBE_NORM_TOL 1e-6
 
 void ds_frame_free(ds_frame *fr)
 {
     if (!fr) return;
-    FREE_ALL(fr->Z, fr->xyz, fr->forces, fr->info);
+    FREE_ALL(fr->Z, fr->xyz, fr->forces, fr->info, fr->hvp_probe, fr->hvp);
     memset(fr, 0, sizeof *fr);
 }
 
@@ -52,10 +57,17 @@ int ds_append(ds_set *s, const ds_frame *fr, nnv_error *err)
     c.xyz = malloc(n3 * sizeof *c.xyz);
     c.forces = fr->forces ? malloc(n3 * sizeof *c.forces) : NULL;
     c.info = malloc(strlen(fr->info ? fr->info : "") + 1);
-    if (!c.Z || !c.xyz || (fr->forces && !c.forces) || !c.info) goto nomem;
+    c.hvp_probe = fr->n_hvp > 0 ? malloc((size_t)fr->n_hvp * n3 * sizeof *c.hvp_probe) : NULL;
+    c.hvp = fr->n_hvp > 0 ? malloc((size_t)fr->n_hvp * n3 * sizeof *c.hvp) : NULL;
+    if (!c.Z || !c.xyz || (fr->forces && !c.forces) || !c.info || (fr->n_hvp > 0 && (!c.hvp_probe || !c.hvp)))
+        goto nomem;
     memcpy(c.Z, fr->Z, (size_t)fr->n_atoms * sizeof *c.Z);
     memcpy(c.xyz, fr->xyz, n3 * sizeof *c.xyz);
     if (fr->forces) memcpy(c.forces, fr->forces, n3 * sizeof *c.forces);
+    if (fr->n_hvp > 0) {
+        memcpy(c.hvp_probe, fr->hvp_probe, (size_t)fr->n_hvp * n3 * sizeof *c.hvp_probe);
+        memcpy(c.hvp, fr->hvp, (size_t)fr->n_hvp * n3 * sizeof *c.hvp);
+    }
     strcpy(c.info, fr->info ? fr->info : "");
     s->frames[s->n_frames++] = c;
     return NNV_OK;
@@ -89,6 +101,11 @@ static int parse_num(txt_span t, double *v) { return txt_parse_number(t, v) != T
 typedef struct columns {
     int total;  /* columns in an atom line */
     int species, pos, forces, znum; /* first column of each, -1 when absent */
+    /* Curvature labels: first column of hvp_probe_k and hvp_k at [k - 1], -1
+     * when absent; n_hvp the largest k of either (all 1..n_hvp present in
+     * pairs once parse_properties accepted them). */
+    int n_hvp;
+    int probe[DS_MAX_HVP], product[DS_MAX_HVP];
 } columns;
 
 static int key_is(const char *k, size_t kn, const char *name)
@@ -100,13 +117,79 @@ static int key_is(const char *k, size_t kn, const char *name)
     return 1;
 }
 
+/* The index k of a curvature-label name "<prefix>k" (prefix case-blind, as
+ * the other names): 1..DS_MAX_HVP; 0 when the name is not prefix + digits;
+ * -1 for a bad index (0, a leading zero, too large). */
+static int hvp_index(const char *k, size_t kn, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    long v = 0;
+    if (kn <= n || !key_is(k, n, prefix)) return 0;
+    for (size_t i = n; i < kn; i++) {
+        if (!isdigit((unsigned char)k[i])) return 0;
+        if (v <= DS_MAX_HVP) v = 10 * v + (k[i] - '0');
+    }
+    if (k[n] == '0' || v < 1 || v > DS_MAX_HVP) return -1;
+    return (int)v;
+}
+
+static void clear_hvp(columns *col)
+{
+    col->n_hvp = 0;
+    for (int k = 0; k < DS_MAX_HVP; k++) col->probe[k] = col->product[k] = -1;
+}
+
+/* A curvature-label entry of Properties (index k of kind "hvp_probe_" or
+ * "hvp_") at first column `first`, checked; *slot receives the column. */
+static int take_hvp(const cursor *c, const char *name, size_t nn, char type, long ncols, int k, int first,
+                    int *slot, columns *col, nnv_error *err)
+{
+    char q[TXT_QUOTE_SIZE];
+    if (k < 0)
+        return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': '%s' (columns %d-%ld): bad index "
+                             "(1..%d, no leading zero)", c->name, c->t.line, QUOTE(q, name, nn), first + 1,
+                             first + ncols, DS_MAX_HVP);
+    if (toupper((unsigned char)type) != 'R' || ncols != 3)
+        return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': '%s' (columns %d-%ld) must be R:3",
+                             c->name, c->t.line, QUOTE(q, name, nn), first + 1, first + ncols);
+    if (*slot >= 0)
+        return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': '%s' (columns %d-%d) repeats "
+                             "columns %d-%d", c->name, c->t.line, QUOTE(q, name, nn), first + 1, first + 3,
+                             *slot + 1, *slot + 3);
+    *slot = first;
+    if (k > col->n_hvp) col->n_hvp = k;
+    return NNV_OK;
+}
+
+/* Every k in 1..n_hvp has its probe and its product. */
+static int check_hvp_pairs(const cursor *c, const columns *col, nnv_error *err)
+{
+    for (int k = 0; k < col->n_hvp; k++) {
+        int p = col->probe[k], h = col->product[k];
+        if (p < 0 && h < 0) {
+            int last = col->probe[col->n_hvp - 1] >= 0 ? col->probe[col->n_hvp - 1] : col->product[col->n_hvp - 1];
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': curvature label %d (columns "
+                                 "%d-%d) but none numbered %d: the numbering has a gap", c->name, c->t.line,
+                                 col->n_hvp, last + 1, last + 3, k + 1);
+        }
+        if (h < 0)
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': 'hvp_probe_%d' (columns %d-%d) "
+                                 "without its product 'hvp_%d'", c->name, c->t.line, k + 1, p + 1, p + 3, k + 1);
+        if (p < 0)
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': 'hvp_%d' (columns %d-%d) "
+                                 "without its probe 'hvp_probe_%d'", c->name, c->t.line, k + 1, h + 1, h + 3, k + 1);
+    }
+    return NNV_OK;
+}
+
 static int parse_properties(const cursor *c, const char *v, size_t vn, columns *col, nnv_error *err)
 {
     const char *p = v, *end = v + vn;
-    int field = 0;
+    int field = 0, rc, idx;
     char q[TXT_QUOTE_SIZE];
     col->total = 0;
     col->species = col->pos = col->forces = col->znum = -1;
+    clear_hvp(col);
     while (p < end) {
         const char *part[3];
         size_t pn[3];
@@ -133,6 +216,15 @@ static int parse_properties(const cursor *c, const char *v, size_t vn, columns *
         else if ((key_is(part[0], pn[0], "forces") || key_is(part[0], pn[0], "force")) && ncols == 3)
             col->forces = col->total;
         else if (key_is(part[0], pn[0], "Z") && ncols == 1) col->znum = col->total;
+        else if ((idx = hvp_index(part[0], pn[0], "hvp_probe_")) != 0) {
+            if ((rc = take_hvp(c, part[0], pn[0], part[1][0], ncols, idx, col->total,
+                               idx > 0 ? &col->probe[idx - 1] : NULL, col, err)) != NNV_OK)
+                return rc;
+        } else if ((idx = hvp_index(part[0], pn[0], "hvp_")) != 0) {
+            if ((rc = take_hvp(c, part[0], pn[0], part[1][0], ncols, idx, col->total,
+                               idx > 0 ? &col->product[idx - 1] : NULL, col, err)) != NNV_OK)
+                return rc;
+        }
         col->total += (int)ncols;
         field++;
     }
@@ -140,7 +232,7 @@ static int parse_properties(const cursor *c, const char *v, size_t vn, columns *
     if (col->species < 0 || col->pos < 0)
         return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'Properties': needs species:S:1 and pos:R:3",
                              c->name, c->t.line);
-    return NNV_OK;
+    return check_hvp_pairs(c, col, err);
 }
 
 /* Append "key=value" text to the info string. */
@@ -166,6 +258,7 @@ static int parse_comment(const cursor *c, const char *b, size_t n, ds_frame *fr,
     char q[TXT_QUOTE_SIZE];
     col->total = 4;
     col->species = 0, col->pos = 1, col->forces = -1, col->znum = -1;
+    clear_hvp(col);
     while (i < n) {
         size_t ks, ke, vs = 0, ve = 0;
         int has_val = 0;
@@ -215,6 +308,45 @@ static int parse_comment(const cursor *c, const char *b, size_t n, ds_frame *fr,
     return NNV_OK;
 }
 
+/* The curvature labels of atom i (0-based) from its tokens. */
+static int parse_hvp_atom(const cursor *c, const columns *col, const txt_span *tok, int i, ds_frame *fr,
+                          nnv_error *err)
+{
+    size_t n3 = 3 * (size_t)fr->n_atoms;
+    char q[TXT_QUOTE_SIZE];
+    for (int k = 0; k < col->n_hvp; k++)
+        for (int kind = 0; kind < 2; kind++) {
+            int first = kind ? col->product[k] : col->probe[k];
+            double *dst = (kind ? fr->hvp : fr->hvp_probe) + (size_t)k * n3 + 3 * (size_t)i;
+            for (int a = 0; a < 3; a++) {
+                int st = txt_parse_number(tok[first + a], &dst[a]);
+                if (st != TXT_OK)
+                    return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %d: field '%s%d' (column %d): %s '%s'",
+                                         c->name, c->t.line, i + 1, kind ? "hvp_" : "hvp_probe_", k + 1, first + a + 1,
+                                         st == TXT_ERANGE ? "non-finite value" : "bad number",
+                                         txt_quote(q, tok[first + a]));
+            }
+        }
+    return NNV_OK;
+}
+
+/* Every probe of the frame whose comment is on line `line` is a unit vector. */
+static int check_probe_norms(const cursor *c, int line, const columns *col, const ds_frame *fr, nnv_error *err)
+{
+    size_t n3 = 3 * (size_t)fr->n_atoms;
+    for (int k = 0; k < fr->n_hvp; k++) {
+        const double *v = fr->hvp_probe + (size_t)k * n3;
+        double s = 0.0;
+        for (size_t j = 0; j < n3; j++) s += v[j] * v[j];
+        s = sqrt(s);
+        if (!(fabs(s - 1.0) <= DS_PROBE_NORM_TOL))
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field 'hvp_probe_%d' (columns %d-%d): norm %.10g, "
+                                 "not 1 within %g", c->name, line, k + 1, col->probe[k] + 1, col->probe[k] + 3, s,
+                                 DS_PROBE_NORM_TOL);
+    }
+    return NNV_OK;
+}
+
 static int parse_frame(cursor *c, const char *cb, size_t cn, ds_frame *fr, nnv_error *err)
 {
     const char *b;
@@ -242,6 +374,12 @@ static int parse_frame(cursor *c, const char *cb, size_t cn, ds_frame *fr, nnv_e
     }
     if ((rc = parse_comment(c, b, n, fr, &col, err)) != NNV_OK) goto fail;
     if (col.forces >= 0 && !(fr->forces = malloc(3 * (size_t)N * sizeof *fr->forces))) goto nomem;
+    if (col.n_hvp > 0) {
+        fr->n_hvp = col.n_hvp;
+        fr->hvp_probe = malloc((size_t)col.n_hvp * 3 * (size_t)N * sizeof *fr->hvp_probe);
+        fr->hvp = malloc((size_t)col.n_hvp * 3 * (size_t)N * sizeof *fr->hvp);
+        if (!fr->hvp_probe || !fr->hvp) goto nomem;
+    }
     if (!(tok = malloc(((size_t)col.total + 1) * sizeof *tok))) goto nomem;
     for (int i = 0; i < N; i++) {
         int k;
@@ -285,7 +423,9 @@ static int parse_frame(cursor *c, const char *cb, size_t cn, ds_frame *fr, nnv_e
                 goto fail;
             }
         }
+        if (col.n_hvp > 0 && (rc = parse_hvp_atom(c, &col, tok, i, fr, err)) != NNV_OK) goto fail;
     }
+    if ((rc = check_probe_norms(c, count_line + 1, &col, fr, err)) != NNV_OK) goto fail;
     free(tok);
     return NNV_OK;
 nomem:
@@ -446,14 +586,25 @@ cleanup:
 int ds_write_frame(FILE *f, const ds_frame *fr)
 {
     /* %.17g: every double reads back to the same bits. */
-    xyzw_column cols[2] = {{"pos", 3, fr->xyz, "%24.17g"}, {"forces", 3, fr->forces, "%24.17g"}};
+    xyzw_column cols[2 + 2 * DS_MAX_HVP] = {{"pos", 3, fr->xyz, "%24.17g"}, {"forces", 3, fr->forces, "%24.17g"}};
+    char names[2 * DS_MAX_HVP][16];
     char labels[160] = ""; /* energy and dipole: four numbers of at most 24 characters */
-    int n = 0;
+    int n = 0, n_cols = fr->forces ? 2 : 1;
+    size_t n3 = 3 * (size_t)fr->n_atoms;
+    if (fr->n_hvp < 0 || fr->n_hvp > DS_MAX_HVP) return NNV_EUSAGE;
+    /* Probe k and its product follow each other, as nnvib-sample writes them
+     * (without forces they take the forces' slot). */
+    for (int k = 0; k < fr->n_hvp; k++) {
+        snprintf(names[2 * k], sizeof names[0], "hvp_probe_%d", k + 1);
+        snprintf(names[2 * k + 1], sizeof names[0], "hvp_%d", k + 1);
+        cols[n_cols++] = (xyzw_column){names[2 * k], 3, fr->hvp_probe + (size_t)k * n3, "%24.17g"};
+        cols[n_cols++] = (xyzw_column){names[2 * k + 1], 3, fr->hvp + (size_t)k * n3, "%24.17g"};
+    }
     if (fr->has_energy) n += snprintf(labels + n, sizeof labels - (size_t)n, "energy=%.17g ", fr->energy);
     if (fr->has_dipole)
         snprintf(labels + n, sizeof labels - (size_t)n, "dipole=\"%.17g %.17g %.17g\" ", fr->dipole[0],
                  fr->dipole[1], fr->dipole[2]);
-    return xyzw_frame(f, fr->n_atoms, fr->Z, cols, fr->forces ? 2 : 1, "%spbc=\"F F F\"%s%s", labels,
+    return xyzw_frame(f, fr->n_atoms, fr->Z, cols, n_cols, "%spbc=\"F F F\"%s%s", labels,
                       fr->info && fr->info[0] ? " " : "", fr->info ? fr->info : "");
 }
 
@@ -463,8 +614,11 @@ int ds_write(const ds_set *s, const char *path, nnv_error *err)
     int rc = af_open(&af, path, err);
     if (rc != NNV_OK) return rc;
     for (int i = 0; i < s->n_frames && rc == NNV_OK; i++)
-        if (ds_write_frame(af.f, &s->frames[i]) != NNV_OK)
-            rc = nnv_error_set(err, NNV_EIO, "%s: write failed at frame %d: %s", path, i + 1, strerror(errno));
+        if ((rc = ds_write_frame(af.f, &s->frames[i])) != NNV_OK)
+            rc = rc == NNV_EUSAGE ? nnv_error_set(err, rc, "%s: frame %d has %d curvature labels (0..%d)", path, i + 1,
+                                                  s->frames[i].n_hvp, DS_MAX_HVP)
+                                  : nnv_error_set(err, NNV_EIO, "%s: write failed at frame %d: %s", path, i + 1,
+                                                  strerror(errno));
     if (rc == NNV_OK) rc = af_commit(&af, err);
     af_discard(&af);
     return rc;

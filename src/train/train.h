@@ -12,9 +12,11 @@
 
 /* ---- data sets (dataset.c) -------------------------------------------------
  * One configuration of an extended-XYZ file: `Properties=` names the columns
- * (species, pos, forces in any order; others skipped), `energy=` and
- * `dipole="x y z"` the labels; any other key=value pair is kept verbatim in
- * `info` so a written file keeps it. Units: Å, eV, eV/Å, e·Å. */
+ * (species, pos, forces, and the curvature labels hvp_probe_K, hvp_K in any
+ * order; others skipped), `energy=` and `dipole="x y z"` the labels; any
+ * other key=value pair is kept verbatim in `info` so a written file keeps it.
+ * Units: Å, eV, eV/Å, e·Å, eV/Å². */
+#define DS_MAX_HVP 100 /* curvature labels per frame */
 typedef struct ds_frame {
     int n_atoms;
     int *Z;            /* n_atoms */
@@ -25,6 +27,13 @@ typedef struct ds_frame {
     int has_dipole;
     double dipole[3];  /* e·Å */
     char *info;        /* the other key=value pairs, space-separated; never NULL */
+    /* Curvature labels (columns hvp_probe_k:R:3 and hvp_k:R:3, k = 1..n_hvp):
+     * probe k is hvp_probe[k*3N .. k*3N+3N), a unit vector in 3N-space
+     * (dimensionless), and hvp[k*3N ..] the teacher's Hessian times it, H v
+     * (eV/Å², the full product: not projected). NULL when n_hvp is 0. */
+    int n_hvp;
+    double *hvp_probe; /* n_hvp x 3N */
+    double *hvp;       /* n_hvp x 3N, eV/Å² */
 } ds_frame;
 
 typedef struct ds_set {
@@ -45,8 +54,9 @@ int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err);
 /* Append a deep copy of fr. */
 int ds_append(ds_set *s, const ds_frame *fr, nnv_error *err);
 
-/* Write one frame (ASE-readable: species, pos and, when present, forces;
- * energy=, dipole=, pbc="F F F", then fr->info). NNV_OK or NNV_EIO. */
+/* Write one frame (ASE-readable: species, pos and, when present, forces and
+ * hvp_probe_1, hvp_1, ...; energy=, dipole=, pbc="F F F", then fr->info).
+ * NNV_OK, NNV_EIO, or NNV_EUSAGE when n_hvp is outside 0..DS_MAX_HVP. */
 int ds_write_frame(FILE *f, const ds_frame *fr);
 
 /* Write a whole set to path (to a temporary name, renamed when complete). */
