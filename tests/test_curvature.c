@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "toyset.h"
 #include "model/model_internal.h"
 #include "train/curvnet.h"
 
@@ -260,6 +261,176 @@ START_TEST(test_curvature_weight_gradient)
 }
 END_TEST
 
+/* ---- the curvature term of the trainer's loss ----------------------------------------- */
+
+/* Adds n_probes curvature labels to every frame of s: random unit probes and
+ * random "teacher" products (the gradient check needs no physics). */
+static void add_probes(ds_set *s, int n_probes, uint64_t seed)
+{
+    for (int f = 0; f < s->n_frames; f++) {
+        ds_frame *d = &s->frames[f];
+        size_t n3 = 3 * (size_t)d->n_atoms;
+        d->n_hvp = n_probes;
+        d->hvp_probe = malloc((size_t)n_probes * n3 * sizeof *d->hvp_probe);
+        d->hvp = malloc((size_t)n_probes * n3 * sizeof *d->hvp);
+        ck_assert(d->hvp_probe && d->hvp);
+        for (int p = 0; p < n_probes; p++) {
+            double *v = d->hvp_probe + (size_t)p * n3, nv = 0.0;
+            for (size_t c = 0; c < n3; c++) v[c] = urand(&seed), nv += v[c] * v[c];
+            for (size_t c = 0; c < n3; c++) v[c] /= sqrt(nv), d->hvp[(size_t)p * n3 + c] = 3.0 * urand(&seed);
+        }
+    }
+}
+
+/* A small trainer problem on the toy set with two probes per frame. */
+static tr_problem *probe_problem(nnv_potential **pot, ds_set *data, int act, double wF, double wH, int n_frames)
+{
+    static const int Z[3] = {1, 6, 8};
+    sfgen_options so;
+    train_options o;
+    tr_problem *pb = NULL;
+    nnv_error err;
+    make_set(data, n_frames, 31);
+    add_probes(data, 2, 77);
+    sfgen_defaults(&so);
+    so.n_radial = 3;
+    so.n_ang_eta = 1;
+    so.rc = 4.0;
+    train_defaults(&o);
+    o.n_hidden = 2;
+    o.hidden[0] = 5;
+    o.hidden[1] = 4;
+    o.activation = act;
+    o.act_param = CELU_ALPHA;
+    o.energy_weight = 0.5;
+    o.force_weight = wF;
+    o.hvp_weight = wH;
+    ck_assert_int_eq(sfgen_make(pot, 3, Z, &so, &err), NNV_OK);
+    ck_assert_msg(tr_problem_new(&pb, *pot, data, NULL, 0, &o, &err) == NNV_OK, "%s", err.message);
+    tr_init(pb, 3, NULL, 0);
+    for (int p = 0; p < tr_n_params(pb); p++) tr_params(pb)[p] += 0.05 * sin(1.3 * p);
+    return pb;
+}
+
+START_TEST(test_hv_matches_model)
+{
+    /* The trainer's H v equals the library's analytic Hessian of the exported
+     * potential times the probe. */
+    ds_set data;
+    nnv_potential *pot = NULL;
+    tr_problem *pb = probe_problem(&pot, &data, ACTS[_i], 1.0, 1.0, 4);
+    nnv_error err;
+    ck_assert_int_eq(tr_export(pb), NNV_OK);
+    for (int f = 0; f < data.n_frames; f++) {
+        const ds_frame *d = &data.frames[f];
+        nnv_structure *s = NULL;
+        nnv_result *r = NULL;
+        int n3 = 3 * d->n_atoms;
+        double hv[15];
+        ck_assert_int_eq(nnv_structure_new(&s, d->n_atoms, d->Z, d->xyz, &err), NNV_OK);
+        ck_assert_int_eq(nnv_compute(&r, pot, s, TU_WANT(NNV_WANT_HESSIAN), &err), NNV_OK);
+        for (int p = 0; p < 2; p++) {
+            const double *v = d->hvp_probe + (size_t)p * (size_t)n3;
+            ck_assert_int_eq(tr_predict_hv(pb, f, p, hv), NNV_OK);
+            for (int c = 0; c < n3; c++) {
+                double want = 0.0, scale = 0.0;
+                for (int q = 0; q < n3; q++) {
+                    want += r->hessian[c * n3 + q] * v[q];
+                    scale += fabs(r->hessian[c * n3 + q] * v[q]);
+                }
+                ck_assert_msg(fabs(hv[c] - want) <= 1e-10 * (1.0 + scale), "%s frame %d probe %d comp %d: %.12g vs %.12g",
+                              nnv_activation_name(ACTS[_i]), f, p, c, hv[c], want);
+            }
+        }
+        ck_assert_int_eq(tr_predict_hv(pb, f, 2, hv), NNV_EINPUT);
+        nnv_result_free(r);
+        nnv_structure_free(s);
+    }
+    tr_problem_free(pb);
+    nnv_potential_free(pot);
+    ds_free(&data);
+}
+END_TEST
+
+static void check_loss_gradient(int act, double wF, double wH)
+{
+    ds_set data;
+    nnv_potential *pot = NULL;
+    tr_problem *pb = probe_problem(&pot, &data, act, wF, wH, 3);
+    int idx[3] = {0, 1, 2}, np = tr_n_params(pb), worst = -1;
+    double *g = malloc((size_t)np * sizeof *g), *th = tr_params(pb), L, Lp, Lm, h = 1e-6, maxerr = 0.0, gmax = 0.0;
+    double sse[TR_N_TERMS], cnt[TR_N_TERMS];
+    ck_assert_int_eq(tr_loss(pb, idx, 3, &L, g, sse), NNV_OK);
+    tr_counts(pb, idx, 3, cnt);
+    ck_assert(cnt[3] > 0 && sse[3] > 0 && isfinite(L));
+    for (int p = 0; p < np; p++) {
+        double t = th[p], fd;
+        th[p] = t + h;
+        tr_loss(pb, idx, 3, &Lp, NULL, NULL);
+        th[p] = t - h;
+        tr_loss(pb, idx, 3, &Lm, NULL, NULL);
+        th[p] = t;
+        fd = (Lp - Lm) / (2 * h);
+        if (fabs(g[p]) > gmax) gmax = fabs(g[p]);
+        if (fabs(fd - g[p]) > maxerr) maxerr = fabs(fd - g[p]), worst = p;
+    }
+    ck_assert_msg(gmax > 0 && maxerr <= 1e-6 * (1.0 + gmax), "%s (wF %g wH %g): max |grad - FD| %.3e at %d, max %.3e",
+                  nnv_activation_name(act), wF, wH, maxerr, worst, gmax);
+    free(g);
+    tr_problem_free(pb);
+    nnv_potential_free(pot);
+    ds_free(&data);
+}
+
+START_TEST(test_loss_gradient_curvature)
+{
+    /* The whole loss with the curvature term, alone and beside energy and
+     * forces, against central differences in every weight. */
+    check_loss_gradient(ACTS[_i], 0.0, 1.0);
+    check_loss_gradient(ACTS[_i], 0.3, 0.7);
+}
+END_TEST
+
+START_TEST(test_curvature_off_unchanged)
+{
+    /* Without w_H the labels are ignored: same loss as a set without them. */
+    ds_set with, without;
+    nnv_potential *p1 = NULL, *p2 = NULL;
+    tr_problem *a = probe_problem(&p1, &with, NNV_ACT_TANH, 1.0, 0.0, 3), *b;
+    static const int Z[3] = {1, 6, 8};
+    sfgen_options so;
+    train_options o;
+    nnv_error err;
+    int idx[3] = {0, 1, 2};
+    double La, Lb, sa[TR_N_TERMS], sb[TR_N_TERMS];
+    make_set(&without, 3, 31);
+    sfgen_defaults(&so);
+    so.n_radial = 3;
+    so.n_ang_eta = 1;
+    so.rc = 4.0;
+    train_defaults(&o);
+    o.n_hidden = 2;
+    o.hidden[0] = 5;
+    o.hidden[1] = 4;
+    o.activation = NNV_ACT_TANH;
+    o.energy_weight = 0.5;
+    o.force_weight = 1.0;
+    ck_assert_int_eq(sfgen_make(&p2, 3, Z, &so, &err), NNV_OK);
+    ck_assert_int_eq(tr_problem_new(&b, p2, &without, NULL, 0, &o, &err), NNV_OK);
+    tr_init(b, 3, NULL, 0); /* E0 */
+    memcpy(tr_params(b), tr_params(a), (size_t)tr_n_params(a) * sizeof(double));
+    ck_assert_int_eq(tr_loss(a, idx, 3, &La, NULL, sa), NNV_OK);
+    ck_assert_int_eq(tr_loss(b, idx, 3, &Lb, NULL, sb), NNV_OK);
+    ck_assert(La == Lb && sa[3] == 0.0 && sb[3] == 0.0);
+    tr_problem_free(a);
+    tr_problem_free(b);
+    nnv_potential_free(p1);
+    nnv_potential_free(p2);
+    ds_free(&with);
+    ds_free(&without);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("curvature");
@@ -269,6 +440,9 @@ int main(void)
     tcase_add_test(tc, test_sf_jacobian_direction);
     tcase_add_test(tc, test_network_hvp);
     tcase_add_test(tc, test_curvature_weight_gradient);
+    tcase_add_loop_test(tc, test_hv_matches_model, 0, N_ACTS);
+    tcase_add_loop_test(tc, test_loss_gradient_curvature, 0, N_ACTS);
+    tcase_add_test(tc, test_curvature_off_unchanged);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
