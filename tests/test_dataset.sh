@@ -7,7 +7,9 @@
 # molecule a shipped molecules/ file with the same elements in the same
 # order, and, when python3-ase is installed, readable by ase.io.read with
 # energy, forces and dipole. The hot set must hold no T=0 frame (those repeat
-# frames of the main set, which may be test configurations).
+# frames of the main set, which may be test configurations). The main set with
+# curvature labels (gfn2xtb-hcno-hvp.extxyz.gz), when present, must be the main
+# set plus the labels.
 # Needs no xtb: CI checks the data without regenerating it.
 set -u
 SRC=${NNVIB_SRCDIR:-.}
@@ -90,6 +92,21 @@ min_frames=1000
 check_set gfn2xtb-hcno-hot.extxyz.gz 7
 n0=$(grep -c ' T=0 ' "$tmp/data.extxyz")
 [ "$n0" -eq 0 ] || fail "gfn2xtb-hcno-hot.extxyz.gz: $n0 frames at T=0 (they repeat frames of the main set)"
+
+# The main set with curvature labels, when present: intact, and the main set
+# plus two labels per configuration (tools/compare-hvp-data).
+hvp="$SRC/weights/data/gfn2xtb-hcno-hvp.extxyz.gz"
+if [ -f "$hvp" ]; then
+    if command -v sha256sum >/dev/null 2>&1; then
+        (cd "$SRC/weights/data" && sha256sum -c --quiet gfn2xtb-hcno-hvp.extxyz.gz.sha256) ||
+            fail "gfn2xtb-hcno-hvp.extxyz.gz: sha256 mismatch"
+    fi
+    if command -v python3 >/dev/null 2>&1; then
+        out=$(python3 "$SRC/tools/compare-hvp-data" "$SRC/weights/data/gfn2xtb-hcno.extxyz.gz" "$hvp" 2 2>&1) ||
+            fail "gfn2xtb-hcno-hvp.extxyz.gz: $out"
+        echo "gfn2xtb-hcno-hvp.extxyz.gz: $(echo "$out" | tail -n 1)"
+    fi
+fi
 
 [ "$fails" -eq 0 ] || exit 1
 echo "PASS: committed data sets"

@@ -1,6 +1,7 @@
 /* Unit tests of the training data sets: extended XYZ read (plain and gzip,
  * ASE's layouts) and written, the one extended-XYZ frame writer read back,
- * and a clear error for each kind of malformed frame. */
+ * curvature labels (hvp_probe_K, hvp_K) kept, and a clear error for each kind
+ * of malformed frame. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, open_memstream, strdup */
 #include <check.h>
 #include <stdio.h>
@@ -296,8 +297,223 @@ START_TEST(test_extxyz_errors)
 }
 END_TEST
 
-int main(void)
+/* ---- curvature labels ---------------------------------------------------------- */
+
+START_TEST(test_hvp_roundtrip)
 {
+    ds_set a, b, c;
+    char dir[] = "/tmp/nnvib-test-hvp-XXXXXX", path[128];
+    nnv_error err;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/set.extxyz", dir);
+    make_set(&a, 5, 7);
+    toy_add_hvp(&a.frames[1], 2, 11);
+    toy_add_hvp(&a.frames[3], 1, 12);
+    a.frames[4].forces = (free(a.frames[4].forces), NULL); /* labels without forces */
+    toy_add_hvp(&a.frames[4], 3, 13);
+    /* A deep copy keeps them. */
+    memset(&c, 0, sizeof c);
+    for (int f = 0; f < a.n_frames; f++) ck_assert_int_eq(ds_append(&c, &a.frames[f], &err), NNV_OK);
+    ds_free(&a);
+    ck_assert_int_eq(ds_write(&c, path, &err), NNV_OK);
+    ck_assert_msg(ds_read(&b, path, NULL, &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(b.n_frames, 5);
+    for (int f = 0; f < 5; f++) {
+        const ds_frame *x = &c.frames[f], *y = &b.frames[f];
+        size_t n = (size_t)x->n_hvp * 3 * (size_t)x->n_atoms;
+        ck_assert_int_eq(y->n_hvp, x->n_hvp);
+        ck_assert_int_eq(y->n_hvp, f == 1 ? 2 : f == 3 ? 1 : f == 4 ? 3 : 0);
+        if (!x->n_hvp) {
+            ck_assert(!y->hvp_probe && !y->hvp);
+            continue;
+        }
+        /* %.17g: the same bits, probes and products alike. */
+        ck_assert(memcmp(y->hvp_probe, x->hvp_probe, n * sizeof *x->hvp_probe) == 0);
+        ck_assert(memcmp(y->hvp, x->hvp, n * sizeof *x->hvp) == 0);
+        ck_assert(memcmp(y->xyz, x->xyz, 3 * (size_t)x->n_atoms * sizeof *x->xyz) == 0);
+    }
+    ck_assert_ptr_null(b.frames[4].forces);
+    {
+        char *text = tu_read_file(path, NULL);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_ptr_nonnull(strstr(text, "Properties=species:S:1:pos:R:3:forces:R:3:hvp_probe_1:R:3:hvp_1:R:3:"
+                                          "hvp_probe_2:R:3:hvp_2:R:3 energy="));
+        ck_assert_ptr_nonnull(strstr(text, "Properties=species:S:1:pos:R:3:hvp_probe_1:R:3:hvp_1:R:3:"
+                                          "hvp_probe_2:R:3:hvp_2:R:3:hvp_probe_3:R:3:hvp_3:R:3 energy="));
+        free(text);
+    }
+    /* An in-memory frame with more labels than the format allows is refused. */
+    c.frames[0].n_hvp = DS_MAX_HVP + 1;
+    ck_assert_int_eq(ds_write(&c, path, &err), NNV_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "frame 1 has 101 curvature labels"));
+    c.frames[0].n_hvp = 0;
+    unlink(path);
+    rmdir(dir);
+    ds_free(&b);
+    ds_free(&c);
+}
+END_TEST
+
+/* The toy labels are the exact H v: central differences of morse_label's
+ * forces along each probe agree (a check of toy_add_hvp, which the trainer's
+ * curvature tests may lean on). */
+START_TEST(test_hvp_toy_labels)
+{
+    ds_set a;
+    make_set(&a, 3, 5);
+    for (int f = 0; f < 3; f++) {
+        ds_frame *fr = &a.frames[f];
+        size_t n3 = 3 * (size_t)fr->n_atoms;
+        double *x0 = malloc(n3 * sizeof *x0), *fp = malloc(n3 * sizeof *fp), h = 1e-5;
+        ck_assert(x0 && fp);
+        toy_add_hvp(fr, 2, 100 + (uint64_t)f);
+        memcpy(x0, fr->xyz, n3 * sizeof *x0);
+        for (int k = 0; k < 2; k++) {
+            const double *v = fr->hvp_probe + (size_t)k * n3, *hv = fr->hvp + (size_t)k * n3;
+            for (size_t j = 0; j < n3; j++) fr->xyz[j] = x0[j] + h * v[j];
+            morse_label(fr);
+            memcpy(fp, fr->forces, n3 * sizeof *fp);
+            for (size_t j = 0; j < n3; j++) fr->xyz[j] = x0[j] - h * v[j];
+            morse_label(fr);
+            for (size_t j = 0; j < n3; j++)
+                ck_assert_msg(tu_close(-(fp[j] - fr->forces[j]) / (2 * h), hv[j], 1e-7, 1e-6), "frame %d probe %d: %g vs %g",
+                              f, k, -(fp[j] - fr->forces[j]) / (2 * h), hv[j]);
+        }
+        memcpy(fr->xyz, x0, n3 * sizeof *x0);
+        morse_label(fr);
+        free(x0);
+        free(fp);
+    }
+    ds_free(&a);
+}
+END_TEST
+
+/* ASE's own order and names: products before probes, other columns between,
+ * names that only look like labels skipped; a probe within 1e-6 of unit norm. */
+START_TEST(test_hvp_ase_layout)
+{
+    static const char text[] =
+        "2\n"
+        "Properties=hvp_1:R:3:species:S:1:hvp_probe_x:R:3:pos:R:3:my_hvp_1:R:3:hvp_probe_1:R:3:hvpx:R:1 "
+        "energy=-1.5 pbc=\"F F F\"\n"
+        "1.5 -2 3e-3 H 9 9 9 0 0 0 7 7 7 0.6 0 0.0000004 5\n"
+        "-1.5 2 -3e-3 H 9 9 9 0.74 0 0 7 7 7 0 0 0.8 5\n";
+    ds_set s;
+    nnv_error err;
+    ck_assert_msg(ds_parse(&s, text, strlen(text), "ase.xyz", &err) == NNV_OK, "%s", err.message);
+    ck_assert_int_eq(s.frames[0].n_hvp, 1);
+    ck_assert(s.frames[0].hvp_probe[0] == 0.6 && s.frames[0].hvp_probe[2] == 4e-7 && s.frames[0].hvp_probe[5] == 0.8);
+    ck_assert(s.frames[0].hvp[0] == 1.5 && s.frames[0].hvp[2] == 3e-3 && s.frames[0].hvp[4] == 2.0);
+    ck_assert(s.frames[0].xyz[3] == 0.74);
+    ds_free(&s);
+}
+END_TEST
+
+START_TEST(test_hvp_errors)
+{
+    const char *P = "Properties=species:S:1:pos:R:3";
+    const char *unit = "H 0 0 0 1 0 0 5 6 7";
+    char buf[512];
+    /* Columns 5-7 hold the probe, 8-10 the product (species is column 1). */
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3\nH 0 0 0 1 0 0\n", P);
+    expect_error(buf, "line 2: field 'Properties': 'hvp_probe_1' (columns 5-7) without its product 'hvp_1'");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_1:R:3\nH 0 0 0 1 0 0\n", P);
+    expect_error(buf, "line 2: field 'Properties': 'hvp_1' (columns 5-7) without its probe 'hvp_probe_1'");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3:hvp_probe_3:R:3:hvp_3:R:3\n%s 0 0 1 5 6 7\n", P, unit);
+    expect_error(buf, "line 2: field 'Properties': curvature label 3 (columns 11-13) but none numbered 2: the "
+                      "numbering has a gap");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3:hvp_probe_1:R:3\n%s 0 0 1\n", P, unit);
+    expect_error(buf, "line 2: field 'Properties': 'hvp_probe_1' (columns 11-13) repeats columns 5-7");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:HVP_1:R:3:hvp_1:R:3\n%s 5 6 7\n", P, unit);
+    expect_error(buf, "'hvp_1' (columns 11-13) repeats columns 8-10");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:1\nH 0 0 0 1 0 0 5\n", P);
+    expect_error(buf, "line 2: field 'Properties': 'hvp_1' (columns 8-8) must be R:3");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:I:3:hvp_1:R:3\n%s\n", P, unit);
+    expect_error(buf, "'hvp_probe_1' (columns 5-7) must be R:3");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_0:R:3:hvp_0:R:3\n%s\n", P, unit);
+    expect_error(buf, "'hvp_probe_0' (columns 5-7): bad index (1..100, no leading zero)");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_01:R:3:hvp_01:R:3\n%s\n", P, unit);
+    expect_error(buf, "'hvp_probe_01' (columns 5-7): bad index");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_101:R:3:hvp_101:R:3\n%s\n", P, unit);
+    expect_error(buf, "'hvp_probe_101' (columns 5-7): bad index");
+    /* Values: not finite, not numbers, not unit probes. */
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3\nH 0 0 0 1 0 0 5 nan 7\n", P);
+    expect_error(buf, "line 3: atom 1: field 'hvp_1' (column 9): non-finite value 'nan'");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3\nH 0 0 0 1 0 0 5 6 1e999\n", P);
+    expect_error(buf, "line 3: atom 1: field 'hvp_1' (column 10): non-finite value '1e999'");
+    snprintf(buf, sizeof buf, "2\n%s:hvp_probe_1:R:3:hvp_1:R:3\n%s\nH 1 0 0 -inf 0 0 5 6 7\n", P, unit);
+    expect_error(buf, "line 4: atom 2: field 'hvp_probe_1' (column 5): non-finite value '-inf'");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3\nH 0 0 0 1 x 0 5 6 7\n", P);
+    expect_error(buf, "line 3: atom 1: field 'hvp_probe_1' (column 6): bad number 'x'");
+    snprintf(buf, sizeof buf, "2\n%s:hvp_probe_1:R:3:hvp_1:R:3\n%s\nH 1 0 0 0.1 0 0 5 6 7\n", P, unit);
+    expect_error(buf, "line 2: field 'hvp_probe_1' (columns 5-7): norm 1.004987562, not 1 within 1e-06");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3\nH 0 0 0 1.000002 0 0 5 6 7\n", P);
+    expect_error(buf, "norm 1.000002, not 1 within 1e-06");
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3\nH 0 0 0 0 0 0 5 6 7\n", P);
+    expect_error(buf, "norm 0, not 1");
+    /* The second frame of a file is checked as the first. */
+    snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3\n%s\n1\n%s:hvp_probe_1:R:3:hvp_1:R:3\nH 0 0 0 0 0.5 0 1 2 3\n",
+             P, unit, P);
+    expect_error(buf, "line 5: field 'hvp_probe_1' (columns 5-7): norm 0.5");
+    /* Within 1e-6 of unit norm: accepted. */
+    {
+        ds_set s;
+        nnv_error err;
+        snprintf(buf, sizeof buf, "1\n%s:hvp_probe_1:R:3:hvp_1:R:3\nH 0 0 0 1.0000009 0 0 5 6 7\n", P);
+        ck_assert_msg(ds_parse(&s, buf, strlen(buf), "ok.xyz", &err) == NNV_OK, "%s", err.message);
+        ds_free(&s);
+    }
+}
+END_TEST
+
+/* For tests/test_hvp_ase.sh: a set with curvature labels written by ds_write
+ * to path, and the same probes and products as plain %.17g numbers (one
+ * line per frame and label: frame k, then 3N probe and 3N product values)
+ * to path.values, so ASE's reading can be compared with what was written. */
+static int write_for_ase(const char *path)
+{
+    ds_set a;
+    nnv_error err;
+    char vpath[4096];
+    FILE *f;
+    make_set(&a, 4, 21);
+    toy_add_hvp(&a.frames[0], 2, 31);
+    toy_add_hvp(&a.frames[2], 3, 32);
+    toy_add_hvp(&a.frames[3], 1, 33);
+    if (ds_write(&a, path, &err) != NNV_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    snprintf(vpath, sizeof vpath, "%s.values", path);
+    if (!(f = fopen(vpath, "w"))) return 1;
+    for (int fr = 0; fr < a.n_frames; fr++) {
+        size_t n3 = 3 * (size_t)a.frames[fr].n_atoms;
+        for (int k = 0; k < a.frames[fr].n_hvp; k++) {
+            fprintf(f, "%d %d", fr, k + 1);
+            for (size_t j = 0; j < n3; j++) fprintf(f, " %.17g", a.frames[fr].hvp_probe[(size_t)k * n3 + j]);
+            for (size_t j = 0; j < n3; j++) fprintf(f, " %.17g", a.frames[fr].hvp[(size_t)k * n3 + j]);
+            fputc('\n', f);
+        }
+    }
+    ds_free(&a);
+    return fclose(f) == 0 ? 0 : 1;
+}
+
+/* check's asserts (make_set's) need a running test. */
+static const char *ase_path;
+START_TEST(test_write_for_ase) { ck_assert_int_eq(write_for_ase(ase_path), 0); }
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-hvp") == 0) {
+        Suite *w = suite_create("dataset_io --write-hvp");
+        TCase *tw = tcase_create("write");
+        ase_path = argv[2];
+        tcase_add_test(tw, test_write_for_ase);
+        suite_add_tcase(w, tw);
+        return tu_run(w);
+    }
     Suite *s = suite_create("dataset_io");
     TCase *tc = tcase_create("extxyz");
     tcase_set_timeout(tc, 300);
@@ -306,6 +522,10 @@ int main(void)
     tcase_add_test(tc, test_extxyz_gzip);
     tcase_add_test(tc, test_xyzw_frame_read_back);
     tcase_add_test(tc, test_extxyz_errors);
+    tcase_add_test(tc, test_hvp_roundtrip);
+    tcase_add_test(tc, test_hvp_toy_labels);
+    tcase_add_test(tc, test_hvp_ase_layout);
+    tcase_add_test(tc, test_hvp_errors);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -48,6 +48,42 @@ void morse_label(ds_frame *fr)
     }
 }
 
+void toy_add_hvp(ds_frame *fr, int k, uint64_t seed)
+{
+    static const double D = 1.0, a = 1.6, r0 = 1.3; /* morse_label's */
+    int N = fr->n_atoms;
+    size_t n3 = 3 * (size_t)N;
+    lcg_state = seed;
+    free(fr->hvp_probe);
+    free(fr->hvp);
+    fr->n_hvp = k;
+    fr->hvp_probe = malloc((size_t)k * n3 * sizeof *fr->hvp_probe);
+    fr->hvp = calloc((size_t)k * n3, sizeof *fr->hvp);
+    ck_assert(fr->hvp_probe && fr->hvp);
+    for (int p = 0; p < k; p++) {
+        double *v = fr->hvp_probe + (size_t)p * n3, *hv = fr->hvp + (size_t)p * n3, l = 0.0;
+        for (size_t j = 0; j < n3; j++) v[j] = urand() - 0.5, l += v[j] * v[j];
+        for (size_t j = 0; j < n3; j++) v[j] /= sqrt(l);
+        /* Pair (i, j) with d = x_j - x_i, u = d / r: the block
+         * K = E'' u u^T + E'/r (1 - u u^T) acts on w = v_j - v_i. */
+        for (int i = 0; i < N; i++)
+            for (int j = i + 1; j < N; j++) {
+                double d[3], r = 0.0, ex, d1, d2, w[3], uw = 0.0;
+                for (int q = 0; q < 3; q++) d[q] = fr->xyz[3 * j + q] - fr->xyz[3 * i + q], r += d[q] * d[q];
+                r = sqrt(r);
+                ex = exp(-a * (r - r0));
+                d1 = 2 * D * a * ex * (1 - ex);
+                d2 = 2 * D * a * a * ex * (2 * ex - 1);
+                for (int q = 0; q < 3; q++) w[q] = v[3 * j + q] - v[3 * i + q], uw += d[q] / r * w[q];
+                for (int q = 0; q < 3; q++) {
+                    double kw = d2 * uw * d[q] / r + d1 / r * (w[q] - uw * d[q] / r);
+                    hv[3 * j + q] += kw;
+                    hv[3 * i + q] -= kw;
+                }
+            }
+    }
+}
+
 void make_set(ds_set *s, int n_frames, uint64_t seed)
 {
     static const int elems[3] = {1, 6, 8};

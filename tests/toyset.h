@@ -13,6 +13,11 @@
  * trainer learns. */
 void morse_label(ds_frame *fr);
 
+/* Give fr k curvature labels (replacing any): random unit probes (not
+ * projected: unit norm is all the format asks) and the exact H v of
+ * morse_label's energy, eV/Å². Reproducible from seed. */
+void toy_add_hvp(ds_frame *fr, int k, uint64_t seed);
+
 /* A set of n_frames labelled frames of 3 to 5 atoms (H, C and O in each, no
  * pair closer than 0.9 Å, comment "molecule=toy"), the same for the same seed.
  * The calling test fails when a frame cannot be added. */
