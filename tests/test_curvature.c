@@ -261,6 +261,52 @@ START_TEST(test_curvature_weight_gradient)
 }
 END_TEST
 
+START_TEST(test_batched_matches_rows)
+{
+    /* The batched passes (matrix products over rows) give what the
+     * row-by-row passes give, for every activation. */
+    enum { R = 7 };
+    uint64_t seed = 1234;
+    for (int k = 0; k < N_ACTS; k++) {
+        tr_net nt;
+        cn_ws ws = {0};
+        cnb_ws bw = {0};
+        double th[NP_MAX], g1[R * NIN], h1[R * NIN], gr[NP_MAX], gb[NP_MAX];
+        double x[R][NIN], a[R][NIN], b[R][NIN], w[R][NIN];
+        int np;
+        toy_net(&nt, ACTS[k], th, &np, &seed);
+        ck_assert_int_eq(cn_ws_alloc(&ws, &nt), NNV_OK);
+        ck_assert_int_eq(cnb_ws_reserve(&bw, &nt, R), NNV_OK);
+        for (int r = 0; r < R; r++)
+            for (int i = 0; i < NIN; i++)
+                x[r][i] = 1.5 * urand(&seed), a[r][i] = urand(&seed), b[r][i] = urand(&seed), w[r][i] = urand(&seed);
+        memcpy(cnb_in(&bw, CNB_P, R, NIN), x, sizeof x);
+        memcpy(cnb_in(&bw, CNB_W, R, NIN), w, sizeof w);
+        cnb_grad_hvp(&nt, th, R, g1, h1, &bw);
+        memset(gr, 0, sizeof gr);
+        memset(gb, 0, sizeof gb);
+        for (int r = 0; r < R; r++) {
+            double g[NIN], hw[NIN];
+            cn_grad_hvp(&nt, th, x[r], w[r], g, hw, &ws);
+            for (int i = 0; i < NIN; i++) {
+                ck_assert_msg(tu_close(g1[r * NIN + i], g[i], 1e-13, 1e-12), "%s g", nnv_activation_name(ACTS[k]));
+                ck_assert_msg(tu_close(h1[r * NIN + i], hw[i], 1e-13, 1e-12), "%s Hw", nnv_activation_name(ACTS[k]));
+            }
+            cn_backward(&nt, th, x[r], a[r], b[r], w[r], 1.0, 1.0, gr, &ws);
+        }
+        /* cnb_grad_hvp overwrote nothing of the inputs P, W; add A, B. */
+        memcpy(cnb_in(&bw, CNB_A, R, NIN), a, sizeof a);
+        memcpy(cnb_in(&bw, CNB_B, R, NIN), b, sizeof b);
+        cnb_backward(&nt, th, R, gb, &bw);
+        for (int p = 0; p < np; p++)
+            ck_assert_msg(tu_close(gb[p], gr[p], 1e-12, 1e-11), "%s param %d: %.15g vs %.15g",
+                          nnv_activation_name(ACTS[k]), p, gb[p], gr[p]);
+        cn_ws_free(&ws);
+        cnb_ws_free(&bw);
+    }
+}
+END_TEST
+
 /* ---- the curvature term of the trainer's loss ----------------------------------------- */
 
 /* Adds n_probes curvature labels to every frame of s: random unit probes and
@@ -440,6 +486,7 @@ int main(void)
     tcase_add_test(tc, test_sf_jacobian_direction);
     tcase_add_test(tc, test_network_hvp);
     tcase_add_test(tc, test_curvature_weight_gradient);
+    tcase_add_test(tc, test_batched_matches_rows);
     tcase_add_loop_test(tc, test_hv_matches_model, 0, N_ACTS);
     tcase_add_loop_test(tc, test_loss_gradient_curvature, 0, N_ACTS);
     tcase_add_test(tc, test_curvature_off_unchanged);

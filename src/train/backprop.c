@@ -141,6 +141,7 @@ typedef struct tr_ws {
     double *grad;
     double loss, sse[TR_N_TERMS];
     int wmax;
+    int status; /* NNV_ENOMEM when the curvature scratch could not grow */
     tr_curv_ws curv;
 } tr_ws;
 
@@ -266,7 +267,8 @@ static void frame_loss(const tr_problem *pb, const tr_frame *t, tr_ws *w, const 
         }
     }
     if (t->curv.n > 0 && pb->wH > 0.0)
-        tr_curv_loss(pb, t, &t->curv, nrm[3], &w->curv, &w->loss, &w->sse[3], w->grad);
+        if (tr_curv_loss(pb, t, &t->curv, nrm[3], &w->curv, &w->loss, &w->sse[3], w->grad) != NNV_OK)
+            w->status = NNV_ENOMEM;
     if (!w->grad) return;
     for (int i = 0; i < N; i++) {
         int e = t->el[i];
@@ -349,6 +351,7 @@ int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, d
     if (sse)
         for (int q = 0; q < TR_N_TERMS; q++) sse[q] = 0.0;
     for (int t = 0; t < nt; t++) {
+        if (ws[t].status != NNV_OK) status = ws[t].status;
         *loss += ws[t].loss;
         if (sse)
             for (int q = 0; q < TR_N_TERMS; q++) sse[q] += ws[t].sse[q];
@@ -376,9 +379,10 @@ int tr_predict_hv(tr_problem *pb, int f, int p, double *hv)
 {
     tr_curv_ws w;
     const tr_frame *t = &pb->fr[f];
+    int rc;
     if (p < 0 || p >= t->curv.n) return NNV_EINPUT;
     if (tr_curv_ws_alloc(&w, pb) != NNV_OK) return NNV_ENOMEM;
-    tr_curv_hv(pb, t, &t->curv, p, &w, hv);
+    rc = tr_curv_hv(pb, t, &t->curv, p, &w, hv);
     tr_curv_ws_free(&w);
-    return NNV_OK;
+    return rc;
 }

@@ -93,10 +93,9 @@ int tr_curv_ws_alloc(tr_curv_ws *w, const tr_problem *pb)
     memset(w, 0, sizeof *w);
     for (int e = 0; e < pb->n_el; e++)
         if (cn_ws_alloc(&w->net, &pb->enet[e]) != NNV_OK) goto nomem;
-    w->hv = malloc(3 * A * sizeof *w->hv);
-    w->rho = malloc(3 * A * sizeof *w->rho);
     w->vec = malloc((2 * S + D) * sizeof *w->vec);
-    if (!w->hv || !w->rho || !w->vec) goto nomem;
+    w->atoms = malloc(A * sizeof *w->atoms);
+    if (!w->vec || !w->atoms) goto nomem;
     return NNV_OK;
 nomem:
     tr_curv_ws_free(w);
@@ -107,72 +106,146 @@ void tr_curv_ws_free(tr_curv_ws *w)
 {
     if (!w) return;
     cn_ws_free(&w->net);
-    FREE_ALL(w->hv, w->rho, w->vec);
+    cnb_ws_free(&w->nb);
+    FREE_ALL(w->hv, w->rho, w->vec, w->G, w->HW, w->atoms);
+    w->cap_rows = 0;
+    w->cap_hv = 0;
 }
 
-/* H_NN v of probe p into w->hv (3N). */
-static void frame_hv(const tr_problem *pb, const tr_frame *t, const tr_curv *c, int p, tr_curv_ws *w)
+/* Room for R rows of the widest input and n_hv products (3N each, all probes). */
+static int reserve(tr_curv_ws *w, const tr_problem *pb, int R, size_t n_hv)
 {
-    int N = t->n_atoms;
-    size_t S = (size_t)pb->max_sf, ns = t->s_off[N], nj = t->j_off[N];
-    double *g = w->vec, *hw = g + S, *loc = hw + S;
-    memset(w->hv, 0, 3 * (size_t)N * sizeof *w->hv);
-    for (int i = 0; i < N; i++) {
-        const tr_net *nt = &pb->enet[t->el[i]];
-        int n = nt->size[0], m = t->nb_off[i + 1] - t->nb_off[i], D = 3 * (m + 1);
-        const double *SJ = t->SJ + t->j_off[i], *K = c->K + (size_t)p * nj + t->j_off[i];
-        cn_grad_hvp(nt, pb->theta, t->s + t->s_off[i], c->w + (size_t)p * ns + t->s_off[i], g, hw, &w->net);
-        memset(loc, 0, (size_t)D * sizeof *loc);
-        for (int k = 0; k < n; k++) {
-            const double *Kr = K + (size_t)k * (size_t)D, *Sr = SJ + (size_t)k * (size_t)D;
-            double gk = g[k], hk = hw[k];
-            for (int q = 0; q < D; q++) loc[q] += gk * Kr[q] + hk * Sr[q];
-        }
-        for (int q = 0; q < D; q++) {
-            int a = q / 3, atom = a ? t->nb[t->nb_off[i] + a - 1] : i;
-            w->hv[3 * atom + q % 3] += loc[q];
-        }
+    if ((size_t)R > w->cap_rows) {
+        size_t n = (size_t)R * (size_t)pb->max_sf;
+        double *g = realloc(w->G, n * sizeof *g), *h;
+        if (!g) return NNV_ENOMEM;
+        w->G = g;
+        if (!(h = realloc(w->HW, n * sizeof *h))) return NNV_ENOMEM;
+        w->HW = h;
+        w->cap_rows = (size_t)R;
     }
+    if (n_hv > w->cap_hv) {
+        double *a = realloc(w->hv, n_hv * sizeof *a), *b;
+        if (!a) return NNV_ENOMEM;
+        w->hv = a;
+        if (!(b = realloc(w->rho, n_hv * sizeof *b))) return NNV_ENOMEM;
+        w->rho = b;
+        w->cap_hv = n_hv;
+    }
+    return NNV_OK;
 }
 
-void tr_curv_hv(const tr_problem *pb, const tr_frame *t, const tr_curv *c, int p, tr_curv_ws *w, double *hv)
+/* The atoms of element e in frame t into w->atoms; their count. */
+static int atoms_of(const tr_frame *t, int e, int *atoms)
 {
-    frame_hv(pb, t, c, p, w);
-    memcpy(hv, w->hv, 3 * (size_t)t->n_atoms * sizeof *hv);
+    int n = 0;
+    for (int i = 0; i < t->n_atoms; i++)
+        if (t->el[i] == e) atoms[n++] = i;
+    return n;
 }
 
-void tr_curv_loss(const tr_problem *pb, const tr_frame *t, const tr_curv *c, double nrm, tr_curv_ws *w,
-                  double *loss, double *sse, double *grad)
+/* Fills input blocks P (the atoms' SFs) and W (S J_i v_i) for rows
+ * r = p Ne + j (probe p, j-th atom of the element). */
+static void fill_pw(const tr_frame *t, const tr_curv *c, const int *atoms, int Ne, int n_in, double *P, double *W)
+{
+    size_t ns = t->s_off[t->n_atoms];
+    for (int p = 0; p < c->n; p++)
+        for (int j = 0; j < Ne; j++) {
+            size_t r = (size_t)p * (size_t)Ne + (size_t)j, o = t->s_off[atoms[j]];
+            memcpy(P + r * (size_t)n_in, t->s + o, (size_t)n_in * sizeof *P);
+            memcpy(W + r * (size_t)n_in, c->w + (size_t)p * ns + o, (size_t)n_in * sizeof *W);
+        }
+}
+
+/* H_NN v of every probe into w->hv (probe p at p 3N): per element, the
+ * networks' g and H w of all its atoms and probes in one batched pass. */
+static int frame_hv(const tr_problem *pb, const tr_frame *t, const tr_curv *c, tr_curv_ws *w)
 {
     int N = t->n_atoms;
-    size_t n3 = 3 * (size_t)N, S = (size_t)pb->max_sf, ns = t->s_off[N], nj = t->j_off[N];
-    double *a = w->vec, *b = a + S, *loc = b + S;
-    for (int p = 0; p < c->n; p++) {
-        const double *ref = c->ref + (size_t)p * n3;
-        frame_hv(pb, t, c, p, w);
-        for (size_t q = 0; q < n3; q++) {
-            double d = w->hv[q] - ref[q];
-            *sse += d * d;
-            *loss += nrm * d * d;
-            w->rho[q] = 2.0 * nrm * d;
-        }
-        if (!grad) continue;
-        for (int i = 0; i < N; i++) {
-            const tr_net *nt = &pb->enet[t->el[i]];
-            int n = nt->size[0], m = t->nb_off[i + 1] - t->nb_off[i], D = 3 * (m + 1);
-            const double *SJ = t->SJ + t->j_off[i], *K = c->K + (size_t)p * nj + t->j_off[i];
-            local_dir(t, i, w->rho, loc);
-            for (int k = 0; k < n; k++) {
-                const double *Kr = K + (size_t)k * (size_t)D, *Sr = SJ + (size_t)k * (size_t)D;
-                double sa = 0.0, sb = 0.0;
-                for (int q = 0; q < D; q++) {
-                    sa += Kr[q] * loc[q];
-                    sb += Sr[q] * loc[q];
+    size_t n3 = 3 * (size_t)N, nj = t->j_off[N];
+    double *loc = w->vec;
+    if (reserve(w, pb, c->n * N, (size_t)c->n * n3) != NNV_OK) return NNV_ENOMEM;
+    memset(w->hv, 0, (size_t)c->n * n3 * sizeof *w->hv);
+    for (int e = 0; e < pb->n_el; e++) {
+        const tr_net *nt = &pb->enet[e];
+        int Ne = atoms_of(t, e, w->atoms), n = nt->size[0], R = c->n * Ne;
+        if (Ne == 0) continue;
+        if (cnb_ws_reserve(&w->nb, nt, R) != NNV_OK) return NNV_ENOMEM;
+        fill_pw(t, c, w->atoms, Ne, n, cnb_in(&w->nb, CNB_P, R, n), cnb_in(&w->nb, CNB_W, R, n));
+        cnb_grad_hvp(nt, pb->theta, R, w->G, w->HW, &w->nb);
+        for (int p = 0; p < c->n; p++) {
+            for (int j = 0; j < Ne; j++) {
+                int i = w->atoms[j], m = t->nb_off[i + 1] - t->nb_off[i], D = 3 * (m + 1);
+                size_t r = (size_t)p * (size_t)Ne + (size_t)j;
+                const double *SJ = t->SJ + t->j_off[i], *K = c->K + (size_t)p * nj + t->j_off[i];
+                const double *g = w->G + r * (size_t)n, *hw = w->HW + r * (size_t)n;
+                double *hv = w->hv + (size_t)p * n3;
+                memset(loc, 0, (size_t)D * sizeof *loc);
+                for (int k = 0; k < n; k++) {
+                    const double *Kr = K + (size_t)k * (size_t)D, *Sr = SJ + (size_t)k * (size_t)D;
+                    double gk = g[k], hk = hw[k];
+                    for (int q = 0; q < D; q++) loc[q] += gk * Kr[q] + hk * Sr[q];
                 }
-                a[k] = sa, b[k] = sb;
+                for (int q = 0; q < D; q++) {
+                    int a = q / 3, atom = a ? t->nb[t->nb_off[i] + a - 1] : i;
+                    hv[3 * atom + q % 3] += loc[q];
+                }
             }
-            cn_backward(nt, pb->theta, t->s + t->s_off[i], a, b, c->w + (size_t)p * ns + t->s_off[i], 1.0, 1.0,
-                        grad, &w->net);
         }
     }
+    return NNV_OK;
+}
+
+int tr_curv_hv(const tr_problem *pb, const tr_frame *t, const tr_curv *c, int p, tr_curv_ws *w, double *hv)
+{
+    size_t n3 = 3 * (size_t)t->n_atoms;
+    if (frame_hv(pb, t, c, w) != NNV_OK) return NNV_ENOMEM;
+    memcpy(hv, w->hv + (size_t)p * n3, n3 * sizeof *hv);
+    return NNV_OK;
+}
+
+int tr_curv_loss(const tr_problem *pb, const tr_frame *t, const tr_curv *c, double nrm, tr_curv_ws *w,
+                 double *loss, double *sse, double *grad)
+{
+    int N = t->n_atoms;
+    size_t n3 = 3 * (size_t)N, tot = (size_t)c->n * n3, nj = t->j_off[N];
+    double *loc = w->vec;
+    if (frame_hv(pb, t, c, w) != NNV_OK) return NNV_ENOMEM;
+    for (size_t q = 0; q < tot; q++) {
+        double d = w->hv[q] - c->ref[q];
+        *sse += d * d;
+        *loss += nrm * d * d;
+        w->rho[q] = 2.0 * nrm * d;
+    }
+    if (!grad) return NNV_OK;
+    for (int e = 0; e < pb->n_el; e++) {
+        const tr_net *nt = &pb->enet[e];
+        int Ne = atoms_of(t, e, w->atoms), n = nt->size[0], R = c->n * Ne;
+        double *A, *B;
+        if (Ne == 0) continue;
+        if (cnb_ws_reserve(&w->nb, nt, R) != NNV_OK) return NNV_ENOMEM;
+        fill_pw(t, c, w->atoms, Ne, n, cnb_in(&w->nb, CNB_P, R, n), cnb_in(&w->nb, CNB_W, R, n));
+        A = cnb_in(&w->nb, CNB_A, R, n);
+        B = cnb_in(&w->nb, CNB_B, R, n);
+        for (int p = 0; p < c->n; p++) {
+            for (int j = 0; j < Ne; j++) {
+                int i = w->atoms[j], m = t->nb_off[i + 1] - t->nb_off[i], D = 3 * (m + 1);
+                size_t r = (size_t)p * (size_t)Ne + (size_t)j;
+                const double *SJ = t->SJ + t->j_off[i], *K = c->K + (size_t)p * nj + t->j_off[i];
+                local_dir(t, i, w->rho + (size_t)p * n3, loc);
+                for (int k = 0; k < n; k++) {
+                    const double *Kr = K + (size_t)k * (size_t)D, *Sr = SJ + (size_t)k * (size_t)D;
+                    double sa = 0.0, sb = 0.0;
+                    for (int q = 0; q < D; q++) {
+                        sa += Kr[q] * loc[q];
+                        sb += Sr[q] * loc[q];
+                    }
+                    A[r * (size_t)n + (size_t)k] = sa;
+                    B[r * (size_t)n + (size_t)k] = sb;
+                }
+            }
+        }
+        cnb_backward(nt, pb->theta, R, grad, &w->nb);
+    }
+    return NNV_OK;
 }

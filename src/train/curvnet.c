@@ -8,6 +8,7 @@
  * a'(z_l) zz_l (yy_0 = 0): the output's yd is d . dN/dx and its yy is
  * b^T (d2N/dx2) w. The reverse pass through all of them gives the weight
  * gradient (Griewank & Walther, "Evaluating Derivatives", 2008, ch. 13). */
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,5 +204,148 @@ void cn_backward(const tr_net *nt, const double *th, const double *x, const doub
                 cur[q] = nxt[q];
                 nxt[q] = t;
             }
+    }
+}
+
+/* ---- batched ------------------------------------------------------------------------- */
+
+int cnb_ws_reserve(cnb_ws *w, const tr_net *nt, int R)
+{
+    int width = 1;
+    size_t per, W5, W1, off = 0;
+    for (int l = 0; l <= nt->n_layers; l++)
+        if (nt->size[l] > width) width = nt->size[l];
+    if (w->buf && w->rows >= R && w->width >= width && w->n_layers >= nt->n_layers) return NNV_OK;
+    if (w->rows > R) R = w->rows;
+    if (w->width > width) width = w->width;
+    free(w->buf);
+    W1 = (size_t)R * (size_t)width;
+    W5 = CNB_BLOCKS * W1;
+    per = 2 * W5 + 3 * W1;
+    w->buf = malloc((4 * W1 + (size_t)nt->n_layers * per + 2 * W5) * sizeof *w->buf);
+    if (!w->buf) {
+        w->rows = w->width = w->n_layers = 0;
+        return NNV_ENOMEM;
+    }
+    w->rows = R, w->width = width, w->n_layers = nt->n_layers;
+    w->in = w->buf;
+    off = 4 * W1;
+    for (int l = 0; l < nt->n_layers; l++) {
+        w->z[l] = w->buf + off, off += W5;
+        w->y[l] = w->buf + off, off += W5;
+        w->a1[l] = w->buf + off, off += W1;
+        w->a2[l] = w->buf + off, off += W1;
+        w->a3[l] = w->buf + off, off += W1;
+    }
+    w->adj = w->buf + off, off += W5;
+    w->zbar = w->buf + off;
+    return NNV_OK;
+}
+
+void cnb_ws_free(cnb_ws *w)
+{
+    if (!w) return;
+    free(w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+/* C (m x n) = alpha A op(B) + beta C, row-major, B transposed when tb. */
+static void mm(int ta, int tb, int m, int n, int k, const double *A, int lda, const double *B, int ldb, double beta,
+               double *C, int ldc)
+{
+    if (m <= 0 || n <= 0) return;
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0, A, lda,
+                B, ldb, beta, C, ldc);
+}
+
+/* Forward pass of nblk blocks (2: P, W; 5: all). Block b of layer l's z, y
+ * starts at row b R (ld = size[l + 1]). */
+static void cnb_forward(const tr_net *nt, const double *th, int R, int nblk, cnb_ws *ws)
+{
+    for (int l = 0; l < nt->n_layers; l++) {
+        int ni = nt->size[l], no = nt->size[l + 1], nin_blk = l ? nblk : (nblk == 5 ? 4 : 2);
+        const double *in = l ? ws->y[l - 1] : ws->in, *W = th + nt->woff[l], *bias = th + nt->boff[l];
+        double *z = ws->z[l], *y = ws->y[l], *a1 = ws->a1[l], *a2 = ws->a2[l], *a3 = ws->a3[l];
+        size_t blk = (size_t)R * (size_t)no;
+        mm(0, 1, nin_blk * R, no, ni, in, ni, W, ni, 0.0, z, no);
+        if (nin_blk < nblk) memset(z + (size_t)CNB_S * blk, 0, blk * sizeof *z);
+        for (int r = 0; r < R; r++) {
+            for (int o = 0; o < no; o++) {
+                size_t k = (size_t)r * (size_t)no + (size_t)o;
+                double zw = z[CNB_W * blk + k];
+                z[k] += bias[o];
+                net_activation(nt->act[l], nt->param, z[k], &y[k], &a1[k], &a2[k]);
+                y[CNB_W * blk + k] = a1[k] * zw;
+                if (nblk == 5) {
+                    double zb = z[CNB_B * blk + k];
+                    a3[k] = cn_activation3(nt->act[l], nt->param, z[k]);
+                    y[CNB_A * blk + k] = a1[k] * z[CNB_A * blk + k];
+                    y[CNB_B * blk + k] = a1[k] * zb;
+                    y[CNB_S * blk + k] = a2[k] * zb * zw + a1[k] * z[CNB_S * blk + k];
+                }
+            }
+        }
+    }
+}
+
+void cnb_grad_hvp(const tr_net *nt, const double *th, int R, double *g, double *hw, cnb_ws *ws)
+{
+    int L = nt->n_layers;
+    cnb_forward(nt, th, R, 2, ws);
+    /* Seeds of the output's tangent along w (its x-adjoint through the primal
+     * rows is H w, through the tangent rows g), then back layer by layer. */
+    for (int r = 0; r < R; r++) ws->adj[r] = 0.0, ws->adj[R + r] = 1.0;
+    for (int l = L - 1; l >= 0; l--) {
+        int ni = nt->size[l], no = nt->size[l + 1];
+        size_t blk = (size_t)R * (size_t)no;
+        const double *a1 = ws->a1[l], *a2 = ws->a2[l], *z = ws->z[l], *W = th + nt->woff[l];
+        double *zb = ws->zbar;
+        for (size_t k = 0; k < blk; k++) {
+            double yp = ws->adj[k], yw = ws->adj[blk + k];
+            zb[k] = yp * a1[k] + yw * a2[k] * z[blk + k];
+            zb[blk + k] = yw * a1[k];
+        }
+        if (l) {
+            mm(0, 0, 2 * R, ni, no, zb, no, W, ni, 0.0, ws->adj, ni);
+        } else {
+            mm(0, 0, R, ni, no, zb, no, W, ni, 0.0, hw, ni);
+            mm(0, 0, R, ni, no, zb + blk, no, W, ni, 0.0, g, ni);
+        }
+    }
+}
+
+void cnb_backward(const tr_net *nt, const double *th, int R, double *grad, cnb_ws *ws)
+{
+    int L = nt->n_layers;
+    cnb_forward(nt, th, R, 5, ws);
+    /* Seeds: 1 on the output's tangent along a and on its mixed term. */
+    for (int r = 0; r < R; r++) {
+        for (int b = 0; b < CNB_BLOCKS; b++) ws->adj[(size_t)b * (size_t)R + (size_t)r] = 0.0;
+        ws->adj[(size_t)CNB_A * (size_t)R + (size_t)r] = 1.0;
+        ws->adj[(size_t)CNB_S * (size_t)R + (size_t)r] = 1.0;
+    }
+    for (int l = L - 1; l >= 0; l--) {
+        int ni = nt->size[l], no = nt->size[l + 1], nin_blk = l ? 5 : 4;
+        size_t blk = (size_t)R * (size_t)no;
+        const double *a1 = ws->a1[l], *a2 = ws->a2[l], *a3 = ws->a3[l], *z = ws->z[l], *W = th + nt->woff[l];
+        const double *in = l ? ws->y[l - 1] : ws->in, *Y = ws->adj;
+        double *zb = ws->zbar, *gb = grad + nt->boff[l];
+        for (size_t k = 0; k < blk; k++) {
+            double yp = Y[k], yw = Y[CNB_W * blk + k], ya = Y[CNB_A * blk + k], yb = Y[CNB_B * blk + k];
+            double ys = Y[CNB_S * blk + k];
+            double za = z[CNB_A * blk + k], zbv = z[CNB_B * blk + k], zw = z[CNB_W * blk + k];
+            double zs = z[CNB_S * blk + k];
+            zb[k] = yp * a1[k] + a2[k] * (ya * za + yb * zbv + yw * zw) + ys * (a3[k] * zbv * zw + a2[k] * zs);
+            zb[CNB_W * blk + k] = yw * a1[k] + ys * a2[k] * zbv;
+            zb[CNB_A * blk + k] = ya * a1[k];
+            zb[CNB_B * blk + k] = yb * a1[k] + ys * a2[k] * zw;
+            zb[CNB_S * blk + k] = ys * a1[k];
+        }
+        for (int r = 0; r < R; r++)
+            for (int o = 0; o < no; o++) gb[o] += zb[(size_t)r * (size_t)no + (size_t)o];
+        /* Each block's adjoint pairs with the same block of the layer input
+         * (the S block's input is zero at layer 0). */
+        mm(1, 0, no, ni, nin_blk * R, zb, no, in, ni, 1.0, grad + nt->woff[l], ni);
+        if (l) mm(0, 0, 5 * R, ni, no, zb, no, W, ni, 0.0, ws->adj, ni);
     }
 }
