@@ -38,6 +38,11 @@ void sf_values(const nnv_element_model *em, const sf_env *env, double *G);
 void sf_derivatives(const nnv_element_model *em, const sf_env *env, const double *w,
                     double *J, double *H);
 
+/* J as above and K (n_sf x D, overwritten) = d2G_k/dx2 . dir per row k: the
+ * derivative of J along the local displacement dir (D components), exact.
+ * The trainer's curvature loss needs it per probe direction. */
+void sf_jacobian_dir(const nnv_element_model *em, const sf_env *env, const double *dir, double *J, double *K);
+
 /* ---- networks (network.c) -------------------------------------------------- */
 typedef struct net_workspace {
     int cap_units;  /* largest layer width seen */

@@ -227,8 +227,10 @@ static void multiply(d6 *x, const d6 *y, int want_hess)
 }
 
 /* Add one angular term (central atom 0, neighbours at local atoms lj, lk) to
- * row `row` of J and w * its Hessian to H. */
-static void scatter_angular(const d6 *t, int lj, int lk, double w, double *Jrow, double *H, int D)
+ * row `row` of J, w * its Hessian to H, and its Hessian times dir to Krow
+ * (when Krow is not NULL; then H is not used). */
+static void scatter_angular(const d6 *t, int lj, int lk, double w, double *Jrow, double *H, int D,
+                            const double *dir, double *Krow)
 {
     static const double coef[3][2] = {{-1.0, -1.0}, {1.0, 0.0}, {0.0, 1.0}};
     int at[3] = {0, lj, lk};
@@ -236,6 +238,26 @@ static void scatter_angular(const d6 *t, int lj, int lk, double w, double *Jrow,
         Jrow[3 * lj + q] += t->g[q];
         Jrow[3 * lk + q] += t->g[3 + q];
         Jrow[q] -= t->g[q] + t->g[3 + q];
+    }
+    if (Krow) {
+        /* The term depends on x only through a = x_j - x_i and b = x_k - x_i:
+         * its Hessian times dir is C^T h C dir with C the (a, b) map. */
+        double ab[6], hab[6];
+        for (int q = 0; q < 3; q++) {
+            ab[q] = dir[3 * lj + q] - dir[q];
+            ab[3 + q] = dir[3 * lk + q] - dir[q];
+        }
+        for (int p = 0; p < 6; p++) {
+            double s = 0.0;
+            for (int q = 0; q < 6; q++) s += t->h[p][q] * ab[q];
+            hab[p] = s;
+        }
+        for (int q = 0; q < 3; q++) {
+            Krow[3 * lj + q] += hab[q];
+            Krow[3 * lk + q] += hab[3 + q];
+            Krow[q] -= hab[q] + hab[3 + q];
+        }
+        return;
     }
     if (!H || w == 0.0) return;
     for (int X = 0; X < 3; X++) {
@@ -255,7 +277,7 @@ static void scatter_angular(const d6 *t, int lj, int lk, double w, double *Jrow,
 }
 
 static void derivs_radial(const nnv_sf *sf, const sf_env *env, const double *w, int k, double *Jrow,
-                          double *H, int D)
+                          double *H, int D, const double *dir, double *Krow)
 {
     for (int j = 0; j < env->m; j++) {
         double v, d1, d2, u[3], r = env->r[j];
@@ -266,6 +288,21 @@ static void derivs_radial(const nnv_sf *sf, const sf_env *env, const double *w, 
             u[q] = env->rel[3 * j + q] / r;
             Jrow[3 * lj + q] += d1 * u[q];
             Jrow[q] -= d1 * u[q];
+        }
+        if (Krow) {
+            /* Depends on x only through d = x_j - x_i: h (dir_j - dir_i) with
+             * h = d2 u u' + d1 (I - u u') / r. */
+            double dd[3], ud = 0.0;
+            for (int q = 0; q < 3; q++) {
+                dd[q] = dir[3 * lj + q] - dir[q];
+                ud += u[q] * dd[q];
+            }
+            for (int p = 0; p < 3; p++) {
+                double h = d2 * u[p] * ud + d1 * (dd[p] - u[p] * ud) / r;
+                Krow[3 * lj + p] += h;
+                Krow[p] -= h;
+            }
+            continue;
         }
         if (!H || !w || w[k] == 0.0) continue;
         for (int p = 0; p < 3; p++) {
@@ -281,14 +318,22 @@ static void derivs_radial(const nnv_sf *sf, const sf_env *env, const double *w, 
     }
 }
 
-void sf_derivatives(const nnv_element_model *em, const sf_env *env, const double *w, double *J,
-                    double *H)
+/* J, and either H += sum_k w_k d2G_k (w, H not NULL) or K = d2G_k dir per
+ * row (dir, K not NULL). */
+static void derivs(const nnv_element_model *em, const sf_env *env, const double *w, double *J, double *H,
+                   const double *dir, double *K)
 {
-    int m = env->m, D = 3 * (m + 1), want_hess = H != NULL && w != NULL;
-    memset(J, 0, (size_t)em->n_sf * (size_t)D * sizeof *J);
+    int m = env->m, D = 3 * (m + 1), want_hess = (H != NULL && w != NULL) || K != NULL;
+    size_t nJ = (size_t)em->n_sf * (size_t)D;
+    memset(J, 0, nJ * sizeof *J);
+    if (K) {
+        memset(K, 0, nJ * sizeof *K);
+        H = NULL;
+    }
     for (int k = 0; k < em->n_sf; k++)
         if (em->sf[k].type == NNV_SF_RADIAL)
-            derivs_radial(&em->sf[k], env, w, k, J + (size_t)k * (size_t)D, want_hess ? H : NULL, D);
+            derivs_radial(&em->sf[k], env, w, k, J + (size_t)k * (size_t)D, want_hess ? H : NULL, D, dir,
+                          K ? K + (size_t)k * (size_t)D : NULL);
     for (int j = 0; j < m; j++) {
         for (int kk = j + 1; kk < m; kk++) {
             pair_geom pg;
@@ -306,7 +351,7 @@ void sf_derivatives(const nnv_element_model *em, const sf_env *env, const double
                     have_geom = 1;
                 }
                 if (sf->type == NNV_SF_ANGULAR_NARROW && pg.r[2] >= sf->rc) continue;
-                hk = want_hess && w[k] != 0.0;
+                hk = K ? 1 : want_hess && w[k] != 0.0;
                 angular_factor(sf, pg.c, &v, &d1, &d2);
                 compose(v, d1, d2, pg.gc, pg.hc, &t, hk);
                 for (int d = 0; d < (sf->type == NNV_SF_ANGULAR_NARROW ? 3 : 2); d++) {
@@ -314,9 +359,20 @@ void sf_derivatives(const nnv_element_model *em, const sf_env *env, const double
                     compose(v, d1, d2, pg.gr[d], pg.hr[d], &f, hk);
                     multiply(&t, &f, hk);
                 }
-                scatter_angular(&t, j + 1, kk + 1, hk ? w[k] : 0.0, J + (size_t)k * (size_t)D,
-                                hk ? H : NULL, D);
+                scatter_angular(&t, j + 1, kk + 1, hk && !K ? w[k] : 0.0, J + (size_t)k * (size_t)D,
+                                hk ? H : NULL, D, dir, K ? K + (size_t)k * (size_t)D : NULL);
             }
         }
     }
+}
+
+void sf_derivatives(const nnv_element_model *em, const sf_env *env, const double *w, double *J,
+                    double *H)
+{
+    derivs(em, env, w, J, H, NULL, NULL);
+}
+
+void sf_jacobian_dir(const nnv_element_model *em, const sf_env *env, const double *dir, double *J, double *K)
+{
+    derivs(em, env, NULL, J, NULL, dir, K);
 }

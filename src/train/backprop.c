@@ -17,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "curvature.h"
 #include "trainer_internal.h"
 
 /* ---- networks on the flat parameter vector --------------------------------------- */
@@ -138,13 +139,16 @@ typedef struct tr_ws {
     double *tmp, *scratch, *u, *dloc;
     double *F, *dF, *qt;
     double *grad;
-    double loss, sse[3];
+    double loss, sse[TR_N_TERMS];
     int wmax;
+    int status; /* NNV_ENOMEM when the curvature scratch could not grow */
+    tr_curv_ws curv;
 } tr_ws;
 
 static void ws_free(tr_ws *w)
 {
     FREE_ALL(w->z, w->qz, w->g, w->tmp, w->F, w->grad);
+    tr_curv_ws_free(&w->curv);
 }
 
 static int ws_alloc(tr_ws *w, const tr_problem *pb, int want_grad)
@@ -161,7 +165,8 @@ static int ws_alloc(tr_ws *w, const tr_problem *pb, int want_grad)
     w->tmp = malloc((2 * (size_t)w->wmax + 2 * U + 4 * (size_t)w->wmax + S + (size_t)pb->max_D) * sizeof *w->tmp);
     w->F = malloc(9 * A * sizeof *w->F);
     w->grad = want_grad ? calloc((size_t)pb->n_params, sizeof *w->grad) : NULL;
-    if (!w->z || (pb->charges && !w->qz) || !w->g || !w->tmp || !w->F || (want_grad && !w->grad)) {
+    if (!w->z || (pb->charges && !w->qz) || !w->g || !w->tmp || !w->F || (want_grad && !w->grad) ||
+        (pb->wH > 0.0 && tr_curv_ws_alloc(&w->curv, pb) != NNV_OK)) {
         ws_free(w);
         return NNV_ENOMEM;
     }
@@ -233,7 +238,7 @@ static void frame_eval(const tr_problem *pb, const tr_frame *t, tr_ws *w, int wa
 
 /* Loss terms of frame t with normalisers nrm (per-term weights / counts), and
  * the weight gradient into w->grad when it is not NULL. */
-static void frame_loss(const tr_problem *pb, const tr_frame *t, tr_ws *w, const double nrm[3])
+static void frame_loss(const tr_problem *pb, const tr_frame *t, tr_ws *w, const double nrm[TR_N_TERMS])
 {
     size_t U = (size_t)pb->max_units;
     int N = t->n_atoms, want_f = t->has_f && pb->wF > 0.0;
@@ -261,6 +266,9 @@ static void frame_loss(const tr_problem *pb, const tr_frame *t, tr_ws *w, const 
             cmu[q] = 2.0 * nrm[2] * d;
         }
     }
+    if (t->curv.n > 0 && pb->wH > 0.0)
+        if (tr_curv_loss(pb, t, &t->curv, nrm[3], &w->curv, &w->loss, &w->sse[3], w->grad) != NNV_OK)
+            w->status = NNV_ENOMEM;
     if (!w->grad) return;
     for (int i = 0; i < N; i++) {
         int e = t->el[i];
@@ -293,20 +301,21 @@ static void frame_loss(const tr_problem *pb, const tr_frame *t, tr_ws *w, const 
     }
 }
 
-void tr_counts(const tr_problem *pb, const int *idx, int n, double cnt[3])
+void tr_counts(const tr_problem *pb, const int *idx, int n, double cnt[TR_N_TERMS])
 {
-    cnt[0] = cnt[1] = cnt[2] = 0.0;
+    cnt[0] = cnt[1] = cnt[2] = cnt[3] = 0.0;
     for (int b = 0; b < n; b++) {
         const tr_frame *t = &pb->fr[idx[b]];
         cnt[0] += t->has_e;
         cnt[1] += t->has_f ? 3.0 * t->n_atoms : 0.0;
         cnt[2] += (t->has_mu && pb->charges) ? 3.0 : 0.0;
+        cnt[3] += 3.0 * t->n_atoms * t->curv.n;
     }
 }
 
 int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, double *sse)
 {
-    double cnt[3], nrm[3];
+    double cnt[TR_N_TERMS], nrm[TR_N_TERMS];
     int nt = 1, status = NNV_OK;
     tr_ws *ws = NULL;
 
@@ -320,6 +329,7 @@ int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, d
     nrm[0] = cnt[0] > 0 ? pb->wE / cnt[0] : 0.0;
     nrm[1] = cnt[1] > 0 ? pb->wF / cnt[1] : 0.0;
     nrm[2] = cnt[2] > 0 ? pb->wM / cnt[2] : 0.0;
+    nrm[3] = cnt[3] > 0 ? pb->wH / cnt[3] : 0.0;
     ws = calloc((size_t)nt, sizeof *ws);
     if (!ws) return NNV_ENOMEM;
     for (int t = 0; t < nt; t++)
@@ -338,11 +348,13 @@ int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, d
     }
     *loss = 0.0;
     if (grad) memset(grad, 0, (size_t)pb->n_params * sizeof *grad);
-    if (sse) sse[0] = sse[1] = sse[2] = 0.0;
+    if (sse)
+        for (int q = 0; q < TR_N_TERMS; q++) sse[q] = 0.0;
     for (int t = 0; t < nt; t++) {
+        if (ws[t].status != NNV_OK) status = ws[t].status;
         *loss += ws[t].loss;
         if (sse)
-            for (int q = 0; q < 3; q++) sse[q] += ws[t].sse[q];
+            for (int q = 0; q < TR_N_TERMS; q++) sse[q] += ws[t].sse[q];
         if (grad)
             for (int p = 0; p < pb->n_params; p++) grad[p] += ws[t].grad[p];
     }
@@ -361,4 +373,16 @@ int tr_predict(tr_problem *pb, int f, double *energy, double *forces, double *di
     if (forces) memcpy(forces, w.F, 3 * (size_t)t->n_atoms * sizeof *forces);
     ws_free(&w);
     return NNV_OK;
+}
+
+int tr_predict_hv(tr_problem *pb, int f, int p, double *hv)
+{
+    tr_curv_ws w;
+    const tr_frame *t = &pb->fr[f];
+    int rc;
+    if (p < 0 || p >= t->curv.n) return NNV_EINPUT;
+    if (tr_curv_ws_alloc(&w, pb) != NNV_OK) return NNV_ENOMEM;
+    rc = tr_curv_hv(pb, t, &t->curv, p, &w, hv);
+    tr_curv_ws_free(&w);
+    return rc;
 }

@@ -28,16 +28,27 @@ typedef struct cli {
     double seconds_last;
 } cli;
 
+/* "  H.v %.3f eV/A^2" for a number, "" for NAN. */
+static const char *hv_text(double rmse, char *buf, size_t len)
+{
+    if (isnan(rmse)) return "";
+    snprintf(buf, len, "  H.v %.3f eV/A^2", rmse);
+    return buf;
+}
+
 static void progress(void *ctx, const train_epoch *ep)
 {
     cli *c = ctx;
+    char hv[48];
     if (!c->quiet)
-        fprintf(stderr, "epoch %4d  lr %.2e  loss %.4e  val %.4e  E %7.3f meV/atom  F %7.2f meV/A%s%s  %6.1f s\n",
+        fprintf(stderr, "epoch %4d  lr %.2e  loss %.4e  val %.4e  E %7.3f meV/atom  F %7.2f meV/A%s%s%s  %6.1f s\n",
                 ep->epoch, ep->lr, ep->train_loss, ep->val_loss, 1e3 * ep->val_rmse_e, 1e3 * ep->val_rmse_f,
-                isnan(ep->val_rmse_mu) ? "" : "  mu", ep->best ? "  *" : "", ep->seconds);
+                isnan(ep->val_rmse_mu) ? "" : "  mu", hv_text(ep->val_rmse_hv, hv, sizeof hv), ep->best ? "  *" : "",
+                ep->seconds);
     if (c->logf)
-        fprintf(c->logf, "%d,%.6e,%.8e,%.8e,%.6f,%.6f,%.6f,%.2f\n", ep->epoch, ep->lr, ep->train_loss, ep->val_loss,
-                1e3 * ep->val_rmse_e, 1e3 * ep->val_rmse_f, ep->val_rmse_mu, ep->seconds);
+        fprintf(c->logf, "%d,%.6e,%.8e,%.8e,%.6f,%.6f,%.6f,%.2f,%.6f\n", ep->epoch, ep->lr, ep->train_loss,
+                ep->val_loss, 1e3 * ep->val_rmse_e, 1e3 * ep->val_rmse_f, ep->val_rmse_mu, ep->seconds,
+                ep->val_rmse_hv);
     /* Line by line, so a long run can be watched (tail -f). */
     if (c->logf) fflush(c->logf);
 }
@@ -325,6 +336,13 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         {.name = "dipole-weight", .kind = ARG_DOUBLE, .dest = &o->dipole_weight, .metavar = "X",
          .help = "weight of the dipole MSE, (e*A)^-2; > 0 adds charge networks [0]", .expect = "a weight >= 0",
          .lo = 0, .hi = HUGE_VAL},
+        {.name = "hvp-weight", .kind = ARG_DOUBLE, .dest = &o->hvp_weight, .metavar = "X",
+         .help = "weight of the MSE of Hessian-vector products on the data's curvature labels "
+                 "(hvp_probe_K/hvp_K columns), (eV/A^2)^-2 [0]",
+         .expect = "a weight >= 0", .lo = 0, .hi = HUGE_VAL},
+        {.name = "hvp-probes", .kind = ARG_INT, .dest = &o->hvp_probes, .metavar = "N",
+         .help = "use at most N curvature probes of each configuration [all]", .expect = "an integer 1..100",
+         .lo = 1, .hi = DS_MAX_HVP},
         {.name = "val-frac", .kind = ARG_DOUBLE, .dest = &o->val_frac, .metavar = "X",
          .help = "validation share of the configurations [0.1]", .expect = "a share >= 0 and < 0.5", .lo = 0,
          .hi = 0.5, .open = ARG_OPEN_HI},
@@ -410,7 +428,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     else if (c->split) snprintf(msg, msglen, "--split needs --evaluate");
     else if (!c->output) snprintf(msg, msglen, "no output file given (-o FILE)");
     else if (o->keep_scaling && !c->init) snprintf(msg, msglen, "--keep-scaling needs --init");
-    else if (o->energy_weight == 0 && o->force_weight == 0 && o->dipole_weight == 0)
+    else if (o->energy_weight == 0 && o->force_weight == 0 && o->dipole_weight == 0 && o->hvp_weight == 0)
         snprintf(msg, msglen, "all loss weights are 0");
     else return CLI_EXIT_OK;
     return CLI_EXIT_USAGE;
@@ -460,7 +478,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "nnvib-train: %s: cannot write: %s\n", c.log, strerror(errno));
             return EXIT_WRITE;
         }
-        fputs("epoch,lr,train_loss,val_loss,val_rmse_e_meV_per_atom,val_rmse_f_meV_per_A,val_rmse_mu_eA,seconds\n",
+        fputs("epoch,lr,train_loss,val_loss,val_rmse_e_meV_per_atom,val_rmse_f_meV_per_A,val_rmse_mu_eA,seconds,"
+              "val_rmse_hv_eV_per_A2\n",
               c.logf);
     }
 
@@ -508,6 +527,7 @@ int main(int argc, char **argv)
     if (rep.n_test > 0) {
         printf("test RMSE: energy %.3f meV/atom, forces %.2f meV/A", 1e3 * rep.rmse_e[2], 1e3 * rep.rmse_f[2]);
         if (!isnan(rep.rmse_mu[2])) printf(", dipole %.4f e*A", rep.rmse_mu[2]);
+        if (!isnan(rep.rmse_hv[2])) printf(", H.v %.4f eV/A^2", rep.rmse_hv[2]);
         printf("\n");
     } else {
         printf("no test set (too few configurations)\n");

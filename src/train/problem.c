@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curvature.h"
 #include "trainer_internal.h"
 
 static void frame_free(tr_frame *f)
 {
     FREE_ALL(f->el, f->f_ref, f->xc, f->nb_off, f->nb, f->s_off, f->j_off, f->s, f->SJ);
+    tr_curv_free(&f->curv);
 }
 
 void tr_problem_free(tr_problem *pb)
@@ -68,6 +70,7 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
     pb->wE = o->energy_weight;
     pb->wF = o->force_weight;
     pb->wM = o->dipole_weight;
+    pb->wH = o->hvp_weight;
     for (int e = 0; e < pot->n_elements; e++) {
         pb->el_of_Z[pot->elements[e].Z] = e + 1;
         if (pot->elements[e].n_sf > nsf0) nsf0 = pot->elements[e].n_sf;
@@ -195,6 +198,9 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
                 for (int c = 0; c < D; c++) SJ[(size_t)k * (size_t)D + (size_t)c] *= em->sf[k].scale;
             }
         }
+        if (pb->wH > 0.0 && d->n_hvp > 0 &&
+            (rc = tr_curv_setup(&t->curv, t, d, pot, &nb, o->hvp_probes, err)) != NNV_OK)
+            goto cleanup;
         nb_free(&nb);
     }
     pb->max_D = 3 * (max_m + 1);

@@ -145,6 +145,12 @@ typedef struct train_options {
     int n_split;
     const char *extra_name;       /* file of the training-only frames, for the description */
     uint32_t extra_crc;           /* its CRC-32 */
+    /* Curvature supervision: w_H on the MSE of the Hessian-vector products
+     * H v of the frames' curvature labels ((eV/Å²)², per component); 0 (the
+     * default) ignores the labels. hvp_probes: at most this many probes of a
+     * frame are used (default all, DS_MAX_HVP). */
+    double hvp_weight;
+    int hvp_probes;
 } train_options;
 
 void train_defaults(train_options *o);
@@ -155,6 +161,7 @@ typedef struct train_epoch {
     int epoch;
     double lr, train_loss, val_loss;
     double val_rmse_e, val_rmse_f, val_rmse_mu;
+    double val_rmse_hv; /* eV/Å², per component of H v; NAN without curvature labels */
     double seconds; /* since the start of training */
     int best;       /* 1 when this epoch is the best so far on validation */
 } train_epoch;
@@ -169,6 +176,7 @@ typedef struct train_report {
     int epochs, best_epoch;
     double seconds;
     double rmse_e[3], rmse_f[3], rmse_mu[3]; /* train, val, test: eV/atom, eV/Å, e·Å */
+    double rmse_hv[3];                       /* train, val, test: eV/Å² (NAN: no labels used) */
 } train_report;
 
 /* The split of n configurations by configuration: order[0..n) receives the
@@ -232,16 +240,26 @@ double *tr_params(tr_problem *pb);
 /* Random initial weights (seeded), E0 by least squares on the frames in fit. */
 void tr_init(tr_problem *pb, uint64_t seed, const int *fit, int n_fit);
 
+/* The loss terms: energy, forces, dipole, curvature (H v). */
+#define TR_N_TERMS 4
+
 /* Loss over frames idx[0..n) at the current parameters and, when grad is not
  * NULL, its exact gradient (n_params):
  *   L = w_E/n_E Σ ((E - E_ref)/N)² + w_F/n_F Σ |F - F_ref|² + w_μ/n_μ Σ |μ - μ_ref|²
- * with n_E, n_F, n_μ the counts of tr_counts. sse (optional, 3 entries)
- * receives the plain sums Σ((ΔE/N)²), Σ|ΔF|², Σ|Δμ|² for RMSEs. Returns
- * NNV_OK or NNV_ENOMEM. */
+ *       + w_H/n_H Σ_probes |H v - (H v)_ref|²
+ * with n_E, n_F, n_μ, n_H the counts of tr_counts. sse (optional, TR_N_TERMS
+ * entries) receives the plain sums Σ((ΔE/N)²), Σ|ΔF|², Σ|Δμ|², Σ|Δ(H v)|²
+ * for RMSEs. Returns NNV_OK or NNV_ENOMEM. */
 int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, double *sse);
 
-/* Counts for idx: configurations with energies, force components, dipole components. */
-void tr_counts(const tr_problem *pb, const int *idx, int n, double cnt[3]);
+/* Counts for idx: configurations with energies, force components, dipole
+ * components, H v components of the probes used. */
+void tr_counts(const tr_problem *pb, const int *idx, int n, double cnt[TR_N_TERMS]);
+
+/* The network's H v of probe p of frame f at the current parameters (3N,
+ * eV/Å²), by the trainer's own code; NNV_EINPUT when the frame has no such
+ * probe in use. */
+int tr_predict_hv(tr_problem *pb, int f, int p, double *hv);
 
 /* Copy the current parameters into the potential's networks and E0. */
 int tr_export(tr_problem *pb);

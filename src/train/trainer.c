@@ -31,6 +31,8 @@ void train_defaults(train_options *o)
     o->energy_weight = 1.0;
     o->force_weight = 0.1;
     o->dipole_weight = 0.0;
+    o->hvp_weight = 0.0;
+    o->hvp_probes = DS_MAX_HVP;
     o->val_frac = 0.1;
     o->test_frac = 0.1;
     o->seed = 1;
@@ -45,14 +47,14 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void rmses(tr_problem *pb, const int *idx, int n, double *loss, double out[3])
+static void rmses(tr_problem *pb, const int *idx, int n, double *loss, double out[TR_N_TERMS])
 {
-    double sse[3], cnt[3];
-    out[0] = out[1] = out[2] = NAN;
+    double sse[TR_N_TERMS], cnt[TR_N_TERMS];
+    for (int q = 0; q < TR_N_TERMS; q++) out[q] = NAN;
     *loss = NAN;
     if (n == 0 || tr_loss(pb, idx, n, loss, NULL, sse) != NNV_OK) return;
     tr_counts(pb, idx, n, cnt);
-    for (int q = 0; q < 3; q++)
+    for (int q = 0; q < TR_N_TERMS; q++)
         if (cnt[q] > 0) out[q] = sqrt(sse[q] / cnt[q]);
 }
 
@@ -103,6 +105,11 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     if (pb->charges)
         n += snprintf(buf + n, sizeof buf - (size_t)n, ", dipole %.4f/%.4f/%.4f e*A", rep->rmse_mu[0],
                       rep->rmse_mu[1], rep->rmse_mu[2]);
+    if (o->hvp_weight > 0.0)
+        n += snprintf(buf + n, sizeof buf - (size_t)n,
+                      "; curvature: w_H %.3g x MSE of Hessian-vector products on the teacher's probes (at most %d "
+                      "per configuration), H.v RMSE train/val/test %.3f/%.3f/%.3f eV/A^2",
+                      o->hvp_weight, o->hvp_probes, rep->rmse_hv[0], rep->rmse_hv[1], rep->rmse_hv[2]);
     snprintf(buf + n, sizeof buf - (size_t)n, ".");
     if (!(d = malloc(strlen(buf) + 1))) return NNV_ENOMEM;
     strcpy(d, buf);
@@ -184,7 +191,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     memcpy(best, pb->theta, (size_t)np * sizeof *best);
 
     for (int ep = 1; ep <= o->epochs; ep++) {
-        double tl = 0.0, vl, vr[3];
+        double tl = 0.0, vl, vr[TR_N_TERMS];
         int nb = 0;
         train_epoch info;
         if (o->lr_schedule != TRAIN_LR_PLATEAU) lr = scheduled_lr(o, ep);
@@ -218,7 +225,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         info.lr = lr;
         info.train_loss = tl / (nb ? nb : 1);
         info.val_loss = vl;
-        info.val_rmse_e = vr[0], info.val_rmse_f = vr[1], info.val_rmse_mu = vr[2];
+        info.val_rmse_e = vr[0], info.val_rmse_f = vr[1], info.val_rmse_mu = vr[2], info.val_rmse_hv = vr[3];
         rep->epochs = ep;
         if (vl < best_val) {
             best_val = vl;
@@ -242,9 +249,9 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         const int *sets[3] = {tr, va, te};
         int counts[3] = {ntr, nva, nte};
         for (int k = 0; k < 3; k++) {
-            double l, v[3];
+            double l, v[TR_N_TERMS];
             rmses(pb, sets[k], counts[k], &l, v);
-            rep->rmse_e[k] = v[0], rep->rmse_f[k] = v[1], rep->rmse_mu[k] = v[2];
+            rep->rmse_e[k] = v[0], rep->rmse_f[k] = v[1], rep->rmse_mu[k] = v[2], rep->rmse_hv[k] = v[3];
         }
     }
     rep->seconds = now_seconds() - t0;

@@ -51,6 +51,16 @@ typedef struct tr_net {
     int units;
 } tr_net;
 
+/* The curvature labels of one frame and what the loss needs of them that does
+ * not change during training (curvature.c). */
+typedef struct tr_curv {
+    int n;       /* probes used (0: none) */
+    double *v;   /* n x 3N unit probes */
+    double *ref; /* n x 3N teacher H v, eV/Å² */
+    double *K;   /* per probe, per atom: S dJ_i/dx . v_i (n_sf x D_i, layout of SJ) */
+    double *w;   /* per probe, per atom: S J_i v_i (n_sf, layout of s) */
+} tr_curv;
+
 typedef struct tr_frame {
     int n_atoms;
     int *el;          /* element index per atom */
@@ -62,6 +72,7 @@ typedef struct tr_frame {
     size_t *s_off, *j_off;
     double *s;        /* scaled SFs, all atoms */
     double *SJ;       /* S J_i (n_sf x D_i) per atom */
+    tr_curv curv;     /* curvature labels in use */
 } tr_frame;
 
 struct tr_problem {
@@ -74,7 +85,7 @@ struct tr_problem {
     int n_params;
     double *theta;
     double E0[NNV_MAX_Z];
-    double wE, wF, wM;
+    double wE, wF, wM, wH;
     int max_atoms, max_sf, max_D, max_units;
 };
 
