@@ -146,6 +146,8 @@ typedef struct train_epoch {
     double lr, train_loss, val_loss;
     double val_rmse_e, val_rmse_f, val_rmse_mu;
     double seconds; /* since the start of training */
+    double conf_per_s; /* training configurations per second of this epoch's
+                        * mini-batch steps (validation and setup excluded) */
     int best;       /* 1 when this epoch is the best so far on validation */
 } train_epoch;
 
@@ -158,6 +160,9 @@ typedef struct train_report {
     int n_atoms_total;
     int epochs, best_epoch;
     double seconds;
+    double setup_seconds; /* SFs, Jacobians and initial weights, before epoch 1 */
+    double step_seconds;  /* mini-batch steps of all epochs: n_train * epochs / this
+                           * is the training speed in configurations per second */
     double rmse_e[3], rmse_f[3], rmse_mu[3]; /* train, val, test: eV/atom, eV/Å, e·Å */
 } train_report;
 
