@@ -116,6 +116,8 @@ def main():
         print("data: %s, every %d-th configuration: %d of %d; %d epochs; options %s"
               % (data, a.every, n_out, n_in, a.epochs, " ".join(RECIPE)))
         print("old: %s\nnew: %s" % (old, a.new))
+        print("load average %.2f %.2f %.2f on %d CPUs; OMP_WAIT_POLICY=%s"
+              % (os.getloadavg() + (os.cpu_count(), os.environ.get("OMP_WAIT_POLICY", "(unset)"))))
         print("configurations/s: training configurations x (epochs - 1) / (log seconds of the last epoch - of "
               "epoch 1); includes each epoch's validation pass")
         print("%7s  %10s %10s %6s  %8s %8s  %8s %8s  %8s  %12s %12s"
@@ -127,6 +129,7 @@ def main():
             print("%7d  %10.1f %10.1f %6.2f  %7.1fs %7.1fs  %8.0f %8.0f  %8.1f  %12.6e %12.6e"
                   % (t, o["rate"], n["rate"], n["rate"] / o["rate"], o["setup"], n["setup"], o["rss"], n["rss"],
                      n["own"] or float("nan"), o["loss"], n["loss"]), flush=True)
+        print("load average at the end %.2f %.2f %.2f" % os.getloadavg())
         print("(set: setup seconds before epoch 1; new own: nnvib-train's own configurations/s of the last "
               "epoch's steps, validation excluded; loss: last epoch's training loss, old and new should agree "
               "to a few digits)")

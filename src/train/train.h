@@ -231,8 +231,10 @@ void tr_init(tr_problem *pb, uint64_t seed, const int *fit, int n_fit);
  * NULL, its exact gradient (n_params):
  *   L = w_E/n_E Σ ((E - E_ref)/N)² + w_F/n_F Σ |F - F_ref|² + w_μ/n_μ Σ |μ - μ_ref|²
  * with n_E, n_F, n_μ the counts of tr_counts. sse (optional, 3 entries)
- * receives the plain sums Σ((ΔE/N)²), Σ|ΔF|², Σ|Δμ|² for RMSEs. Returns
- * NNV_OK or NNV_ENOMEM. */
+ * receives the plain sums Σ((ΔE/N)²), Σ|ΔF|², Σ|Δμ|² for RMSEs. The same
+ * bits for any number of OpenMP threads (with a single-threaded BLAS); not to
+ * be called from two threads at once on one pb (its workspaces live in pb).
+ * Returns NNV_OK or NNV_ENOMEM. */
 int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, double *sse);
 
 /* Counts for idx: configurations with energies, force components, dipole components. */
