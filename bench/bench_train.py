@@ -12,6 +12,7 @@ import gzip
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,8 @@ def main():
     ap.add_argument("--every", type=int, default=10, help="keep every N-th configuration [10]; 1: the full set")
     ap.add_argument("--epochs", type=int, default=3, help="epochs per run, >= 2 [3]")
     ap.add_argument("--threads", default="1,2", help="OMP_NUM_THREADS values [1,2]")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="old/new pairs per thread count [1]; with more, the median ratio is printed too")
     a = ap.parse_args()
     if a.epochs < 2:
         sys.exit("bench_train: --epochs must be >= 2 (epoch 1 carries the setup)")
@@ -124,11 +127,17 @@ def main():
               % ("threads", "old conf/s", "new conf/s", "ratio", "old set", "new set", "old MiB", "new MiB",
                  "new own", "old loss", "new loss"))
         for t in [int(x) for x in a.threads.split(",")]:
-            o = run(old, sub, a.epochs, t, tmp, "old%d" % t)
-            n = run(a.new, sub, a.epochs, t, tmp, "new%d" % t)
-            print("%7d  %10.1f %10.1f %6.2f  %7.1fs %7.1fs  %8.0f %8.0f  %8.1f  %12.6e %12.6e"
-                  % (t, o["rate"], n["rate"], n["rate"] / o["rate"], o["setup"], n["setup"], o["rss"], n["rss"],
-                     n["own"] or float("nan"), o["loss"], n["loss"]), flush=True)
+            ratios = []
+            for k in range(a.repeat):
+                o = run(old, sub, a.epochs, t, tmp, "old%d" % t)
+                n = run(a.new, sub, a.epochs, t, tmp, "new%d" % t)
+                ratios.append(n["rate"] / o["rate"])
+                print("%7d  %10.1f %10.1f %6.2f  %7.1fs %7.1fs  %8.0f %8.0f  %8.1f  %12.6e %12.6e"
+                      % (t, o["rate"], n["rate"], ratios[-1], o["setup"], n["setup"], o["rss"], n["rss"],
+                         n["own"] or float("nan"), o["loss"], n["loss"]), flush=True)
+            if a.repeat > 1:
+                print("%7d  median ratio of %d pairs: %.2f (min %.2f, max %.2f)"
+                      % (t, a.repeat, statistics.median(ratios), min(ratios), max(ratios)), flush=True)
         print("load average at the end %.2f %.2f %.2f" % os.getloadavg())
         print("(set: setup seconds before epoch 1; new own: nnvib-train's own configurations/s of the last "
               "epoch's steps, validation excluded; loss: last epoch's training loss, old and new should agree "
