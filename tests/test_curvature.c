@@ -8,8 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "testutil.h"
 #include "toyset.h"
+
+/* One OpenBLAS thread, as nnvib-train sets (weak: any BLAS links). */
+extern void openblas_set_num_threads(int) __attribute__((weak));
 #include "model/model_internal.h"
 #include "train/curvnet.h"
 
@@ -477,9 +484,38 @@ START_TEST(test_curvature_off_unchanged)
 }
 END_TEST
 
+START_TEST(test_curvature_any_thread_count)
+{
+    /* With the curvature term, loss, error sums and gradient are the same
+     * bits for 1 and 2 threads (40 frames: three chunks). */
+    ds_set data;
+    nnv_potential *pot = NULL;
+    tr_problem *pb = probe_problem(&pot, &data, NNV_ACT_SILU, 0.5, 1.0, 40);
+    int idx[40], np = tr_n_params(pb);
+    double L[2], sse[2][TR_N_TERMS], *g[2];
+    for (int i = 0; i < 40; i++) idx[i] = 39 - i;
+    for (int k = 0; k < 2; k++) {
+        g[k] = malloc((size_t)np * sizeof *g[k]);
+#ifdef _OPENMP
+        omp_set_num_threads(k + 1);
+#endif
+        ck_assert_int_eq(tr_loss(pb, idx, 40, &L[k], g[k], sse[k]), NNV_OK);
+    }
+    ck_assert(sse[0][3] > 0.0);
+    ck_assert(memcmp(&L[0], &L[1], sizeof L[0]) == 0);
+    ck_assert(memcmp(sse[0], sse[1], sizeof sse[0]) == 0);
+    ck_assert(memcmp(g[0], g[1], (size_t)np * sizeof *g[0]) == 0);
+    free(g[0]), free(g[1]);
+    tr_problem_free(pb);
+    nnv_potential_free(pot);
+    ds_free(&data);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("curvature");
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_activation_third_derivative);
@@ -490,6 +526,7 @@ int main(void)
     tcase_add_loop_test(tc, test_hv_matches_model, 0, N_ACTS);
     tcase_add_loop_test(tc, test_loss_gradient_curvature, 0, N_ACTS);
     tcase_add_test(tc, test_curvature_off_unchanged);
+    tcase_add_test(tc, test_curvature_any_thread_count);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

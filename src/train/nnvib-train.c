@@ -20,6 +20,11 @@
 enum { EXIT_INTERNAL = CLI_EXIT_INTERNAL, EXIT_USAGE = CLI_EXIT_USAGE, EXIT_INPUT = CLI_EXIT_INPUT,
        EXIT_NUMERIC = CLI_EXIT_NUMERIC, EXIT_WRITE = CLI_EXIT_OUTPUT };
 
+/* The trainer's products are small and run on OpenMP threads, one chunk of
+ * configurations each: OpenBLAS's own threads would only oversubscribe the
+ * cores. Weak, so that any other BLAS links too; NULL then. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
 typedef struct cli {
     const char *data, *output, *log, *evaluate, *by, *init, *extra;
     int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
@@ -46,9 +51,9 @@ static void progress(void *ctx, const train_epoch *ep)
                 isnan(ep->val_rmse_mu) ? "" : "  mu", hv_text(ep->val_rmse_hv, hv, sizeof hv), ep->best ? "  *" : "",
                 ep->seconds);
     if (c->logf)
-        fprintf(c->logf, "%d,%.6e,%.8e,%.8e,%.6f,%.6f,%.6f,%.2f,%.6f\n", ep->epoch, ep->lr, ep->train_loss,
+        fprintf(c->logf, "%d,%.6e,%.8e,%.8e,%.6f,%.6f,%.6f,%.2f,%.6f,%.1f\n", ep->epoch, ep->lr, ep->train_loss,
                 ep->val_loss, 1e3 * ep->val_rmse_e, 1e3 * ep->val_rmse_f, ep->val_rmse_mu, ep->seconds,
-                ep->val_rmse_hv);
+                ep->val_rmse_hv, ep->conf_per_s);
     /* Line by line, so a long run can be watched (tail -f). */
     if (c->logf) fflush(c->logf);
 }
@@ -454,6 +459,7 @@ int main(int argc, char **argv)
     if (st == ARGS_DONE) return 0;
     if (st != CLI_EXIT_OK) return args_fail("nnvib-train", st, msg);
     if (c.evaluate) return evaluate(&c, &o);
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
 
     /* Fail at once when the output cannot be written, not after the training. */
     probe = malloc(strlen(c.output) + sizeof ".tmpXXXXXX");
@@ -479,7 +485,7 @@ int main(int argc, char **argv)
             return EXIT_WRITE;
         }
         fputs("epoch,lr,train_loss,val_loss,val_rmse_e_meV_per_atom,val_rmse_f_meV_per_A,val_rmse_mu_eA,seconds,"
-              "val_rmse_hv_eV_per_A2\n",
+              "val_rmse_hv_eV_per_A2,train_conf_per_s\n",
               c.logf);
     }
 
@@ -520,8 +526,11 @@ int main(int argc, char **argv)
         rc = st == NNV_ENOMEM ? EXIT_INTERNAL : st == NNV_EIO ? EXIT_WRITE : EXIT_INPUT;
         goto cleanup;
     }
-    printf("%s: %d epochs (best %d), %.1f s; configurations train/val/test %d/%d/%d", c.output, rep.epochs,
-           rep.best_epoch, rep.seconds, rep.n_train, rep.n_val, rep.n_test);
+    printf("%s: %d epochs (best %d), %.1f s (setup %.1f s, training %.0f configurations/s); configurations "
+           "train/val/test %d/%d/%d",
+           c.output, rep.epochs, rep.best_epoch, rep.seconds, rep.setup_seconds,
+           rep.step_seconds > 0.0 ? rep.n_train * rep.epochs / rep.step_seconds : 0.0, rep.n_train, rep.n_val,
+           rep.n_test);
     if (rep.n_extra) printf(" (train includes %d from %s)", rep.n_extra, c.extra);
     printf("\n");
     if (rep.n_test > 0) {

@@ -17,6 +17,7 @@ static void frame_free(tr_frame *f)
 void tr_problem_free(tr_problem *pb)
 {
     if (!pb) return;
+    tr_ws_release(pb);
     if (pb->fr)
         for (int f = 0; f < pb->n_frames; f++) frame_free(&pb->fr[f]);
     free(pb->fr);
@@ -147,6 +148,7 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
         tr_frame *t = &pb->fr[f];
         int N = d->n_atoms;
         size_t ns_tot = 0, nj_tot = 0;
+        int count[NNV_MAX_Z] = {0};
         double xm[3] = {0, 0, 0};
         if ((rc = build_nb(&nb, pb, d, cut, err)) != NNV_OK) goto cleanup;
         t->n_atoms = N;
@@ -176,6 +178,7 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
             ns_tot += (size_t)pot->elements[e].n_sf;
             nj_tot += (size_t)pot->elements[e].n_sf * 3 * (size_t)(m + 1);
             if (m > max_m) max_m = m;
+            if (++count[e] > pb->max_el_atoms[e]) pb->max_el_atoms[e] = count[e];
             for (int q = 0; q < 3; q++) xm[q] += d->xyz[3 * i + q] / N;
         }
         t->s_off[N] = ns_tot;

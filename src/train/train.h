@@ -170,6 +170,8 @@ typedef struct train_epoch {
     double val_rmse_e, val_rmse_f, val_rmse_mu;
     double val_rmse_hv; /* eV/Å², per component of H v; NAN without curvature labels */
     double seconds; /* since the start of training */
+    double conf_per_s; /* training configurations per second of this epoch's
+                        * mini-batch steps (validation and setup excluded) */
     int best;       /* 1 when this epoch is the best so far on validation */
 } train_epoch;
 
@@ -182,6 +184,9 @@ typedef struct train_report {
     int n_atoms_total;
     int epochs, best_epoch;
     double seconds;
+    double setup_seconds; /* SFs, Jacobians and initial weights, before epoch 1 */
+    double step_seconds;  /* mini-batch steps of all epochs: n_train * epochs / this
+                           * is the training speed in configurations per second */
     double rmse_e[3], rmse_f[3], rmse_mu[3]; /* train, val, test: eV/atom, eV/Å, e·Å */
     double rmse_hv[3];                       /* train, val, test: eV/Å² (NAN: no labels used) */
 } train_report;
@@ -287,7 +292,9 @@ void tr_init(tr_problem *pb, uint64_t seed, const int *fit, int n_fit);
  *       + w_H/n_H Σ_probes |H v - (H v)_ref|²
  * with n_E, n_F, n_μ, n_H the counts of tr_counts. sse (optional, TR_N_TERMS
  * entries) receives the plain sums Σ((ΔE/N)²), Σ|ΔF|², Σ|Δμ|², Σ|Δ(H v)|²
- * for RMSEs. Returns NNV_OK or NNV_ENOMEM. */
+ * for RMSEs. The same bits for any number of OpenMP threads (with a
+ * single-threaded BLAS); not to be called from two threads at once on one pb
+ * (its workspaces live in pb). Returns NNV_OK or NNV_ENOMEM. */
 int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, double *sse);
 
 /* Counts for idx: configurations with energies, force components, dipole

@@ -210,14 +210,16 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         goto cleanup;
     }
     memcpy(best, pb->theta, (size_t)np * sizeof *best);
+    rep->setup_seconds = now_seconds() - t0;
 
     for (int ep = 1; ep <= o->epochs; ep++) {
-        double tl = 0.0, vl, vr[TR_N_TERMS];
+        double tl = 0.0, vl, vr[TR_N_TERMS], ts;
         int nb = 0;
         train_epoch info;
         int *fit = boot ? boot : tr;
         if (o->lr_schedule != TRAIN_LR_PLATEAU) lr = scheduled_lr(o, ep);
         shuffle(fit, ntr, &r);
+        ts = now_seconds();
         for (int b0 = 0; b0 < ntr; b0 += o->batch) {
             int bn = ntr - b0 < o->batch ? ntr - b0 : o->batch;
             double l;
@@ -240,6 +242,8 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
                 pb->theta[p] -= lr * (m1[p] / (1.0 - b1t)) / (sqrt(m2[p] / (1.0 - b2t)) + 1e-8);
             }
         }
+        ts = now_seconds() - ts;
+        rep->step_seconds += ts;
         if (nva > 0) rmses(pb, va, nva, &vl, vr);
         else rmses(pb, tr, ntr, &vl, vr);
         memset(&info, 0, sizeof info);
@@ -247,6 +251,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         info.lr = lr;
         info.train_loss = tl / (nb ? nb : 1);
         info.val_loss = vl;
+        info.conf_per_s = ts > 0.0 ? ntr / ts : 0.0;
         info.val_rmse_e = vr[0], info.val_rmse_f = vr[1], info.val_rmse_mu = vr[2], info.val_rmse_hv = vr[3];
         rep->epochs = ep;
         if (vl < best_val) {

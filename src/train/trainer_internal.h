@@ -1,6 +1,7 @@
 /* The trainer's private interfaces, shared by its files (split.c, problem.c,
- * backprop.c, weights.c, trainer.c): the seeded generator and the layout of a
- * training problem. The programs and the tests use train.h only. */
+ * batchnet.c, backprop.c, weights.c, trainer.c): the seeded generator, the
+ * layout of a training problem and the batched network passes. The programs
+ * use train.h only; the unit tests may use this header too. */
 #ifndef NNVIB_TRAINER_INTERNAL_H
 #define NNVIB_TRAINER_INTERNAL_H
 
@@ -75,6 +76,15 @@ typedef struct tr_frame {
     tr_curv curv;     /* curvature labels in use */
 } tr_frame;
 
+/* Configurations per chunk of a loss evaluation: a batch is cut into chunks
+ * of this many configurations (the last may be shorter) whatever the number
+ * of threads, each chunk's loss and gradient are computed by one thread, and
+ * the chunks are summed in their order, so the result is the same bitwise for
+ * any OMP_NUM_THREADS. */
+#define TR_CHUNK 16
+
+typedef struct tr_ws tr_ws; /* a thread's workspace (backprop.c) */
+
 struct tr_problem {
     nnv_potential *pot;
     int n_el, el_of_Z[NNV_MAX_Z + 1];
@@ -87,7 +97,61 @@ struct tr_problem {
     double E0[NNV_MAX_Z];
     double wE, wF, wM, wH;
     int max_atoms, max_sf, max_D, max_units;
+    int max_el_atoms[NNV_MAX_Z]; /* most atoms of element e in one frame */
+    /* Workspaces of tr_loss, grown on demand and then reused (backprop.c). */
+    tr_ws *ws;
+    int n_ws;
+    double *chunk_grad; /* one gradient per chunk of a batch */
+    int n_chunk_grad;
+    double *chunk_sum;  /* loss and sse per chunk, 4 each */
+    int n_chunk_sum;
 };
+
+/* Frees the workspaces of tr_loss (backprop.c). */
+void tr_ws_release(tr_problem *pb);
+
+/* ---- batched network passes (batchnet.c) ---------------------------------------
+ * One network over R rows (atoms) by matrix products. Layer buffers hold
+ * M = (1 + T) R rows: the R primal rows, then T blocks of R tangent rows
+ * (direction t of atom r in row (1 + t) R + r); the input x of bn_tangent and
+ * bn_backward is laid out the same way (ld = n_in), and bn_forward reads its
+ * first R rows. Outputs are R x n_out (size[n_layers]); seeds have that shape. */
+typedef struct bn_ws {
+    int rows, dirs;                 /* capacity: primal rows and tangent blocks */
+    double *z[TR_MAX_LAYERS];       /* z of primal rows, then zdot of tangent rows */
+    double *y[TR_MAX_LAYERS];       /* y, then ydot */
+    double *a1[TR_MAX_LAYERS];      /* a'(z), primal rows */
+    double *a2[TR_MAX_LAYERS];      /* a''(z), primal rows */
+    double *adj[2];                 /* adjoints, M x widest layer each */
+    double *buf;
+} bn_ws;
+
+/* a(x), a'(x), a''(x) of activation act for x[0..n), as net_activation
+ * (src/model) gives them: tanh and silu by loops that vectorise (agreeing
+ * with net_activation to a few units in the last place), the others by
+ * net_activation itself. */
+void bn_activation(int act, double param, size_t n, const double *x, double *a, double *da, double *d2a);
+
+int bn_ws_alloc(bn_ws *w, const tr_net *nt, int rows, int dirs);
+void bn_ws_free(bn_ws *w);
+
+/* Forward pass of rows x[0..R) (R x n_in): outputs in w->y[n_layers - 1]. */
+void bn_forward(const tr_net *nt, const double *th, int R, const double *x, bn_ws *w);
+
+/* g (R x n_in) = seed^T dN/dx per row (seed R x n_out; NULL: all ones, the
+ * gradient of the single output). Needs bn_forward. */
+void bn_input_grad(const tr_net *nt, const double *th, int R, const double *seed, bn_ws *w, double *g);
+
+/* Forward tangents of the T direction blocks of x (rows R .. (1 + T) R):
+ * zdot, ydot into the tangent rows of w->z, w->y. Needs bn_forward. */
+void bn_tangent(const tr_net *nt, const double *th, int R, int T, const double *x, bn_ws *w);
+
+/* Adds to grad (the flat parameter vector's layout) the weight gradient of
+ *   sum_r [ yb_r . N(x_r) + sum_t ydb_{t,r} . (dN/dx at x_r) u_{t,r} ],
+ * u_{t,r} the tangent rows of x; yb is R x n_out, ydb T R x n_out (NULL when
+ * T = 0). Needs bn_forward and, with T > 0, bn_tangent; overwrites w->adj. */
+void bn_backward(const tr_net *nt, const double *th, int R, int T, const double *x, const double *yb,
+                 const double *ydb, bn_ws *w, double *grad);
 
 /* ---- continuing from a potential (weights.c) ---------------------------------- */
 
