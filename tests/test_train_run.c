@@ -1,7 +1,7 @@
 /* Whole training runs on small data: learning happens and the written
  * potential scores the test split as the trainer did, the annealing
- * schedules, a slice of the committed GFN2-xTB data set, and nnvib-train end
- * to end (exit statuses, --evaluate, refinement). */
+ * schedules, committees, a slice of the committed GFN2-xTB data set, and
+ * nnvib-train end to end (exit statuses, --evaluate, refinement). */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, popen, strdup */
 #include <check.h>
 #include <math.h>
@@ -213,6 +213,111 @@ START_TEST(test_committed_data)
 }
 END_TEST
 
+/* ---- committees -------------------------------------------------------------------- */
+
+static void committee_options(train_options *o, sfgen_options *so)
+{
+    sfgen_defaults(so);
+    so->n_radial = 3;
+    so->n_ang_eta = 1;
+    so->rc = 4.0;
+    train_defaults(o);
+    o->hidden[0] = o->hidden[1] = 5;
+    o->activation = NNV_ACT_TANH;
+    o->epochs = 6;
+    o->batch = 8;
+    o->lr = 3e-3;
+    o->seed = 21;
+}
+
+/* 1 when the energy networks of element e of a and b are identical. */
+static int same_net(const nnv_network *a, const nnv_network *b)
+{
+    if (a->n_layers != b->n_layers) return 0;
+    for (int l = 0; l < a->n_layers; l++) {
+        const nnv_layer *x = &a->layers[l], *y = &b->layers[l];
+        if (x->n_in != y->n_in || x->n_out != y->n_out) return 0;
+        if (memcmp(x->W, y->W, (size_t)x->n_in * (size_t)x->n_out * sizeof *x->W) != 0) return 0;
+        if (memcmp(x->b, y->b, (size_t)x->n_out * sizeof *x->b) != 0) return 0;
+    }
+    return 1;
+}
+
+START_TEST(test_committee_training)
+{
+    /* K members share the split and the scaling and differ in their weights;
+     * member m is exactly train_run with member = m; the spread is calibrated
+     * on validation (mean (error/spread)^2 = 1 there), and a bootstrap changes
+     * what a member learns. */
+    static const int Z[3] = {1, 6, 8};
+    ds_set data;
+    sfgen_options so;
+    train_options o;
+    train_report reps[3], r1;
+    nnv_potential *c = NULL, *m1 = NULL, *alone = NULL, *boot = NULL, *bm1 = NULL;
+    nnv_error err;
+    train_eval_group *g = NULL;
+    int ng, order[40], nva, nte;
+    uint64_t st;
+    double scale = 0.0;
+    make_set(&data, 40, 8);
+    committee_options(&o, &so);
+    ck_assert_msg(train_committee(&c, &data, 3, Z, &so, &o, 3, NULL, reps, &scale, &err) == NNV_OK, "%s",
+                  err.message);
+    ck_assert_int_eq(c->n_members, 3);
+    ck_assert_int_eq(c->committee_kind, NNV_COMMITTEE_FULL);
+    ck_assert(isfinite(scale) && scale > 0.0 && c->spread_scale == scale);
+    for (int k = 1; k < 3; k++) {
+        ck_assert_int_eq(reps[k].n_train, reps[0].n_train);
+        ck_assert_int_eq(reps[k].n_val, reps[0].n_val);
+        ck_assert(!same_net(&c->elements[0].members[k], &c->elements[0].members[0]));
+    }
+    /* member 1 alone */
+    o.member = 1;
+    ck_assert_int_eq(train_run(&alone, &data, 3, Z, &so, &o, NULL, NULL, &r1, &err), NNV_OK);
+    ck_assert_int_eq(nnv_committee_member(&m1, c, 0, &err), NNV_OK);
+    for (int e = 0; e < 3; e++) {
+        ck_assert(same_net(&m1->elements[e].energy, &alone->elements[e].energy));
+        for (int k = 0; k < alone->elements[e].n_sf; k++) {
+            ck_assert(m1->elements[e].sf[k].shift == alone->elements[e].sf[k].shift);
+            ck_assert(m1->elements[e].sf[k].scale == alone->elements[e].sf[k].scale);
+        }
+    }
+    /* the calibration: on the validation frames, mean (error/spread)^2 = 1 */
+    st = o.seed;
+    train_split(40, o.val_frac, o.test_frac, &st, order, &nva, &nte);
+    ck_assert_int_gt(nva, 0);
+    ck_assert_int_eq(train_evaluate(&g, &ng, c, &data, order + nte, nva, NULL, 0.0, &err), NNV_OK);
+    ck_assert_int_gt(g[0].n_sigma, 0);
+    ck_assert_msg(fabs(g[0].sum_z2 / g[0].n_sigma - 1.0) < 1e-9, "mean z^2 %.12g", g[0].sum_z2 / g[0].n_sigma);
+    ck_assert(g[0].n_within1 <= g[0].n_within2 && g[0].n_within2 <= g[0].n_sigma);
+    ck_assert(g[0].spearman >= -1.0 && g[0].spearman <= 1.0);
+    free(g);
+    /* a plain potential has no spread */
+    ck_assert_int_eq(train_evaluate(&g, &ng, alone, &data, NULL, 0, NULL, 0.0, &err), NNV_OK);
+    ck_assert_int_eq(g[0].n_sigma, 0);
+    ck_assert(isnan(g[0].spearman));
+    free(g);
+    ck_assert_int_eq(train_spread_scale(alone, &data, NULL, 0, &scale, &err), NNV_EINPUT);
+    /* bootstrap: member 1 trains on another sample */
+    o.member = 0;
+    o.bootstrap = 1;
+    ck_assert_int_eq(train_committee(&boot, &data, 3, Z, &so, &o, 2, NULL, reps, &scale, &err), NNV_OK);
+    ck_assert_int_eq(nnv_committee_member(&bm1, boot, 0, &err), NNV_OK);
+    ck_assert(!same_net(&bm1->elements[0].energy, &alone->elements[0].energy));
+    ck_assert_ptr_nonnull(strstr(boot->description, "bootstrap"));
+    /* refusals */
+    ck_assert_int_eq(train_committee(&boot, &data, 3, Z, &so, &o, 1, NULL, reps, &scale, &err), NNV_EUSAGE);
+    o.init = alone;
+    ck_assert_int_eq(train_committee(&boot, &data, 3, Z, &so, &o, 2, NULL, reps, &scale, &err), NNV_EUSAGE);
+    nnv_potential_free(bm1);
+    nnv_potential_free(m1);
+    nnv_potential_free(alone);
+    nnv_potential_free(c);
+    ds_free(&data);
+}
+END_TEST
+
 /* The program end to end: exit statuses of docs/exit-status.md and a tiny run. */
 static int run(const char *bin, const char *args)
 {
@@ -295,6 +400,22 @@ START_TEST(test_cli)
         snprintf(args, sizeof args, "--evaluate '%s' --extra-train '%s' '%s'", out, data, data);
         ck_assert_int_eq(run(bin, args), 2); /* a training option */
     }
+    /* committees end to end */
+    snprintf(args, sizeof args, "--bootstrap '%s' -o '%s'", data, out2);
+    ck_assert_int_eq(run(bin, args), 2); /* --bootstrap without --committee */
+    snprintf(args, sizeof args, "--committee 1 '%s' -o '%s'", data, out2);
+    ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "--committee 2 --init '%s' '%s' -o '%s'", out, data, out2);
+    ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "-q --epochs 2 --hidden 4 --radial 2 --angular-eta 0 --committee 2 --bootstrap '%s' -o '%s'",
+             data, out2);
+    ck_assert_int_eq(run(bin, args), 0);
+    ck_assert_int_eq(nnv_potential_read(&p, out2, &err), NNV_OK);
+    ck_assert_int_eq(p->n_members, 2);
+    ck_assert(p->spread_scale > 0.0);
+    nnv_potential_free(p);
+    snprintf(args, sizeof args, "--evaluate '%s' '%s'", out2, data);
+    ck_assert_int_eq(run(bin, args), 0);
     snprintf(args, sizeof args, "--evaluate '%s' -o '%s' '%s'", out, out, data);
     ck_assert_int_eq(run(bin, args), 2); /* training options are refused */
     snprintf(args, sizeof args, "--by T '%s' -o '%s'", data, out);
@@ -339,6 +460,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_training_run);
     tcase_add_test(tc, test_lr_schedules);
+    tcase_add_test(tc, test_committee_training);
     tcase_add_test(tc, test_committed_data);
     tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);

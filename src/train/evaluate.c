@@ -1,5 +1,6 @@
 /* Scores a finished potential on a labelled data set with the library's own
- * nnv_compute: RMSEs of energy, forces and dipole, overall and per group. */
+ * nnv_compute: RMSEs of energy, forces and dipole, overall and per group, and
+ * for committees how well the predicted force spread matches the error. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,98 @@ static int group_of(train_eval_group **g, int *n, int *cap, const char *name, nn
     return (*n)++;
 }
 
+/* (spread, error) pairs of every atom, for the rank correlation. */
+typedef struct pairs {
+    double *s, *e;
+    size_t n, cap;
+} pairs;
+
+static int pairs_add(pairs *p, double s, double e)
+{
+    if (p->n == p->cap) {
+        size_t c = p->cap ? 2 * p->cap : 1024;
+        double *a = realloc(p->s, c * sizeof *a), *b;
+        if (!a) return NNV_ENOMEM;
+        p->s = a;
+        if (!(b = realloc(p->e, c * sizeof *b))) return NNV_ENOMEM;
+        p->e = b;
+        p->cap = c;
+    }
+    p->s[p->n] = s, p->e[p->n] = e, p->n++;
+    return NNV_OK;
+}
+
+typedef struct ranked {
+    double v;
+    size_t i;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    double x = ((const ranked *)a)->v, y = ((const ranked *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* Ranks of v[0..n) into rank (ties get their mean rank). */
+static int ranks(const double *v, size_t n, double *rank)
+{
+    ranked *t = malloc((n ? n : 1) * sizeof *t);
+    if (!t) return NNV_ENOMEM;
+    for (size_t i = 0; i < n; i++) t[i].v = v[i], t[i].i = i;
+    qsort(t, n, sizeof *t, cmp_ranked);
+    for (size_t a = 0; a < n;) {
+        size_t b = a;
+        while (b + 1 < n && t[b + 1].v == t[a].v) b++;
+        for (size_t k = a; k <= b; k++) rank[t[k].i] = 0.5 * (double)(a + b);
+        a = b + 1;
+    }
+    free(t);
+    return NNV_OK;
+}
+
+/* Spearman's rank correlation of the pairs (NAN for fewer than 3). */
+static int spearman(const pairs *p, double *rho)
+{
+    size_t n = p->n;
+    double *rs, *re, ms = 0.0, sxy = 0.0, sxx = 0.0, syy = 0.0;
+    *rho = NAN;
+    if (n < 3) return NNV_OK;
+    rs = malloc(2 * n * sizeof *rs);
+    if (!rs) return NNV_ENOMEM;
+    re = rs + n;
+    if (ranks(p->s, n, rs) != NNV_OK || ranks(p->e, n, re) != NNV_OK) {
+        free(rs);
+        return NNV_ENOMEM;
+    }
+    ms = 0.5 * (double)(n - 1); /* the mean of ranks 0..n-1, ties or not */
+    for (size_t i = 0; i < n; i++) {
+        sxy += (rs[i] - ms) * (re[i] - ms);
+        sxx += (rs[i] - ms) * (rs[i] - ms);
+        syy += (re[i] - ms) * (re[i] - ms);
+    }
+    *rho = sxx > 0.0 && syy > 0.0 ? sxy / sqrt(sxx * syy) : NAN;
+    free(rs);
+    return NNV_OK;
+}
+
+/* The spread terms of one frame's atoms. */
+static void add_spread(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
+{
+    for (int i = 0; i < fr->n_atoms; i++) {
+        double s = r->force_std[i], e2 = 0.0, e;
+        for (int q = 0; q < 3; q++) {
+            double d = r->forces[3 * i + q] - fr->forces[3 * i + q];
+            e2 += d * d;
+        }
+        e = sqrt(e2 / 3.0);
+        if (!(s > 0.0) || !isfinite(s)) continue;
+        g->n_sigma++;
+        g->sum_z2 += e * e / (s * s);
+        g->n_within1 += e <= s;
+        g->n_within2 += e <= 2.0 * s;
+    }
+}
+
 static void add(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
 {
     g->n_frames++;
@@ -93,6 +186,7 @@ static void add(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
         }
         g->n_mu += 3;
     }
+    if (fr->forces && r->n_members > 0 && r->force_std) add_spread(g, fr, r);
 }
 
 int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
@@ -100,6 +194,7 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
 {
     int n = 1, cap = 16, st = NNV_OK;
     train_eval_group *g = calloc((size_t)cap, sizeof *g);
+    pairs pr = {NULL, NULL, 0, 0};
     *out = NULL;
     *n_out = 0;
     if (!g) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
@@ -130,6 +225,17 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
         }
         add(&g[0], fr, r);
         if (k > 0) add(&g[k], fr, r);
+        if (fr->forces && r->n_members > 0 && r->force_std)
+            for (int a = 0; a < fr->n_atoms && st == NNV_OK; a++) {
+                double e2 = 0.0;
+                for (int q = 0; q < 3; q++) {
+                    double d = r->forces[3 * a + q] - fr->forces[3 * a + q];
+                    e2 += d * d;
+                }
+                if (r->force_std[a] > 0.0 && isfinite(r->force_std[a]) &&
+                    pairs_add(&pr, r->force_std[a], sqrt(e2 / 3.0)) != NNV_OK)
+                    st = nnv_error_set(err, NNV_ENOMEM, "out of memory");
+            }
     frame_fail:
         nnv_result_free(r);
         nnv_structure_free(s);
@@ -138,8 +244,16 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
             nnv_error inner = *err;
             nnv_error_set(err, st, "configuration %d: %s", f + 1, inner.message);
             free(g);
+            free(pr.s), free(pr.e);
             return st;
         }
+    }
+    for (int k = 0; k < n; k++) g[k].spearman = NAN;
+    st = spearman(&pr, &g[0].spearman);
+    free(pr.s), free(pr.e);
+    if (st != NNV_OK) {
+        free(g);
+        return nnv_error_set(err, st, "out of memory");
     }
     *out = g;
     *n_out = n;

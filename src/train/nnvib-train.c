@@ -29,6 +29,8 @@ typedef struct cli {
     const char *data, *output, *log, *evaluate, *by, *init, *extra;
     int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
     int quiet;
+    int committee;            /* --committee K: members (0: one potential) */
+    const train_committee_progress *cp; /* which member is training */
     FILE *logf;
     double seconds_last;
 } cli;
@@ -45,15 +47,17 @@ static void progress(void *ctx, const train_epoch *ep)
 {
     cli *c = ctx;
     char hv[48];
+    int member = c->cp ? c->cp->member : 0;
+    if (!c->quiet && member) fprintf(stderr, "member %d/%d  ", member, c->cp->n_members);
     if (!c->quiet)
         fprintf(stderr, "epoch %4d  lr %.2e  loss %.4e  val %.4e  E %7.3f meV/atom  F %7.2f meV/A%s%s%s  %6.1f s\n",
                 ep->epoch, ep->lr, ep->train_loss, ep->val_loss, 1e3 * ep->val_rmse_e, 1e3 * ep->val_rmse_f,
                 isnan(ep->val_rmse_mu) ? "" : "  mu", hv_text(ep->val_rmse_hv, hv, sizeof hv), ep->best ? "  *" : "",
                 ep->seconds);
     if (c->logf)
-        fprintf(c->logf, "%d,%.6e,%.8e,%.8e,%.6f,%.6f,%.6f,%.2f,%.6f,%.1f\n", ep->epoch, ep->lr, ep->train_loss,
+        fprintf(c->logf, "%d,%.6e,%.8e,%.8e,%.6f,%.6f,%.6f,%.2f,%.6f,%.1f,%d\n", ep->epoch, ep->lr, ep->train_loss,
                 ep->val_loss, 1e3 * ep->val_rmse_e, 1e3 * ep->val_rmse_f, ep->val_rmse_mu, ep->seconds,
-                ep->val_rmse_hv, ep->conf_per_s);
+                ep->val_rmse_hv, ep->conf_per_s, member);
     /* Line by line, so a long run can be watched (tail -f). */
     if (c->logf) fflush(c->logf);
 }
@@ -163,6 +167,67 @@ static void sort_groups(train_eval_group *g, int n)
 
 /* --evaluate: score a finished potential; the groups make visible where the
  * error lives (hot configurations, one hard molecule) behind one test RMSE. */
+/* The committee's spread against its error, from train_evaluate's sums. */
+static void print_spread(const train_eval_group *g)
+{
+    if (g->n_sigma == 0) return;
+    printf("# committee force spread per atom (calibrated) against the error |dF|/sqrt(3): mean (error/spread)^2 %.3f "
+           "(1 = calibrated), within 1 spread %.1f %%, within 2 spreads %.1f %%, Spearman rank correlation %.3f, "
+           "over %d atoms\n",
+           g->sum_z2 / g->n_sigma, 100.0 * g->n_within1 / g->n_sigma, 100.0 * g->n_within2 / g->n_sigma,
+           g->spearman, g->n_sigma);
+}
+
+/* --committee: K members one after another, the progress lines naming each. */
+static int train_members(cli *c, nnv_potential **pot, const ds_set *data, int nZ, const int *Z,
+                         const sfgen_options *sfo, const train_options *o, train_report *rep, nnv_error *err)
+{
+    train_committee_progress cp = {0, c->committee, progress, c};
+    train_report *reps = calloc((size_t)c->committee, sizeof *reps);
+    double scale = 0.0;
+    int st;
+    if (!reps) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
+    c->cp = &cp;
+    st = train_committee(pot, data, nZ, Z, sfo, o, c->committee, &cp, reps, &scale, err);
+    c->cp = NULL;
+    if (st == NNV_OK) {
+        for (int k = 0; k < c->committee; k++)
+            if (!c->quiet)
+                fprintf(stderr, "member %d: %d epochs (best %d), %.1f s, test RMSE energy %.3f meV/atom, forces %.2f meV/A\n",
+                        k + 1, reps[k].epochs, reps[k].best_epoch, reps[k].seconds, 1e3 * reps[k].rmse_e[2],
+                        1e3 * reps[k].rmse_f[2]);
+        *rep = reps[0];
+    }
+    free(reps);
+    return st;
+}
+
+/* The committee's mean and spread on the test part of the split. */
+static int committee_test(const cli *c, const nnv_potential *pot, const ds_set *data, const train_options *o,
+                          nnv_error *err)
+{
+    int ns = o->n_split > 0 ? o->n_split : data->n_frames, nva, nte, n = 0, st;
+    int *order = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *order);
+    uint64_t state = o->seed;
+    train_eval_group *g = NULL;
+    (void)c;
+    if (!order) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
+    train_split(ns, o->val_frac, o->test_frac, &state, order, &nva, &nte);
+    if (nte == 0) {
+        free(order);
+        return NNV_OK;
+    }
+    st = train_evaluate(&g, &n, pot, data, order, nte, NULL, 0.0, err);
+    if (st == NNV_OK) {
+        printf("committee mean, test RMSE: energy %.3f meV/atom, forces %.2f meV/A\n",
+               1e3 * sqrt(g[0].sse_e / (g[0].n_e ? g[0].n_e : 1)), 1e3 * sqrt(g[0].sse_f / (g[0].n_f ? g[0].n_f : 1)));
+        print_spread(&g[0]);
+    }
+    free(g);
+    free(order);
+    return st;
+}
+
 static int evaluate(const cli *c, const train_options *o)
 {
     static const char *const part_names[4] = {"", "training", "validation", "test"};
@@ -203,6 +268,7 @@ static int evaluate(const cli *c, const train_options *o)
          * potential interpolates, apart from the few configurations it cannot know. */
         if (k == 0) print_in_range(g);
     }
+    print_spread(&g[0]);
     if (fflush(stdout) != 0 || ferror(stdout)) rc = EXIT_WRITE;
     goto cleanup;
 fail:
@@ -293,7 +359,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     static const arg_choice parts[] = {{"train", 1}, {"val", 2}, {"test", 3}, {NULL, 0}};
     enum { G_NONE, G_TRAIN, G_SPLIT };
     parse_ctx pc = {o, Z, nZ};
-    int given[40] = {0}, n_pos = 0, st;
+    int given[48] = {0}, n_pos = 0, st;
     const char **pos = NULL;
     arg_spec opts[] = {
         {.section = "Model:"},
@@ -362,6 +428,12 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         {.name = "keep-scaling", .kind = ARG_FLAG, .dest = &o->keep_scaling,
          .help = "with --init: keep FILE's symmetry functions and their scaling\n(only gmin/gmax are refitted), "
                  "e.g. to refine it on more data"},
+        {.name = "committee", .kind = ARG_INT, .dest = &c->committee, .metavar = "K",
+         .help = "train K full members (own initial weights and batch order, the same split and\nscaling) into "
+                 "one committee file, its force spread calibrated on validation",
+         .expect = "an integer 2..64", .lo = NNV_COMMITTEE_MIN, .hi = NNV_COMMITTEE_MAX},
+        {.name = "bootstrap", .kind = ARG_FLAG, .dest = &o->bootstrap,
+         .help = "with --committee: each member trains on a bootstrap resample of the training set"},
         {.name = "extra-train", .kind = ARG_STRING, .dest = &c->extra, .metavar = "FILE",
          .help = "more configurations (extended XYZ) for the training set only;\nthe validation and test sets stay "
                  "those of the data set"},
@@ -392,7 +464,8 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         .program = "nnvib-train",
         .usage = "[options] data.extxyz[.gz] -o out.bin\n"
                  "--evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]",
-        .summary = "Train a Behler-Parrinello potential (weights.bin, format version 1) on the\n"
+        .summary = "Train a Behler-Parrinello potential (weights.bin, format version 1; a committee,\n"
+                   "version 2, with --committee) on the\n"
                    "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A).\n"
                    "Threads: OMP_NUM_THREADS.",
         .opts = opts, .min_pos = 1, .max_pos = 1, .positional = "one data set",
@@ -433,6 +506,8 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     else if (c->split) snprintf(msg, msglen, "--split needs --evaluate");
     else if (!c->output) snprintf(msg, msglen, "no output file given (-o FILE)");
     else if (o->keep_scaling && !c->init) snprintf(msg, msglen, "--keep-scaling needs --init");
+    else if (c->committee && c->init) snprintf(msg, msglen, "--committee trains from random weights (no --init)");
+    else if (o->bootstrap && !c->committee) snprintf(msg, msglen, "--bootstrap needs --committee");
     else if (o->energy_weight == 0 && o->force_weight == 0 && o->dipole_weight == 0 && o->hvp_weight == 0)
         snprintf(msg, msglen, "all loss weights are 0");
     else return CLI_EXIT_OK;
@@ -485,7 +560,7 @@ int main(int argc, char **argv)
             return EXIT_WRITE;
         }
         fputs("epoch,lr,train_loss,val_loss,val_rmse_e_meV_per_atom,val_rmse_f_meV_per_A,val_rmse_mu_eA,seconds,"
-              "val_rmse_hv_eV_per_A2,train_conf_per_s\n",
+              "val_rmse_hv_eV_per_A2,train_conf_per_s,member\n",
               c.logf);
     }
 
@@ -520,11 +595,21 @@ int main(int argc, char **argv)
         for (int k = 0; k < nZ; k++) fprintf(stderr, " %s", nnv_element_symbol(Z[k]));
         fputc('\n', stderr);
     }
-    if ((st = train_run(&pot, &data, nZ, Z, &sfo, &o, progress, &c, &rep, &err)) != NNV_OK) goto fail;
+    if (c.committee) {
+        if ((st = train_members(&c, &pot, &data, nZ, Z, &sfo, &o, &rep, &err)) != NNV_OK) goto fail;
+    } else if ((st = train_run(&pot, &data, nZ, Z, &sfo, &o, progress, &c, &rep, &err)) != NNV_OK) {
+        goto fail;
+    }
     if ((st = nnv_potential_write(c.output, pot, &err)) != NNV_OK) {
         fprintf(stderr, "nnvib-train: %s\n", err.message);
         rc = st == NNV_ENOMEM ? EXIT_INTERNAL : st == NNV_EIO ? EXIT_WRITE : EXIT_INPUT;
         goto cleanup;
+    }
+    if (c.committee) {
+        printf("%s: committee of %d members, force spread scale %.4g (calibrated on validation)\n", c.output,
+               pot->n_members, pot->spread_scale);
+        if ((st = committee_test(&c, pot, &data, &o, &err)) != NNV_OK) goto fail;
+        printf("member 1 of %d: ", pot->n_members);
     }
     printf("%s: %d epochs (best %d), %.1f s (setup %.1f s, training %.0f configurations/s); configurations "
            "train/val/test %d/%d/%d",

@@ -151,6 +151,13 @@ typedef struct train_options {
      * frame are used (default all, DS_MAX_HVP). */
     double hvp_weight;
     int hvp_probes;
+    /* Committee member (train_committee): 0 for a single potential; m >= 1
+     * keeps the split, symmetry functions and scaling (they depend on the seed
+     * and the data only) and draws the initial weights and the batch order
+     * from the seed mixed with m. bootstrap: member m also trains on a
+     * resample (with replacement, seeded by m) of the training configurations. */
+    int member;
+    int bootstrap;
 } train_options;
 
 void train_defaults(train_options *o);
@@ -215,6 +222,13 @@ typedef struct train_eval_group {
      * (no extrapolation): the error where the potential interpolates. */
     int n_frames_in, n_e_in, n_f_in;
     double sse_e_in, sse_f_in;
+    /* Committee potentials: the predicted per-atom force spread s_i
+     * (nnv_result.force_std, calibrated) against the error e_i = |ΔF_i|/√3 (the
+     * RMS over the atom's three components, the quantity s_i estimates). */
+    int n_sigma;              /* atoms with a spread (0: not a committee) */
+    double sum_z2;            /* Σ e_i²/s_i²: 1 per atom when the spread is calibrated */
+    int n_within1, n_within2; /* atoms with e_i <= s_i, <= 2 s_i */
+    double spearman;          /* rank correlation of s_i and e_i ("all" group only; NAN otherwise) */
 } train_eval_group;
 
 /* Evaluate p on the frames idx[0..n_idx) of data (every frame when idx is
@@ -224,6 +238,30 @@ typedef struct train_eval_group {
  * charge networks. The caller frees *out. */
 int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
                    const int *idx, int n_idx, const char *key, double total_charge, nnv_error *err);
+
+/* ---- committees (committee_train.c) -----------------------------------------
+ * K full members trained one after another with train_run (o->member = 1..K,
+ * everything else from o), assembled into one committee file (kind full), its
+ * spread_scale calibrated on the validation configurations so that the
+ * per-atom force spread matches the error there: s² = mean_i(e_i²/σ_i²) with
+ * σ_i the raw spread (Kellner & Ceriotti, Mach. Learn.: Sci. Technol. 5,
+ * 035006 (2024), the NLL-optimal scale). reps[0..K) receive each member's
+ * report; progress gets member m's epochs with ctx (train_committee_epoch). */
+typedef struct train_committee_progress {
+    int member, n_members;
+    train_progress_fn fn;
+    void *ctx;
+} train_committee_progress;
+
+int train_committee(nnv_potential **out, const ds_set *data, int n_el, const int *Z, const sfgen_options *sfo,
+                    const train_options *o, int n_members, train_committee_progress *progress,
+                    train_report *reps, double *spread_scale, nnv_error *err);
+
+/* The spread_scale that calibrates committee c's per-atom force spread on the
+ * frames idx[0..n) of data (see train_committee). NNV_EINPUT when c is not a
+ * committee or no atom has a positive spread. */
+int train_spread_scale(const nnv_potential *c, const ds_set *data, const int *idx, int n, double *scale,
+                       nnv_error *err);
 
 /* ---- lower level, exposed for the unit tests -------------------------------
  * The problem (problem.c), its loss and gradient (backprop.c), its parameters

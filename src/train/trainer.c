@@ -82,6 +82,11 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     for (int e = 0; e < pb->n_el && n < (int)sizeof buf - 64; e++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, " %s (%d SFs)", nnv_element_symbol(p->elements[e].Z),
                       p->elements[e].n_sf);
+    if (o->member > 0)
+        n += snprintf(buf + n, sizeof buf - (size_t)n,
+                      ". Committee member %d: the split and scaling of the seed, its own initial weights and batch "
+                      "order%s",
+                      o->member, o->bootstrap ? ", a bootstrap resample of the training configurations" : "");
     if (o->init)
         n += snprintf(buf + n, sizeof buf - (size_t)n, ". Training continued from the weights of %.200s%s",
                       o->init_name ? o->init_name : "another potential",
@@ -142,6 +147,8 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     double *grad = NULL, *m1 = NULL, *m2 = NULL, *best = NULL, lr = o->lr, best_val = INFINITY, t0 = now_seconds();
     double b1t = 1.0, b2t = 1.0;
     rng r = {o->seed};
+    uint64_t init_seed = o->seed;
+    int *boot = NULL; /* the member's bootstrap resample of tr (train_options.bootstrap) */
 
     *out = NULL;
     memset(rep, 0, sizeof *rep);
@@ -173,11 +180,25 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
 
     if ((rc = sfgen_make(&pot, n_el, Z, sfo, err)) != NNV_OK) goto cleanup;
     if ((rc = tr_problem_new(&pb, pot, data, tr, ntr, o, err)) != NNV_OK) goto cleanup;
+    /* A committee member keeps the split and the scaling (fitted on tr above)
+     * and takes its own stream for the weights, the batches and a bootstrap. */
+    if (o->member > 0) {
+        uint64_t ms = o->seed ^ ((uint64_t)0x9e3779b97f4a7c15u * (uint64_t)o->member);
+        r.s = rng_splitmix64(&ms);
+        init_seed = r.s;
+        if (o->bootstrap) {
+            if (!(boot = malloc((size_t)(ntr > 0 ? ntr : 1) * sizeof *boot))) {
+                rc = nnv_error_set(err, NNV_ENOMEM, "out of memory");
+                goto cleanup;
+            }
+            for (int k = 0; k < ntr; k++) boot[k] = tr[rng_next(&r) % (uint64_t)ntr];
+        }
+    }
     /* --init supplies every weight and E0, so the random start is skipped. */
     if (o->init) {
         if ((rc = tr_load_init(pb, o, err)) != NNV_OK) goto cleanup;
     } else {
-        tr_init(pb, o->seed, tr, ntr);
+        tr_init(pb, init_seed, tr, ntr);
     }
     np = pb->n_params;
     grad = calloc((size_t)np, sizeof *grad);
@@ -195,13 +216,14 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         double tl = 0.0, vl, vr[TR_N_TERMS], ts;
         int nb = 0;
         train_epoch info;
+        int *fit = boot ? boot : tr;
         if (o->lr_schedule != TRAIN_LR_PLATEAU) lr = scheduled_lr(o, ep);
-        shuffle(tr, ntr, &r);
+        shuffle(fit, ntr, &r);
         ts = now_seconds();
         for (int b0 = 0; b0 < ntr; b0 += o->batch) {
             int bn = ntr - b0 < o->batch ? ntr - b0 : o->batch;
             double l;
-            if (tr_loss(pb, tr + b0, bn, &l, grad, NULL) != NNV_OK) {
+            if (tr_loss(pb, fit + b0, bn, &l, grad, NULL) != NNV_OK) {
                 rc = nnv_error_set(err, NNV_ENOMEM, "out of memory in a training step");
                 goto cleanup;
             }
@@ -269,6 +291,6 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
 cleanup:
     tr_problem_free(pb);
     nnv_potential_free(pot);
-    FREE_ALL(order, grad, m1, m2, best);
+    FREE_ALL(order, grad, m1, m2, best, boot);
     return rc;
 }
