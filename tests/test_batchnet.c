@@ -76,15 +76,7 @@ static tr_problem *problem(nnv_potential **pot, ds_set *data, int act)
     tr_problem *pb = NULL;
     nnv_error err;
     make_set(data, NF, 31);
-    sfgen_defaults(&so);
-    so.n_radial = 3;
-    so.n_ang_eta = 1;
-    so.rc = 4.0;
-    train_defaults(&o);
-    o.n_hidden = 2;
-    o.hidden[0] = 7;
-    o.hidden[1] = 5;
-    o.activation = act;
+    toy_options(&o, &so, 7, 5, act);
     o.energy_weight = 2.0;
     o.force_weight = 1.0;
     o.dipole_weight = 0.5;
@@ -179,18 +171,6 @@ static nnv_potential *train_with_threads(const ds_set *data, int nt, train_repor
     return pot;
 }
 
-static int same_network(const nnv_network *a, const nnv_network *b)
-{
-    if (a->n_layers != b->n_layers) return 0;
-    for (int l = 0; l < a->n_layers; l++) {
-        const nnv_layer *x = &a->layers[l], *y = &b->layers[l];
-        if (x->n_in != y->n_in || x->n_out != y->n_out) return 0;
-        if (memcmp(x->W, y->W, (size_t)x->n_in * (size_t)x->n_out * sizeof *x->W) != 0) return 0;
-        if (memcmp(x->b, y->b, (size_t)x->n_out * sizeof *x->b) != 0) return 0;
-    }
-    return 1;
-}
-
 /* A whole run (several epochs of several-chunk batches, validation sums)
  * gives the same weights and errors with 1 and 2 threads. */
 START_TEST(test_training_threads)
@@ -204,8 +184,8 @@ START_TEST(test_training_threads)
     ck_assert_int_eq(p1->n_elements, p2->n_elements);
     for (int e = 0; e < p1->n_elements; e++) {
         ck_assert(memcmp(&p1->elements[e].E0, &p2->elements[e].E0, sizeof(double)) == 0);
-        ck_assert_msg(same_network(&p1->elements[e].energy, &p2->elements[e].energy), "element %d energy net", e);
-        ck_assert_msg(same_network(&p1->elements[e].charge, &p2->elements[e].charge), "element %d charge net", e);
+        ck_assert_msg(toy_same_network(&p1->elements[e].energy, &p2->elements[e].energy), "element %d energy net", e);
+        ck_assert_msg(toy_same_network(&p1->elements[e].charge, &p2->elements[e].charge), "element %d charge net", e);
     }
     for (int k = 0; k < 3; k++) {
         ck_assert(memcmp(&r1.rmse_e[k], &r2.rmse_e[k], sizeof(double)) == 0);

@@ -105,15 +105,7 @@ static tr_problem *toy_problem(nnv_potential **pot, ds_set *data, int act, doubl
     train_options o;
     tr_problem *pb = NULL;
     nnv_error err;
-    sfgen_defaults(&so);
-    so.n_radial = 3;
-    so.n_ang_eta = 1;
-    so.rc = 4.0;
-    train_defaults(&o);
-    o.n_hidden = 2;
-    o.hidden[0] = 6;
-    o.hidden[1] = 5;
-    o.activation = act;
+    toy_options(&o, &so, 6, 5, act);
     o.act_param = 0.7;
     o.energy_weight = wE;
     o.force_weight = wF;
@@ -341,13 +333,7 @@ END_TEST
  * (symmetry functions, split, activation, charges) is refused by name. */
 static void tiny_options(train_options *o, sfgen_options *so)
 {
-    sfgen_defaults(so);
-    so->n_radial = 3;
-    so->n_ang_eta = 1;
-    so->rc = 4.0;
-    train_defaults(o);
-    o->hidden[0] = o->hidden[1] = 5;
-    o->activation = NNV_ACT_SILU;
+    toy_options(o, so, 5, 5, NNV_ACT_SILU);
     o->epochs = 4;
     o->batch = 4;
     o->lr = 3e-3;

@@ -217,30 +217,11 @@ END_TEST
 
 static void committee_options(train_options *o, sfgen_options *so)
 {
-    sfgen_defaults(so);
-    so->n_radial = 3;
-    so->n_ang_eta = 1;
-    so->rc = 4.0;
-    train_defaults(o);
-    o->hidden[0] = o->hidden[1] = 5;
-    o->activation = NNV_ACT_TANH;
+    toy_options(o, so, 5, 5, NNV_ACT_TANH);
     o->epochs = 6;
     o->batch = 8;
     o->lr = 3e-3;
     o->seed = 21;
-}
-
-/* 1 when the energy networks of element e of a and b are identical. */
-static int same_net(const nnv_network *a, const nnv_network *b)
-{
-    if (a->n_layers != b->n_layers) return 0;
-    for (int l = 0; l < a->n_layers; l++) {
-        const nnv_layer *x = &a->layers[l], *y = &b->layers[l];
-        if (x->n_in != y->n_in || x->n_out != y->n_out) return 0;
-        if (memcmp(x->W, y->W, (size_t)x->n_in * (size_t)x->n_out * sizeof *x->W) != 0) return 0;
-        if (memcmp(x->b, y->b, (size_t)x->n_out * sizeof *x->b) != 0) return 0;
-    }
-    return 1;
 }
 
 START_TEST(test_committee_training)
@@ -270,14 +251,14 @@ START_TEST(test_committee_training)
     for (int k = 1; k < 3; k++) {
         ck_assert_int_eq(reps[k].n_train, reps[0].n_train);
         ck_assert_int_eq(reps[k].n_val, reps[0].n_val);
-        ck_assert(!same_net(&c->elements[0].members[k], &c->elements[0].members[0]));
+        ck_assert(!toy_same_network(&c->elements[0].members[k], &c->elements[0].members[0]));
     }
     /* member 1 alone */
     o.member = 1;
     ck_assert_int_eq(train_run(&alone, &data, 3, Z, &so, &o, NULL, NULL, &r1, &err), NNV_OK);
     ck_assert_int_eq(nnv_committee_member(&m1, c, 0, &err), NNV_OK);
     for (int e = 0; e < 3; e++) {
-        ck_assert(same_net(&m1->elements[e].energy, &alone->elements[e].energy));
+        ck_assert(toy_same_network(&m1->elements[e].energy, &alone->elements[e].energy));
         for (int k = 0; k < alone->elements[e].n_sf; k++) {
             ck_assert(m1->elements[e].sf[k].shift == alone->elements[e].sf[k].shift);
             ck_assert(m1->elements[e].sf[k].scale == alone->elements[e].sf[k].scale);
@@ -304,7 +285,7 @@ START_TEST(test_committee_training)
     o.bootstrap = 1;
     ck_assert_int_eq(train_committee(&boot, &data, 3, Z, &so, &o, 2, NULL, reps, &scale, &err), NNV_OK);
     ck_assert_int_eq(nnv_committee_member(&bm1, boot, 0, &err), NNV_OK);
-    ck_assert(!same_net(&bm1->elements[0].energy, &alone->elements[0].energy));
+    ck_assert(!toy_same_network(&bm1->elements[0].energy, &alone->elements[0].energy));
     ck_assert_ptr_nonnull(strstr(boot->description, "bootstrap"));
     /* refusals */
     ck_assert_int_eq(train_committee(&boot, &data, 3, Z, &so, &o, 1, NULL, reps, &scale, &err), NNV_EUSAGE);

@@ -116,3 +116,28 @@ void make_set(ds_set *s, int n_frames, uint64_t seed)
         ds_frame_free(&fr);
     }
 }
+
+void toy_options(train_options *o, sfgen_options *so, int h1, int h2, int act)
+{
+    sfgen_defaults(so);
+    so->n_radial = 3;
+    so->n_ang_eta = 1;
+    so->rc = 4.0;
+    train_defaults(o);
+    o->n_hidden = 2;
+    o->hidden[0] = h1;
+    o->hidden[1] = h2;
+    o->activation = act;
+}
+
+int toy_same_network(const nnv_network *a, const nnv_network *b)
+{
+    if (a->n_layers != b->n_layers) return 0;
+    for (int l = 0; l < a->n_layers; l++) {
+        const nnv_layer *x = &a->layers[l], *y = &b->layers[l];
+        if (x->n_in != y->n_in || x->n_out != y->n_out) return 0;
+        if (memcmp(x->W, y->W, (size_t)x->n_in * (size_t)x->n_out * sizeof *x->W) != 0) return 0;
+        if (memcmp(x->b, y->b, (size_t)x->n_out * sizeof *x->b) != 0) return 0;
+    }
+    return 1;
+}

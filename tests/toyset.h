@@ -23,4 +23,12 @@ void toy_add_hvp(ds_frame *fr, int k, uint64_t seed);
  * The calling test fails when a frame cannot be added. */
 void make_set(ds_set *s, int n_frames, uint64_t seed);
 
+/* Small options for the toy set: the SF preset with 3 radial functions, one
+ * angular eta and rc 4 Å; train_defaults with two hidden layers h1, h2 and
+ * activation act. */
+void toy_options(train_options *o, sfgen_options *so, int h1, int h2, int act);
+
+/* 1 when networks a and b have the same shape and the same bits. */
+int toy_same_network(const nnv_network *a, const nnv_network *b);
+
 #endif
