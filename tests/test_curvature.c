@@ -468,6 +468,35 @@ START_TEST(test_curvature_off_unchanged)
 }
 END_TEST
 
+START_TEST(test_evaluate_hv)
+{
+    /* train_evaluate scores H v: 0 against the potential's own products, and
+     * exactly the planted error after one component is moved by 0.5. */
+    ds_set data;
+    nnv_potential *pot = NULL;
+    tr_problem *pb = probe_problem(&pot, &data, NNV_ACT_GELU, 1.0, 1.0, 4);
+    train_eval_group *g = NULL;
+    nnv_error err;
+    int ng;
+    ck_assert_int_eq(tr_export(pb), NNV_OK);
+    for (int f = 0; f < data.n_frames; f++)
+        for (int p = 0; p < 2; p++)
+            ck_assert_int_eq(tr_predict_hv(pb, f, p, data.frames[f].hvp + (size_t)p * 3 * (size_t)data.frames[f].n_atoms),
+                             NNV_OK);
+    ck_assert_int_eq(train_evaluate(&g, &ng, pot, &data, NULL, 0, NULL, 0.0, &err), NNV_OK);
+    ck_assert_int_gt(g[0].n_hv, 0);
+    ck_assert_msg(g[0].sse_hv < 1e-18, "sse %g", g[0].sse_hv);
+    free(g);
+    data.frames[2].hvp[4] += 0.5;
+    ck_assert_int_eq(train_evaluate(&g, &ng, pot, &data, NULL, 0, NULL, 0.0, &err), NNV_OK);
+    ck_assert(fabs(g[0].sse_hv - 0.25) < 1e-9);
+    free(g);
+    tr_problem_free(pb);
+    nnv_potential_free(pot);
+    ds_free(&data);
+}
+END_TEST
+
 START_TEST(test_curvature_any_thread_count)
 {
     /* With the curvature term, loss, error sums and gradient are the same
@@ -511,6 +540,7 @@ int main(void)
     tcase_add_loop_test(tc, test_loss_gradient_curvature, 0, N_ACTS);
     tcase_add_test(tc, test_curvature_off_unchanged);
     tcase_add_test(tc, test_curvature_any_thread_count);
+    tcase_add_test(tc, test_evaluate_hv);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -1,6 +1,7 @@
 /* Scores a finished potential on a labelled data set with the library's own
- * nnv_compute: RMSEs of energy, forces and dipole, overall and per group, and
- * for committees how well the predicted force spread matches the error. */
+ * nnv_compute: RMSEs of energy, forces, dipole and (with curvature labels)
+ * Hessian-vector products, overall and per group, and for committees how
+ * well the predicted force spread matches the error. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,19 @@ static void add(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
         g->n_mu += 3;
     }
     if (fr->forces && r->n_members > 0 && r->force_std) add_spread(g, fr, r);
+    if (fr->n_hvp > 0 && r->hessian) {
+        int n3 = 3 * fr->n_atoms;
+        for (int p = 0; p < fr->n_hvp; p++) {
+            const double *v = fr->hvp_probe + (size_t)p * (size_t)n3, *ref = fr->hvp + (size_t)p * (size_t)n3;
+            for (int c = 0; c < n3; c++) {
+                double hv = 0.0, d;
+                for (int q = 0; q < n3; q++) hv += r->hessian[(size_t)c * (size_t)n3 + (size_t)q] * v[q];
+                d = hv - ref[c];
+                g->sse_hv += d * d;
+            }
+            g->n_hv += n3;
+        }
+    }
 }
 
 int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, const ds_set *data,
@@ -205,7 +219,8 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
         const ds_frame *fr = &data->frames[f];
         nnv_structure *s = NULL;
         nnv_result *r = NULL;
-        unsigned want = NNV_WANT_FORCES | ((p->flags & NNV_FLAG_CHARGES) ? NNV_WANT_CHARGES : 0u);
+        unsigned want = NNV_WANT_FORCES | ((p->flags & NNV_FLAG_CHARGES) ? NNV_WANT_CHARGES : 0u) |
+                        (fr->n_hvp > 0 ? NNV_WANT_HESSIAN : 0u);
         int k = 0;
         if ((st = nnv_structure_new(&s, fr->n_atoms, fr->Z, fr->xyz, err)) != NNV_OK) goto frame_fail;
         if ((st = nnv_compute(&r, p, s, &(nnv_compute_options){want, total_charge, 0.0}, err)) != NNV_OK)

@@ -109,7 +109,7 @@ static void print_rmse(int n, double sse, double max, int prec_rmse, int prec_ma
     else printf(" %9s", "-");
 }
 
-static void print_group(const train_eval_group *g, const char *key)
+static void print_group(const train_eval_group *g, const char *key, int with_hv)
 {
     char label[96];
     if (key && strcmp(g->name, "all") != 0) snprintf(label, sizeof label, "%s=%s", key, *g->name ? g->name : "(none)");
@@ -119,7 +119,12 @@ static void print_group(const train_eval_group *g, const char *key)
     print_rmse(g->n_f, g->sse_f, g->max_f, 2, 1);
     if (g->n_mu) printf(" %9.4f", sqrt(g->sse_mu / g->n_mu));
     else printf(" %9s", "-");
-    printf(" %8d\n", g->n_extrapolating);
+    printf(" %8d", g->n_extrapolating);
+    if (with_hv) {
+        if (g->n_hv) printf(" %9.4f", sqrt(g->sse_hv / g->n_hv));
+        else printf(" %9s", "-");
+    }
+    printf("\n");
 }
 
 /* The whole set without its extrapolating configurations (no maxima kept). */
@@ -259,11 +264,12 @@ static int evaluate(const cli *c, const train_options *o)
                n_idx, data.n_frames);
     else
         printf("# %s on %s: %d configurations (predictions by nnv_compute)\n", c->evaluate, c->data, data.n_frames);
-    printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "# group", "configs", "atoms", "E rmse", "E max", "F rmse", "F max",
-           "mu rmse", "extrap");
-    printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s\n", "#", "", "", "meV/atom", "meV/atom", "meV/A", "meV/A", "e*A", "configs");
+    printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s%s\n", "# group", "configs", "atoms", "E rmse", "E max", "F rmse",
+           "F max", "mu rmse", "extrap", g[0].n_hv ? "   Hv rmse" : "");
+    printf("%-20s %8s %8s %9s %9s %9s %9s %9s %8s%s\n", "#", "", "", "meV/atom", "meV/atom", "meV/A", "meV/A", "e*A",
+           "configs", g[0].n_hv ? "    eV/A^2" : "");
     for (int k = 0; k < n; k++) {
-        print_group(&g[k], c->by);
+        print_group(&g[k], c->by, g[0].n_hv > 0);
         /* What is left without the extrapolating configurations: how well the
          * potential interpolates, apart from the few configurations it cannot know. */
         if (k == 0) print_in_range(g);

@@ -222,6 +222,10 @@ typedef struct train_eval_group {
      * (no extrapolation): the error where the potential interpolates. */
     int n_frames_in, n_e_in, n_f_in;
     double sse_e_in, sse_f_in;
+    /* Curvature labels (frames with hvp columns): the analytic Hessian of p
+     * times each probe against the teacher's product. */
+    int n_hv;                 /* H v components */
+    double sse_hv;            /* Σ |H v - (H v)_ref|², (eV/Å²)² */
     /* Committee potentials: the predicted per-atom force spread s_i
      * (nnv_result.force_std, calibrated) against the error e_i = |ΔF_i|/√3 (the
      * RMS over the atom's three components, the quantity s_i estimates). */
