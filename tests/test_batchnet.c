@@ -127,7 +127,7 @@ START_TEST(test_threads_bitwise)
     nnv_potential *pot = NULL;
     tr_problem *pb = problem(&pot, &data, NNV_ACT_SILU);
     int idx[NF], np = tr_n_params(pb);
-    double *g = malloc(2 * (size_t)np * sizeof *g), *g1 = g + np, L, L1, s[3], s1[3];
+    double *g = malloc(2 * (size_t)np * sizeof *g), *g1 = g + np, L, L1, s[TR_N_TERMS], s1[TR_N_TERMS];
     for (int i = 0; i < NF; i++) idx[i] = (5 * i + 1) % NF;
     set_threads(1);
     ck_assert_int_eq(tr_loss(pb, idx, NF, &L1, g1, s1), NNV_OK);

@@ -287,10 +287,13 @@ START_TEST(test_committee_training)
     ck_assert_int_eq(nnv_committee_member(&bm1, boot, 0, &err), NNV_OK);
     ck_assert(!toy_same_network(&bm1->elements[0].energy, &alone->elements[0].energy));
     ck_assert_ptr_nonnull(strstr(boot->description, "bootstrap"));
-    /* refusals */
+    nnv_potential_free(boot);
+    /* refusals, with nothing made */
     ck_assert_int_eq(train_committee(&boot, &data, 3, Z, &so, &o, 1, NULL, reps, &scale, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(boot);
     o.init = alone;
     ck_assert_int_eq(train_committee(&boot, &data, 3, Z, &so, &o, 2, NULL, reps, &scale, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(boot);
     nnv_potential_free(bm1);
     nnv_potential_free(m1);
     nnv_potential_free(alone);
