@@ -137,17 +137,28 @@ static int spearman(const pairs *p, double *rho)
     return NNV_OK;
 }
 
+/* e_i = |F_i - F_i,ref| / sqrt(3): the RMS error over atom i's components,
+ * the quantity its committee spread estimates. */
+static double atom_force_error(const ds_frame *fr, const nnv_result *r, int i)
+{
+    double e2 = 0.0;
+    for (int q = 0; q < 3; q++) {
+        double d = r->forces[3 * i + q] - fr->forces[3 * i + q];
+        e2 += d * d;
+    }
+    return sqrt(e2 / 3.0);
+}
+
+/* 1 when atom i has a spread that can be compared with its error. */
+static int has_spread(const nnv_result *r, int i) { return r->force_std[i] > 0.0 && isfinite(r->force_std[i]); }
+
 /* The spread terms of one frame's atoms. */
 static void add_spread(train_eval_group *g, const ds_frame *fr, const nnv_result *r)
 {
     for (int i = 0; i < fr->n_atoms; i++) {
-        double s = r->force_std[i], e2 = 0.0, e;
-        for (int q = 0; q < 3; q++) {
-            double d = r->forces[3 * i + q] - fr->forces[3 * i + q];
-            e2 += d * d;
-        }
-        e = sqrt(e2 / 3.0);
-        if (!(s > 0.0) || !isfinite(s)) continue;
+        double s = r->force_std[i], e;
+        if (!has_spread(r, i)) continue;
+        e = atom_force_error(fr, r, i);
         g->n_sigma++;
         g->sum_z2 += e * e / (s * s);
         g->n_within1 += e <= s;
@@ -241,16 +252,9 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
         add(&g[0], fr, r);
         if (k > 0) add(&g[k], fr, r);
         if (fr->forces && r->n_members > 0 && r->force_std)
-            for (int a = 0; a < fr->n_atoms && st == NNV_OK; a++) {
-                double e2 = 0.0;
-                for (int q = 0; q < 3; q++) {
-                    double d = r->forces[3 * a + q] - fr->forces[3 * a + q];
-                    e2 += d * d;
-                }
-                if (r->force_std[a] > 0.0 && isfinite(r->force_std[a]) &&
-                    pairs_add(&pr, r->force_std[a], sqrt(e2 / 3.0)) != NNV_OK)
+            for (int a = 0; a < fr->n_atoms && st == NNV_OK; a++)
+                if (has_spread(r, a) && pairs_add(&pr, r->force_std[a], atom_force_error(fr, r, a)) != NNV_OK)
                     st = nnv_error_set(err, NNV_ENOMEM, "out of memory");
-            }
     frame_fail:
         nnv_result_free(r);
         nnv_structure_free(s);
