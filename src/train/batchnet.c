@@ -125,14 +125,15 @@ void bn_activation(int act, double param, size_t n, const double *x, double *a, 
 }
 
 /* C (m x n) = A op B + beta C, row-major; ta/tb: 1 = transposed. */
-static void mm(int ta, int tb, int m, int n, int k, const double *A, int lda, const double *B, int ldb, double beta,
-               double *C, int ldc)
+void bn_mm(int ta, int tb, int m, int n, int k, const double *A, int lda, const double *B, int ldb, double beta,
+           double *C, int ldc)
 {
+    if (m <= 0 || n <= 0) return;
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0, A, lda,
                 B, ldb, beta, C, ldc);
 }
 
-static int widest(const tr_net *nt)
+int bn_widest(const tr_net *nt)
 {
     int w = 1;
     for (int l = 0; l <= nt->n_layers; l++)
@@ -150,7 +151,7 @@ void bn_ws_free(bn_ws *w)
 int bn_ws_alloc(bn_ws *w, const tr_net *nt, int rows, int dirs)
 {
     size_t M = (size_t)rows * (size_t)(1 + dirs), R = (size_t)rows, total = 0, off = 0;
-    int L = nt->n_layers, wmax = widest(nt);
+    int L = nt->n_layers, wmax = bn_widest(nt);
     memset(w, 0, sizeof *w);
     for (int l = 0; l < L; l++) total += (2 * M + 2 * R) * (size_t)nt->size[l + 1];
     total += 2 * M * (size_t)wmax;
@@ -176,7 +177,7 @@ void bn_forward(const tr_net *nt, const double *th, int R, const double *x, bn_w
         const double *in = l ? w->y[l - 1] : x, *b = th + nt->boff[l];
         double *z = w->z[l], *y = w->y[l], *a1 = w->a1[l], *a2 = w->a2[l];
         for (int r = 0; r < R; r++) memcpy(z + (size_t)r * (size_t)no, b, (size_t)no * sizeof *z);
-        mm(0, 1, R, no, ni, in, ni, th + nt->woff[l], ni, 1.0, z, no);
+        bn_mm(0, 1, R, no, ni, in, ni, th + nt->woff[l], ni, 1.0, z, no);
         if (act == NNV_ACT_IDENTITY) {
             size_t n = (size_t)R * (size_t)no;
             memcpy(y, z, n * sizeof *y);
@@ -196,12 +197,12 @@ void bn_input_grad(const tr_net *nt, const double *th, int R, const double *seed
     for (int l = L - 1; l >= 1; l--) {
         int ni = nt->size[l];
         double *t;
-        mm(0, 0, R, ni, nt->size[l + 1], d, nt->size[l + 1], th + nt->woff[l], ni, 0.0, dn, ni);
+        bn_mm(0, 0, R, ni, nt->size[l + 1], d, nt->size[l + 1], th + nt->woff[l], ni, 0.0, dn, ni);
         a1 = w->a1[l - 1];
         for (size_t k = 0; k < (size_t)R * (size_t)ni; k++) dn[k] *= a1[k];
         t = d, d = dn, dn = t;
     }
-    mm(0, 0, R, nt->size[0], nt->size[1], d, nt->size[1], th + nt->woff[0], nt->size[0], 0.0, g, nt->size[0]);
+    bn_mm(0, 0, R, nt->size[0], nt->size[1], d, nt->size[1], th + nt->woff[0], nt->size[0], 0.0, g, nt->size[0]);
 }
 
 void bn_tangent(const tr_net *nt, const double *th, int R, int T, const double *x, bn_ws *w)
@@ -213,7 +214,7 @@ void bn_tangent(const tr_net *nt, const double *th, int R, int T, const double *
         const double *in = (l ? w->y[l - 1] : x) + (size_t)R * (size_t)ni;
         double *zd = w->z[l] + (size_t)R * (size_t)no, *yd = w->y[l] + (size_t)R * (size_t)no;
         const double *a1 = w->a1[l];
-        mm(0, 1, (int)rows, no, ni, in, ni, th + nt->woff[l], ni, 0.0, zd, no);
+        bn_mm(0, 1, (int)rows, no, ni, in, ni, th + nt->woff[l], ni, 0.0, zd, no);
         for (int t = 0; t < T; t++) {
             size_t o = (size_t)t * (size_t)R * (size_t)no;
             for (size_t k = 0; k < (size_t)R * (size_t)no; k++) yd[o + k] = a1[k] * zd[o + k];
@@ -246,14 +247,14 @@ void bn_backward(const tr_net *nt, const double *th, int R, int T, const double 
                 db[k] *= a1[k];
             }
         }
-        mm(1, 0, no, ni, (int)M, cur, no, in, ni, 1.0, grad + nt->woff[l], ni);
+        bn_mm(1, 0, no, ni, (int)M, cur, no, in, ni, 1.0, grad + nt->woff[l], ni);
         for (int r = 0; r < R; r++) {
             const double *c = cur + (size_t)r * (size_t)no;
             for (int o = 0; o < no; o++) gb[o] += c[o];
         }
         if (l) {
             double *t;
-            mm(0, 0, (int)M, ni, no, cur, no, th + nt->woff[l], ni, 0.0, nxt, ni);
+            bn_mm(0, 0, (int)M, ni, no, cur, no, th + nt->woff[l], ni, 0.0, nxt, ni);
             t = cur, cur = nxt, nxt = t;
         }
     }

@@ -8,7 +8,6 @@
  * a'(z_l) zz_l (yy_0 = 0): the output's yd is d . dN/dx and its yy is
  * b^T (d2N/dx2) w. The reverse pass through all of them gives the weight
  * gradient (Griewank & Walther, "Evaluating Derivatives", 2008, ch. 13). */
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,9 +52,7 @@ enum { U_Z, U_A1, U_A2, U_A3, U_Y, U_ZA, U_ZB, U_ZW, U_YA, U_YB, U_YW, U_ZZ, U_Y
 
 int cn_ws_alloc(cn_ws *w, const tr_net *nt)
 {
-    int wmax = 1;
-    for (int l = 0; l <= nt->n_layers; l++)
-        if (nt->size[l] > wmax) wmax = nt->size[l];
+    int wmax = bn_widest(nt);
     if (w->buf && w->units >= nt->units && w->wmax >= wmax) return NNV_OK;
     free(w->buf);
     w->units = nt->units > w->units ? nt->units : w->units;
@@ -211,10 +208,8 @@ void cn_backward(const tr_net *nt, const double *th, const double *x, const doub
 
 int cnb_ws_reserve(cnb_ws *w, const tr_net *nt, int R)
 {
-    int width = 1;
+    int width = bn_widest(nt);
     size_t per, W5, W1, off = 0;
-    for (int l = 0; l <= nt->n_layers; l++)
-        if (nt->size[l] > width) width = nt->size[l];
     if (w->buf && w->rows >= R && w->width >= width && w->n_layers >= nt->n_layers) return NNV_OK;
     if (w->rows > R) R = w->rows;
     if (w->width > width) width = w->width;
@@ -249,15 +244,6 @@ void cnb_ws_free(cnb_ws *w)
     memset(w, 0, sizeof *w);
 }
 
-/* C (m x n) = alpha A op(B) + beta C, row-major, B transposed when tb. */
-static void mm(int ta, int tb, int m, int n, int k, const double *A, int lda, const double *B, int ldb, double beta,
-               double *C, int ldc)
-{
-    if (m <= 0 || n <= 0) return;
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0, A, lda,
-                B, ldb, beta, C, ldc);
-}
-
 /* Forward pass of nblk blocks (2: P, W; 5: all). Block b of layer l's z, y
  * starts at row b R (ld = size[l + 1]). */
 static void cnb_forward(const tr_net *nt, const double *th, int R, int nblk, cnb_ws *ws)
@@ -267,7 +253,7 @@ static void cnb_forward(const tr_net *nt, const double *th, int R, int nblk, cnb
         const double *in = l ? ws->y[l - 1] : ws->in, *W = th + nt->woff[l], *bias = th + nt->boff[l];
         double *z = ws->z[l], *y = ws->y[l], *a1 = ws->a1[l], *a2 = ws->a2[l], *a3 = ws->a3[l];
         size_t blk = (size_t)R * (size_t)no;
-        mm(0, 1, nin_blk * R, no, ni, in, ni, W, ni, 0.0, z, no);
+        bn_mm(0, 1, nin_blk * R, no, ni, in, ni, W, ni, 0.0, z, no);
         if (nin_blk < nblk) memset(z + (size_t)CNB_S * blk, 0, blk * sizeof *z);
         for (int r = 0; r < R; r++) {
             for (int o = 0; o < no; o++) {
@@ -306,10 +292,10 @@ void cnb_grad_hvp(const tr_net *nt, const double *th, int R, double *g, double *
             zb[blk + k] = yw * a1[k];
         }
         if (l) {
-            mm(0, 0, 2 * R, ni, no, zb, no, W, ni, 0.0, ws->adj, ni);
+            bn_mm(0, 0, 2 * R, ni, no, zb, no, W, ni, 0.0, ws->adj, ni);
         } else {
-            mm(0, 0, R, ni, no, zb, no, W, ni, 0.0, hw, ni);
-            mm(0, 0, R, ni, no, zb + blk, no, W, ni, 0.0, g, ni);
+            bn_mm(0, 0, R, ni, no, zb, no, W, ni, 0.0, hw, ni);
+            bn_mm(0, 0, R, ni, no, zb + blk, no, W, ni, 0.0, g, ni);
         }
     }
 }
@@ -345,7 +331,7 @@ void cnb_backward(const tr_net *nt, const double *th, int R, double *grad, cnb_w
             for (int o = 0; o < no; o++) gb[o] += zb[(size_t)r * (size_t)no + (size_t)o];
         /* Each block's adjoint pairs with the same block of the layer input
          * (the S block's input is zero at layer 0). */
-        mm(1, 0, no, ni, nin_blk * R, zb, no, in, ni, 1.0, grad + nt->woff[l], ni);
-        if (l) mm(0, 0, 5 * R, ni, no, zb, no, W, ni, 0.0, ws->adj, ni);
+        bn_mm(1, 0, no, ni, nin_blk * R, zb, no, in, ni, 1.0, grad + nt->woff[l], ni);
+        if (l) bn_mm(0, 0, 5 * R, ni, no, zb, no, W, ni, 0.0, ws->adj, ni);
     }
 }

@@ -133,6 +133,14 @@ typedef struct bn_ws {
 void bn_activation(int act, double param, size_t n, const double *x, double *a, double *da, double *d2a);
 
 int bn_ws_alloc(bn_ws *w, const tr_net *nt, int rows, int dirs);
+
+/* C (m x n) = op(A) op(B) + beta C, row-major (ta/tb: 1 = transposed), by
+ * cblas_dgemm; nothing for an empty C. The batched passes' one product. */
+void bn_mm(int ta, int tb, int m, int n, int k, const double *A, int lda, const double *B, int ldb, double beta,
+           double *C, int ldc);
+
+/* The widest layer of nt, inputs included. */
+int bn_widest(const tr_net *nt);
 void bn_ws_free(bn_ws *w);
 
 /* Forward pass of rows x[0..R) (R x n_in): outputs in w->y[n_layers - 1]. */
