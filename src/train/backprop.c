@@ -175,12 +175,8 @@ static void frame_outputs(const tr_problem *pb, const tr_frame *t, tr_ws *w, con
         if (want_f) {
             int ns = pb->enet[e].size[0], D = 3 * (t->nb_off[i + 1] - t->nb_off[i] + 1);
             const double *SJ = t->SJ + t->j_off[i], *g = er->g + (size_t)r * (size_t)ns;
-            const int *nb = t->nb + t->nb_off[i];
-            double *dl = w->dloc;
-            cblas_dgemv(CblasRowMajor, CblasTrans, ns, D, 1.0, SJ, D, g, 1, 0.0, dl, 1);
-            for (int q = 0; q < 3; q++) w->F[3 * i + q] -= dl[q];
-            for (int j = 1; j < D / 3; j++)
-                for (int q = 0; q < 3; q++) w->F[3 * nb[j - 1] + q] -= dl[3 * j + q];
+            cblas_dgemv(CblasRowMajor, CblasTrans, ns, D, 1.0, SJ, D, g, 1, 0.0, w->dloc, 1);
+            tr_scatter_local(t, i, -1.0, w->dloc, w->F);
         }
     }
 }
@@ -249,14 +245,10 @@ static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const doubl
                 continue;
             }
             {
-                int m = t->nb_off[i + 1] - t->nb_off[i], D = 3 * (m + 1);
+                int D = 3 * (t->nb_off[i + 1] - t->nb_off[i] + 1);
                 const double *SJ = t->SJ + t->j_off[i];
-                const int *nbr = t->nb + t->nb_off[i];
-                double *dl = w->dloc;
-                for (int q = 0; q < 3; q++) dl[q] = w->dF[3 * i + q];
-                for (int j = 1; j <= m; j++)
-                    for (int q = 0; q < 3; q++) dl[3 * j + q] = w->dF[3 * nbr[j - 1] + q];
-                cblas_dgemv(CblasRowMajor, CblasNoTrans, ns, D, 1.0, SJ, D, dl, 1, 0.0, u, 1);
+                tr_gather_local(t, i, w->dF, w->dloc);
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, ns, D, 1.0, SJ, D, w->dloc, 1, 0.0, u, 1);
             }
         }
     }

@@ -23,16 +23,6 @@ void tr_curv_free(tr_curv *c)
     memset(c, 0, sizeof *c);
 }
 
-/* The probe's components on atom i's environment (central atom first, then
- * its neighbours in list order), D = 3(m + 1) values. */
-static void local_dir(const tr_frame *t, int i, const double *v, double *loc)
-{
-    int m = t->nb_off[i + 1] - t->nb_off[i];
-    for (int q = 0; q < 3; q++) loc[q] = v[3 * i + q];
-    for (int a = 0; a < m; a++)
-        for (int q = 0; q < 3; q++) loc[3 * (a + 1) + q] = v[3 * t->nb[t->nb_off[i] + a] + q];
-}
-
 int tr_curv_setup(tr_curv *c, const tr_frame *t, const ds_frame *d, const nnv_potential *pot, const nb_list *nb,
                   int n_probes, nnv_error *err)
 {
@@ -70,7 +60,7 @@ int tr_curv_setup(tr_curv *c, const tr_frame *t, const ds_frame *d, const nnv_po
         nb_env(nb, i, d->Z, d->xyz, Zn, rel, r);
         for (int p = 0; p < n_probes; p++) {
             double *K = c->K + (size_t)p * nj + t->j_off[i], *w = c->w + (size_t)p * ns + t->s_off[i];
-            local_dir(t, i, c->v + (size_t)p * n3, loc);
+            tr_gather_local(t, i, c->v + (size_t)p * n3, loc);
             sf_jacobian_dir(em, &env, loc, J, K);
             for (int k = 0; k < em->n_sf; k++) {
                 double *Kr = K + (size_t)k * (size_t)D, s = 0.0;
@@ -185,10 +175,7 @@ static int frame_hv(const tr_problem *pb, const tr_frame *t, const tr_curv *c, t
                  * arrays are read once each). */
                 cblas_dgemv(CblasRowMajor, CblasTrans, n, D, 1.0, K, D, g, 1, 0.0, loc, 1);
                 cblas_dgemv(CblasRowMajor, CblasTrans, n, D, 1.0, SJ, D, hw, 1, 1.0, loc, 1);
-                for (int q = 0; q < D; q++) {
-                    int a = q / 3, atom = a ? t->nb[t->nb_off[i] + a - 1] : i;
-                    hv[3 * atom + q % 3] += loc[q];
-                }
+                tr_scatter_local(t, i, 1.0, loc, hv);
             }
         }
     }
@@ -231,7 +218,7 @@ int tr_curv_loss(const tr_problem *pb, const tr_frame *t, const tr_curv *c, doub
                 int i = w->atoms[j], m = t->nb_off[i + 1] - t->nb_off[i], D = 3 * (m + 1);
                 size_t r = (size_t)p * (size_t)Ne + (size_t)j;
                 const double *SJ = t->SJ + t->j_off[i], *K = c->K + (size_t)p * nj + t->j_off[i];
-                local_dir(t, i, w->rho + (size_t)p * n3, loc);
+                tr_gather_local(t, i, w->rho + (size_t)p * n3, loc);
                 /* a = K rho, b = S J rho (dot products as dgemv: a plain loop is
                  * a serial chain of additions). */
                 cblas_dgemv(CblasRowMajor, CblasNoTrans, n, D, 1.0, K, D, loc, 1, 0.0, A + r * (size_t)n, 1);

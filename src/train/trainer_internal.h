@@ -76,6 +76,27 @@ typedef struct tr_frame {
     tr_curv curv;     /* curvature labels in use */
 } tr_frame;
 
+/* Atom i's environment as local coordinates (itself, then its neighbours in
+ * list order; D = 3(m + 1), the layout of its SJ columns): loc = the
+ * components of the 3N vector v on it, and back, v += alpha loc. */
+static inline void tr_gather_local(const tr_frame *t, int i, const double *v, double *loc)
+{
+    const int *nb = t->nb + t->nb_off[i];
+    int m = t->nb_off[i + 1] - t->nb_off[i];
+    for (int q = 0; q < 3; q++) loc[q] = v[3 * i + q];
+    for (int j = 1; j <= m; j++)
+        for (int q = 0; q < 3; q++) loc[3 * j + q] = v[3 * nb[j - 1] + q];
+}
+
+static inline void tr_scatter_local(const tr_frame *t, int i, double alpha, const double *loc, double *v)
+{
+    const int *nb = t->nb + t->nb_off[i];
+    int m = t->nb_off[i + 1] - t->nb_off[i];
+    for (int q = 0; q < 3; q++) v[3 * i + q] += alpha * loc[q];
+    for (int j = 1; j <= m; j++)
+        for (int q = 0; q < 3; q++) v[3 * nb[j - 1] + q] += alpha * loc[3 * j + q];
+}
+
 /* Configurations per chunk of a loss evaluation: a batch is cut into chunks
  * of this many configurations (the last may be shorter) whatever the number
  * of threads, each chunk's loss and gradient are computed by one thread, and
