@@ -86,8 +86,8 @@ fi
 if ls "$tmp/out/figures" | grep -q '\.tmp\|^\.'; then fail "temporary files left behind"; else pass "no temporary files left"; fi
 
 # The CSV: header + rows, the same number of fields everywhere, both references.
-if awk -F, 'NR == 1 { nf = NF; next } NF != nf { bad = 1 } END { exit bad || NR < 2 || nf != 14 }' "$csv"; then
-    pass "results.csv is rectangular (14 columns)"
+if awk -F, 'NR == 1 { nf = NF; next } NF != nf { bad = 1 } END { exit bad || NR < 2 || nf != 15 }' "$csv"; then
+    pass "results.csv is rectangular (15 columns)"
 else
     fail "results.csv column count varies"; show "$csv"
 fi
@@ -122,6 +122,39 @@ if awk -v x="$pm" -v y="$rc" 'BEGIN { d = x - y; exit !(x != "" && d <= 0.1 && d
 else
     fail "water tanh per-molecule MAE '$pm' vs '$rc'"
 fi
+
+# --sets: the per-set and per-group tables, their MAE equal to the CSV's
+# rows of that set; a molecule without a row, a table without a header.
+printf 'name\tsmiles\tgroups\tset\n# a comment\nwater\tO\tinorganic\ttrain\nformaldehyde\tC=O\taldehyde,carbonyl\theldout\nmethanol\tCO\talcohol\theldout\n' >"$tmp/sets.tsv"
+"$bin" -q --molecules "$src/molecules" --refdir "$src/reference_spectra" --out "$tmp/s1" --sets "$tmp/sets.tsv" \
+    --only water,formaldehyde,methanol "$src/weights/hcno-tanh.bin" >/dev/null 2>"$tmp/err"
+st=$?
+if [ "$st" -eq 0 ] && grep -q "^## Per set" "$tmp/s1/results.md" && grep -q "^### heldout molecules by functional group" "$tmp/s1/results.md"; then
+    pass "--sets: per-set and per-group sections"
+else
+    fail "--sets: exit $st"; show "$tmp/err"
+fi
+printed=$(grep "^| heldout | tanh |" "$tmp/s1/results.md" | awk -F'|' '{ gsub(/ /, "", $7); print $7 }')
+recomputed=$(awk -F, '$2 == "tanh" && $4 == "teacher" && $15 == "heldout" && $11 != "" {
+        d = $11 < 0 ? -$11 : $11; s += d; k++ } END { if (k) printf "%.1f", s / k }' "$tmp/s1/results.csv")
+if [ -n "$printed" ] && awk -v x="$printed" -v y="$recomputed" 'BEGIN { d = x - y; exit !(y != "" && d <= 0.1 + 1e-9 && d >= -0.1 - 1e-9) }'; then
+    pass "heldout tanh MAE $printed = $recomputed from the CSV's heldout rows"
+else
+    fail "heldout tanh MAE: printed '$printed', recomputed '$recomputed'"
+fi
+grp=$(grep "^| alcohol | 1 |" "$tmp/s1/results.md" | awk -F'|' '{ gsub(/ /, "", $4); print $4 }')
+mol=$(grep "^| \[methanol\]" "$tmp/s1/results.md" | awk -F'|' '{ gsub(/[ †]/, "", $5); print $5 }')
+if [ -n "$grp" ] && [ "$grp" = "$mol" ]; then pass "group alcohol = its one molecule, methanol ($grp)"; else fail "group alcohol '$grp' vs methanol '$mol'"; fi
+grep -v "^methanol" "$tmp/sets.tsv" >"$tmp/sets2.tsv"
+"$bin" -q --molecules "$src/molecules" --out "$tmp/s2" --sets "$tmp/sets2.tsv" --only water,methanol \
+    "$src/weights/hcno-tanh.bin" >/dev/null 2>"$tmp/err"
+st=$?
+if [ "$st" -eq 3 ] && grep -q "no row for molecule methanol" "$tmp/err"; then pass "--sets without a molecule's row exits 3"; else fail "missing row: exit $st"; show "$tmp/err"; fi
+grep -v "^name" "$tmp/sets.tsv" >"$tmp/sets3.tsv"
+"$bin" -q --molecules "$src/molecules" --out "$tmp/s3" --sets "$tmp/sets3.tsv" --only water \
+    "$src/weights/hcno-tanh.bin" >/dev/null 2>"$tmp/err"
+st=$?
+if [ "$st" -eq 3 ] && grep -q "header" "$tmp/err"; then pass "--sets without a header exits 3"; else fail "no header: exit $st"; show "$tmp/err"; fi
 
 # Exit statuses.
 # shellcheck disable=SC2086

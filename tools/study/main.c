@@ -95,12 +95,13 @@ static void label_potential(study_pot *sp, int by_file)
 
 /* ---- loading -------------------------------------------------------------- */
 
-/* REFDIR/SUB/MOL.tsv into *out; a missing file is no error (*out stays NULL). */
+/* REFDIR/SUB/MOL.tsv (REFDIR/MOL.tsv when SUB is NULL) into *out; a missing
+ * file is no error (*out stays NULL). */
 static int read_ref(nnv_reference **out, char **path_out, const char *refdir, const char *sub, const char *mol,
                     char *msg, size_t msglen)
 {
     nnv_error err = {0, ""};
-    char *path = pathf("%s/%s/%s.tsv", refdir, sub, mol);
+    char *path = sub ? pathf("%s/%s/%s.tsv", refdir, sub, mol) : pathf("%s/%s.tsv", refdir, mol);
     int code;
     *out = NULL;
     *path_out = NULL;
@@ -212,7 +213,9 @@ static int load_molecules(study *st, char *msg, size_t msglen)
         }
         if ((code = read_ref(&mo->exp, &mo->exp_path, st->refdir, "experimental", mo->name, msg, msglen)) != 0)
             return code;
-        if ((code = read_ref(&mo->tch, &mo->tch_path, st->refdir, "gfn2xtb", mo->name, msg, msglen)) != 0)
+        if ((code = st->teacher_dir
+                        ? read_ref(&mo->tch, &mo->tch_path, st->teacher_dir, NULL, mo->name, msg, msglen)
+                        : read_ref(&mo->tch, &mo->tch_path, st->refdir, "gfn2xtb", mo->name, msg, msglen)) != 0)
             return code;
         mo->described = 1;
         for (int k = 0; k < st->n_pots; k++) mo->described &= study_describes(st->pots[k].p, mo->s);
@@ -312,6 +315,11 @@ static int parse(study *st, int argc, char **argv, char *msg, size_t msglen)
         {.name = "refdir", .kind = ARG_STRING, .dest = &st->refdir, .metavar = "DIR",
          .help = "reference spectra: DIR/experimental/<mol>.tsv and\nDIR/gfn2xtb/<mol>.tsv [reference_spectra]",
          .expect = "a folder"},
+        {.name = "teacher", .kind = ARG_STRING, .dest = &st->teacher_dir, .metavar = "DIR",
+         .help = "the teacher's spectra DIR/<mol>.tsv [REFDIR/gfn2xtb]", .expect = "a folder"},
+        {.name = "sets", .kind = ARG_STRING, .dest = &st->sets_path, .metavar = "FILE",
+         .help = "molecule table (name, groups, set columns): the summary per set\n"
+                 "(train, heldout, large) and per functional group", .expect = "a file"},
         {.name = "out", .kind = ARG_STRING, .dest = &st->outdir, .metavar = "DIR",
          .help = "where the report goes [docs]", .expect = "a folder"},
         {.name = "only", .kind = ARG_CALL, .metavar = "A,B,...", .call = take_only, .ctx = &st->only,
@@ -349,6 +357,8 @@ static void free_study(study *st)
         free(mo->xyz_path);
         free(mo->exp_path);
         free(mo->tch_path);
+        free(mo->set);
+        free(mo->groups);
         nnv_structure_free(mo->s);
         nnv_reference_free(mo->exp);
         nnv_reference_free(mo->tch);
@@ -404,6 +414,7 @@ int main(int argc, char **argv)
             }
     if ((code = list_molecules(&st, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
     if ((code = load_molecules(&st, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
+    if (st.sets_path && (code = study_read_sets(&st, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
     {
         /* The folders first: a report that cannot be written should not cost the whole run. */
         char *figdir = pathf("%s/figures", st.outdir);

@@ -55,6 +55,120 @@ static int finish(nnv_ofile *of, const char *path, nnv_error *err)
     return nnv_ofile_commit(of, err);
 }
 
+/* The names of the sets in report order: train, heldout, large, then any
+ * other in order of appearance. Returns their number (at most cap). */
+static int list_sets(const study *st, const char **names, int cap)
+{
+    static const char *const first[3] = {"train", "heldout", "large"};
+    int n = 0;
+    for (int q = 0; q < 3; q++)
+        for (int m = 0; m < st->n_mols; m++)
+            if (st->mols[m].set && strcmp(st->mols[m].set, first[q]) == 0 && n < cap) {
+                names[n++] = first[q];
+                break;
+            }
+    for (int m = 0; m < st->n_mols; m++) {
+        int seen = 0;
+        if (!st->mols[m].set) continue;
+        for (int j = 0; j < n && !seen; j++) seen = strcmp(names[j], st->mols[m].set) == 0;
+        if (!seen && n < cap) names[n++] = st->mols[m].set;
+    }
+    return n;
+}
+
+/* The distinct groups of the molecules of one set, sorted; their number. */
+static int list_groups(const study *st, const char *set, char (*names)[32], int cap)
+{
+    int n = 0;
+    for (int m = 0; m < st->n_mols; m++) {
+        const study_mol *mo = &st->mols[m];
+        if (!mo->set || strcmp(mo->set, set) != 0 || !mo->groups) continue;
+        for (const char *c = mo->groups; *c;) {
+            size_t len = strcspn(c, ",");
+            int seen = 0;
+            if (len > 0 && len < 32) {
+                for (int j = 0; j < n && !seen; j++) seen = strlen(names[j]) == len && !strncmp(names[j], c, len);
+                if (!seen && n < cap) {
+                    int at = n++;
+                    memcpy(names[at], c, len);
+                    names[at][len] = '\0';
+                    /* Insertion keeps them sorted. */
+                    while (at > 0 && strcmp(names[at - 1], names[at]) > 0) {
+                        char t[32];
+                        memcpy(t, names[at], 32), memcpy(names[at], names[at - 1], 32), memcpy(names[at - 1], t, 32);
+                        at--;
+                    }
+                }
+            }
+            c += len;
+            if (*c == ',') c++;
+        }
+    }
+    return n;
+}
+
+/* --sets: the summary again per set (where the potentials were trained and
+ * where not), and per functional group of the held-out and the large
+ * molecules, so a transfer error is never hidden in a pooled number. */
+static int write_sets(FILE *f, const study *st, nnv_error *err)
+{
+    const char *sets[16];
+    char groups[64][32];
+    int n_sets = list_sets(st, sets, 16), code;
+    if (n_sets == 0) return NNV_OK;
+    fprintf(f, "## Per set\n\nThe molecules' sets from `%s`: *train* molecules are those the potentials were "
+               "trained on (their own configurations, so an in-distribution number), *heldout* molecules were never "
+               "trained on (the transfer error a user should expect on a new small molecule), *large* ones are "
+               "larger than any training molecule. Median = the median over molecules of the per-molecule MAE "
+               "against the teacher.\n\n",
+            st->sets_path);
+    fputs("| set | activation | molecules | failed opt. | imaginary modes | MAE teacher | median MAE teacher | max "
+          "teacher | MAE exp |\n|---|---|---|---|---|---|---|---|---|\n",
+          f);
+    for (int q = 0; q < n_sets; q++)
+        for (int k = 0; k < st->n_pots; k++) {
+            study_summary ps;
+            double med;
+            study_subset sub = {sets[q], NULL};
+            if ((code = study_summarise_subset(&ps, &med, st, k, sub, err)) != NNV_OK) return code;
+            fprintf(f, "| %s | %s | %d | %d | %d | ", sets[q], st->pots[k].label, ps.analysed, ps.failed, ps.imag);
+            fnum(f, "%.1f | ", ps.t.mae);
+            fnum(f, "%.1f | ", med);
+            fnum(f, "%.1f | ", ps.t.max_abs);
+            fnum(f, "%.1f |\n", ps.e.mae);
+        }
+    for (int q = 0; q < n_sets; q++) {
+        int n_groups;
+        if (strcmp(sets[q], "train") == 0) continue;
+        n_groups = list_groups(st, sets[q], groups, 64);
+        if (n_groups == 0) continue;
+        fprintf(f, "\n### %s molecules by functional group\n\nMAE against the teacher, cm⁻¹ (molecules in the group; a "
+                   "molecule counts in each of its groups).\n\n| group | molecules |",
+                sets[q]);
+        for (int k = 0; k < st->n_pots; k++) fprintf(f, " %s |", st->pots[k].label);
+        fputs("\n|---|---|", f);
+        for (int k = 0; k < st->n_pots; k++) fputs("---|", f);
+        fputc('\n', f);
+        for (int g = 0; g < n_groups; g++) {
+            study_subset sub = {sets[q], groups[g]};
+            int n_mol = 0;
+            for (int m = 0; m < st->n_mols; m++) n_mol += study_in_subset(&st->mols[m], sub);
+            fprintf(f, "| %s | %d |", groups[g], n_mol);
+            for (int k = 0; k < st->n_pots; k++) {
+                study_summary ps;
+                double med;
+                if ((code = study_summarise_subset(&ps, &med, st, k, sub, err)) != NNV_OK) return code;
+                fputc(' ', f);
+                fnum(f, "%.1f", ps.t.mae);
+                fputs(" |", f);
+            }
+            fputc('\n', f);
+        }
+    }
+    fputc('\n', f);
+    return NNV_OK;
+}
+
 static void write_findings(FILE *f, const study *st)
 {
     const study_summary *ps = st->sum, *tps = &st->teacher_sum;
@@ -347,6 +461,10 @@ int study_write_report(const study *st, const char *path, nnv_error *err)
         fnum(f, "%.1f |\n", p->e.mae_scaled);
     }
     fputs("\n![Errors against the teacher per activation](figures/errors.svg)\n\n", f);
+    if ((code = write_sets(f, st, err)) != NNV_OK) {
+        nnv_ofile_discard(of);
+        return code;
+    }
     write_findings(f, st);
     fputs("## Per molecule\n\nMAE in cm⁻¹ (T = vs teacher, E = vs experiment), imaginary modes (im); † = the "
           "optimisation did not converge. Each molecule name links to its figure: the teacher's and the "
@@ -394,7 +512,7 @@ int study_write_csv(const study *st, const char *path, nnv_error *err)
     if ((code = nnv_ofile_open(&of, path, err)) != NNV_OK) return code;
     f = nnv_ofile_stream(of);
     fputs("molecule,activation,potential,against,band,mode,symmetry,degeneracy,ref_cm1,calc_cm1,delta_cm1,n_modes,"
-          "converged,n_imaginary\n",
+          "converged,n_imaginary,set\n",
           f);
     for (int m = 0; m < st->n_mols; m++) {
         const study_mol *mo = &st->mols[m];
@@ -416,8 +534,10 @@ int study_write_csv(const study *st, const char *path, nnv_error *err)
                         fprintf(f, "%.2f,%.2f,", a->band_calc[b], a->band_calc[b] - r->bands[b].freq);
                     else
                         fputs(",,", f);
-                    fprintf(f, "%d,%d,%d\n", a->band_n_calc[b], mo->cmp[k]->opt.converged,
+                    fprintf(f, "%d,%d,%d,", a->band_n_calc[b], mo->cmp[k]->opt.converged,
                             study_count_imag(mo->cmp[k]));
+                    csv_text(f, mo->set ? mo->set : "");
+                    fputc('\n', f);
                 }
             }
         }

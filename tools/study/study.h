@@ -39,6 +39,7 @@ typedef struct study_mol {
     nnv_reference *exp;  /* NULL when the folder has no file */
     nnv_reference *tch;
     char *exp_path, *tch_path;
+    char *set, *groups;  /* --sets: train/heldout/large and comma-separated groups; NULL without it */
     int described;       /* every potential has every element */
     nnv_comparison *cmp[MAX_POTS];
     int status[MAX_POTS];
@@ -76,6 +77,8 @@ typedef struct study_summary {
 
 typedef struct study {
     const char *moldir, *refdir, *outdir, *only;
+    const char *teacher_dir; /* the teacher's spectra [REFDIR/gfn2xtb] */
+    const char *sets_path;   /* --sets: the molecule table, NULL without it */
     int quiet;
     int argc;
     char **argv;    /* the command line as given (the report repeats it), argv[0] left out */
@@ -111,6 +114,24 @@ const nnv_reference *study_ref(const study_mol *mo, int vs_teacher);
 int study_count_imag(const nnv_comparison *c);
 /** st->sum and st->teacher_sum from the comparisons; NNV_OK or NNV_ENOMEM. */
 int study_summarise(study *st, nnv_error *err);
+
+/** A subset of the molecules for the per-set and per-group tables: those of
+ *  set (NULL: any) that are in group (NULL: any). */
+typedef struct study_subset {
+    const char *set, *group;
+} study_subset;
+/** The summary row of potential k over a subset (as st->sum[k], which is the
+ *  whole), plus the median per-molecule MAE against the teacher. */
+int study_summarise_subset(study_summary *ps, double *median_mae, const study *st, int k, study_subset sub,
+                           nnv_error *err);
+int study_in_subset(const study_mol *mo, study_subset sub);
+
+/* ---- sets.c: --sets, the molecule table ---- */
+/** Each molecule's set and groups from st->sets_path; every molecule must have
+ *  a row (rows of other molecules are ignored). A CLI_EXIT_* status. */
+int study_read_sets(study *st, char *msg, size_t msglen);
+/** 1 when group is one of mo's comma-separated groups. */
+int study_in_group(const study_mol *mo, const char *group);
 
 /* ---- report.c: docs/results.md and docs/results.csv ---- */
 int study_write_report(const study *st, const char *path, nnv_error *err);
