@@ -96,6 +96,46 @@ START_TEST(test_sfgen_presets)
 }
 END_TEST
 
+/* Angular shells: the count, their radii inside the angular cutoff, and the
+ * options that would put a shell outside it are refused. */
+START_TEST(test_sfgen_shells)
+{
+    static const int Z[4] = {1, 6, 7, 8};
+    sfgen_options o;
+    nnv_potential *p = NULL;
+    nnv_error err;
+    double prev = 0.0;
+    int n_shell = 0;
+    sfgen_defaults(&o);
+    o.n_ang_eta = 1;
+    o.n_ang_shells = 4;
+    o.rc_ang = 3.5;
+    /* 8 x 4 radial + 10 pairs x (1 eta + 4 shells) x 3 zeta x 2 lambda. */
+    ck_assert_int_eq(sfgen_count(&o, 4), 32 + 300);
+    ck_assert_int_eq(sfgen_make(&p, 4, Z, &o, &err), NNV_OK);
+    for (int k = 0; k < p->elements[1].n_sf; k++) {
+        const nnv_sf *sf = &p->elements[1].sf[k];
+        if (sf->type != NNV_SF_ANGULAR_WIDE || sf->rc == 5.5) continue;
+        ck_assert(sf->rc == 3.5);
+        ck_assert(sf->rs >= 0.9 - 1e-12 && sf->rs <= 3.5 - 0.8 + 1e-12);
+        ck_assert(tu_close(sf->eta, 1.0 / (0.6 * 0.6), 1e-12, 1e-12));
+        if (sf->Zj == 1 && sf->Zk == 1 && sf->zeta == 1.0 && sf->lambda == 1.0) {
+            ck_assert(sf->rs > prev);
+            prev = sf->rs;
+        }
+        n_shell++;
+    }
+    ck_assert_int_eq(n_shell, 10 * 4 * 6);
+    ck_assert(tu_close(prev, 2.7, 1e-12, 1e-12));
+    nnv_potential_free(p);
+    o.rc_ang = 6.0; /* beyond rc */
+    ck_assert_int_eq(sfgen_make(&p, 4, Z, &o, &err), NNV_EUSAGE);
+    o.rc_ang = 0.0;
+    o.n_ang_shells = 17;
+    ck_assert_int_eq(sfgen_make(&p, 4, Z, &o, &err), NNV_EUSAGE);
+}
+END_TEST
+
 /* ---- the loss gradient ------------------------------------------------------------- */
 
 static tr_problem *toy_problem(nnv_potential **pot, ds_set *data, int act, double wE, double wF, double wM)
@@ -506,6 +546,7 @@ int main(void)
     TCase *tc = tcase_create("train");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_sfgen_presets);
+    tcase_add_test(tc, test_sfgen_shells);
     /* Every activation code except identity (1 .. 7). */
     tcase_add_loop_test(tc, test_gradient_energy, 1, NNV_ACT_COUNT);
     tcase_add_loop_test(tc, test_gradient_forces, 1, NNV_ACT_COUNT);

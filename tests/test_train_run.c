@@ -352,6 +352,10 @@ START_TEST(test_cli)
     ck_assert_int_eq(run(bin, args), 2); /* --keep-scaling without --init */
     snprintf(args, sizeof args, "--keep-scaling=yes '%s' -o '%s'", data, out);
     ck_assert_int_eq(run(bin, args), 2);
+    snprintf(args, sizeof args, "--rc 4 --rc-angular 4.5 '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 2); /* angular shells beyond the cutoff */
+    snprintf(args, sizeof args, "--angular-shells 17 '%s' -o '%s'", data, out);
+    ck_assert_int_eq(run(bin, args), 2);
     snprintf(args, sizeof args, "--extra-train /nonexistent.extxyz '%s' -o '%s'", data, out);
     ck_assert_int_eq(run(bin, args), 3);
     ck_assert_int_eq(run(bin, "/nonexistent/d.extxyz -o /tmp/x.bin"), 3);
@@ -370,6 +374,21 @@ START_TEST(test_cli)
     nnv_potential_free(p);
     snprintf(args, sizeof args, "--evaluate '%s' --by molecule '%s'", out, data);
     ck_assert_int_eq(run(bin, args), 0);
+    /* Angular shells end to end: their own cutoff in the file. */
+    {
+        int n_short = 0;
+        snprintf(out2, sizeof out2, "%s/shells.bin", dir);
+        snprintf(args, sizeof args,
+                 "-q --epochs 1 --hidden 4 --radial 2 --angular-eta 0 --angular-shells 2 --rc-angular 3.5 '%s' -o '%s'",
+                 data, out2);
+        ck_assert_int_eq(run(bin, args), 0);
+        ck_assert_int_eq(nnv_potential_read(&p, out2, &err), NNV_OK);
+        for (int k = 0; k < p->elements[0].n_sf; k++)
+            n_short += p->elements[0].sf[k].type == NNV_SF_ANGULAR_WIDE && p->elements[0].sf[k].rc == 3.5;
+        ck_assert_int_gt(n_short, 0);
+        nnv_potential_free(p);
+        p = NULL;
+    }
     /* The refinement path end to end: the toy set again as training-only frames. */
     {
         snprintf(out2, sizeof out2, "%s/refined.bin", dir);

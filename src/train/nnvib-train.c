@@ -386,6 +386,12 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .help = "radial functions per neighbour element, 1..64 [8]", .expect = "an integer 1..64", .lo = 1, .hi = 64},
         {.name = "angular-eta", .kind = ARG_INT, .dest = &sfo->n_ang_eta, .metavar = "N",
          .help = "eta values of the angular functions, 0..16 [2]", .expect = "an integer 0..16", .lo = 0, .hi = 16},
+        {.name = "angular-shells", .kind = ARG_INT, .dest = &sfo->n_ang_shells, .metavar = "N",
+         .help = "shifted angular functions: N radial shells per element pair, 0..16 [0]",
+         .expect = "an integer 0..16", .lo = 0, .hi = 16},
+        {.name = "rc-angular", .kind = ARG_DOUBLE, .dest = &sfo->rc_ang, .metavar = "R",
+         .help = "cutoff radius of the shifted angular functions in A, 2 < R <= --rc [--rc]",
+         .expect = "a radius > 2 and <= 20 (A)", .lo = 2, .hi = 20, .open = ARG_OPEN_LO},
         {.section = "Training:"},
         {.name = "epochs", .kind = ARG_INT, .dest = &o->epochs, .metavar = "N", .help = "at most N epochs [1000]",
          .expect = "an integer 1..1000000", .lo = 1, .hi = 1000000},
@@ -514,6 +520,8 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     else if (o->keep_scaling && !c->init) snprintf(msg, msglen, "--keep-scaling needs --init");
     else if (c->committee && c->init) snprintf(msg, msglen, "--committee trains from random weights (no --init)");
     else if (o->bootstrap && !c->committee) snprintf(msg, msglen, "--bootstrap needs --committee");
+    else if (sfo->rc_ang > sfo->rc)
+        snprintf(msg, msglen, "--rc-angular %g is larger than the cutoff radius --rc %g", sfo->rc_ang, sfo->rc);
     else if (o->energy_weight == 0 && o->force_weight == 0 && o->dipole_weight == 0 && o->hvp_weight == 0)
         snprintf(msg, msglen, "all loss weights are 0");
     else return CLI_EXIT_OK;

@@ -19,20 +19,22 @@ void sfgen_defaults(sfgen_options *o)
     o->rc = 5.5;
     o->n_radial = 8;
     o->n_ang_eta = 2;
+    o->n_ang_shells = 0;
+    o->rc_ang = 0.0;
 }
 
 static const double ZETAS[3] = {1.0, 2.0, 4.0};
 
 int sfgen_count(const sfgen_options *o, int n_el)
 {
-    return n_el * o->n_radial + n_el * (n_el + 1) / 2 * o->n_ang_eta * 3 * 2;
+    return n_el * o->n_radial + n_el * (n_el + 1) / 2 * (o->n_ang_eta + o->n_ang_shells) * 3 * 2;
 }
 
 int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options *o, nnv_error *err)
 {
     nnv_potential *p = NULL;
     int rc = NNV_OK, nsf;
-    double r0 = 0.8, r1, dr;
+    double r0 = 0.8, r1, dr, rca, a0, da;
 
     *out = NULL;
     if (n_el < 1 || n_el > NNV_MAX_Z) return nnv_error_set(err, NNV_EUSAGE, "sfgen: need 1..%d elements", NNV_MAX_Z);
@@ -40,9 +42,12 @@ int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options 
         if (Z[e] < 1 || Z[e] > NNV_MAX_Z || (e && Z[e] <= Z[e - 1]))
             return nnv_error_set(err, NNV_EUSAGE, "sfgen: elements must be distinct, ascending, 1..%d", NNV_MAX_Z);
     if (!(o->rc > 2.0 && o->rc <= 20.0) || o->n_radial < 1 || o->n_radial > 64 || o->n_ang_eta < 0 ||
-        o->n_ang_eta > 16 || (o->cutoff != NNV_CUTOFF_COS && o->cutoff != NNV_CUTOFF_POLY2 &&
-                              o->cutoff != NNV_CUTOFF_TANHU))
-        return nnv_error_set(err, NNV_EUSAGE, "sfgen: options out of range (rc 2..20 A, 1..64 radial, 0..16 eta)");
+        o->n_ang_eta > 16 || o->n_ang_shells < 0 || o->n_ang_shells > 16 ||
+        !(o->rc_ang == 0.0 || (o->rc_ang > 2.0 && o->rc_ang <= o->rc)) ||
+        (o->cutoff != NNV_CUTOFF_COS && o->cutoff != NNV_CUTOFF_POLY2 && o->cutoff != NNV_CUTOFF_TANHU))
+        return nnv_error_set(err, NNV_EUSAGE,
+                             "sfgen: options out of range (rc 2..20 A, 1..64 radial, 0..16 eta, 0..16 shells, "
+                             "angular rc 2..rc)");
     nsf = sfgen_count(o, n_el);
     if (nsf > 4096) return nnv_error_set(err, NNV_EUSAGE, "sfgen: %d symmetry functions per element (at most 4096)", nsf);
 
@@ -50,6 +55,11 @@ int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options 
      * cutoff's tail); width = spacing so neighbours overlap. */
     r1 = o->rc - 1.0;
     dr = o->n_radial > 1 ? (r1 - r0) / (o->n_radial - 1) : 1.0;
+    /* Angular shells from 0.9 Å (an X-H bond) to rca - 0.8 Å, spaced and as
+     * wide as the radial grid's logic; one shell: 1.2 Å wide around 1.2 Å. */
+    rca = o->rc_ang > 0.0 ? o->rc_ang : o->rc;
+    a0 = o->n_ang_shells > 1 ? 0.9 : 1.2;
+    da = o->n_ang_shells > 1 ? (rca - 0.8 - a0) / (o->n_ang_shells - 1) : 1.2;
 
     p = calloc(1, sizeof *p);
     if (!p) goto nomem;
@@ -88,6 +98,27 @@ int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options 
                             sf->rc = o->rc;
                             /* η from 0.05 to 0.5 Å⁻²: the first shell alone, then the whole molecule. */
                             sf->eta = o->n_ang_eta > 1 ? 0.05 * pow(10.0, (double)g / (o->n_ang_eta - 1)) : 0.15;
+                            sf->zeta = ZETAS[z];
+                            sf->lambda = l ? 1.0 : -1.0;
+                            sf->scale = 1.0;
+                        }
+        /* Shifted angular functions (ANI's angular shells, in type 9's form):
+         * both neighbours near the same distance rs, narrow enough that a
+         * C-H at 1.1 Å and a C-C at 1.5 Å fall in different shells, so the
+         * network sees which bonds make an angle, not only its cosine. */
+        for (int j = 0; j < n_el; j++)
+            for (int j2 = j; j2 < n_el; j2++)
+                for (int g = 0; g < o->n_ang_shells; g++)
+                    for (int z = 0; z < 3; z++)
+                        for (int l = 0; l < 2; l++) {
+                            nnv_sf *sf = &em->sf[k++];
+                            sf->type = NNV_SF_ANGULAR_WIDE;
+                            sf->Zj = Z[j];
+                            sf->Zk = Z[j2];
+                            sf->cutoff = o->cutoff;
+                            sf->rc = rca;
+                            sf->rs = o->n_ang_shells > 1 ? a0 + g * da : a0;
+                            sf->eta = 1.0 / (da * da);
                             sf->zeta = ZETAS[z];
                             sf->lambda = l ? 1.0 : -1.0;
                             sf->scale = 1.0;

@@ -71,6 +71,8 @@ typedef struct sfgen_options {
     double rc;       /* Å, default 5.5 */
     int n_radial;    /* shifted Gaussians per neighbour element, default 8 */
     int n_ang_eta;   /* η values of the angular functions, default 2 */
+    int n_ang_shells; /* shifted angular functions: radial shells per element pair, default 0 */
+    double rc_ang;   /* Å, cutoff of the shifted angular functions; 0: rc */
 } sfgen_options;
 
 void sfgen_defaults(sfgen_options *o);

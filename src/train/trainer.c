@@ -93,10 +93,14 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
                       o->keep_scaling ? ", keeping its symmetry functions' shift and scale" : "");
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   ". Symmetry functions: sfgen preset, %d radial per element (type 2) and type 9 angular with "
-                  "%d eta, zeta 1,2,4, lambda +-1 per element pair, rc %.2f A, %s cutoff; constant ones dropped; "
-                  "shift = mean, scale = 1/std over the training set. Networks: hidden",
+                  "%d eta, zeta 1,2,4, lambda +-1 per element pair, rc %.2f A, %s cutoff",
                   sfo->n_radial, sfo->n_ang_eta, sfo->rc,
                   sfo->cutoff == NNV_CUTOFF_COS ? "cos" : sfo->cutoff == NNV_CUTOFF_POLY2 ? "poly2" : "tanhu");
+    if (sfo->n_ang_shells > 0)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ", plus %d shifted angular shells per pair within %.2f A",
+                      sfo->n_ang_shells, sfo->rc_ang > 0.0 ? sfo->rc_ang : sfo->rc);
+    n += snprintf(buf + n, sizeof buf - (size_t)n,
+                  "; constant ones dropped; shift = mean, scale = 1/std over the training set. Networks: hidden");
     for (int l = 0; l < o->n_hidden; l++) n += snprintf(buf + n, sizeof buf - (size_t)n, "%s%d", l ? "," : " ", o->hidden[l]);
     n += snprintf(buf + n, sizeof buf - (size_t)n,
                   ", activation %s, identity output; charge networks: %s. Loss: w_E %.3g x per-atom energy MSE + "
