@@ -269,6 +269,63 @@ START_TEST(test_train_shallow)
 }
 END_TEST
 
+/* 1 when every element's energy networks (the shallow network, or each
+ * full member) of a and b have the same bits. */
+static int same_committee_nets(const nnv_potential *a, const nnv_potential *b)
+{
+    if (a->n_members != b->n_members || a->committee_kind != b->committee_kind) return 0;
+    for (int e = 0; e < a->n_elements; e++) {
+        const nnv_element_model *x = &a->elements[e], *y = &b->elements[e];
+        if (a->committee_kind == NNV_COMMITTEE_SHALLOW) {
+            if (!toy_same_network(&x->energy, &y->energy)) return 0;
+        } else {
+            for (int m = 0; m < a->n_members; m++)
+                if (!toy_same_network(&x->members[m], &y->members[m])) return 0;
+        }
+    }
+    return 1;
+}
+
+START_TEST(test_init_committee)
+{
+    /* --init with a committee: at learning rate 0 every member (and the
+     * shallow network) comes back with the weights it started from; another
+     * size or kind, or one potential, is refused. */
+    ds_set data;
+    sfgen_options so;
+    train_options o;
+    train_report rep, reps[3];
+    nnv_potential *sh = NULL, *full = NULL, *again = NULL;
+    nnv_error err;
+    double scale;
+    make_set(&data, 40, 43);
+    toy_run_options(&o, &so);
+    o.epochs = 3;
+    ck_assert_int_eq(train_shallow(&sh, &data, 3, Z3, &so, &o, 3, NULL, NULL, &rep, &scale, &err), NNV_OK);
+    ck_assert_int_eq(train_committee(&full, &data, 3, Z3, &so, &o, 3, NULL, reps, &scale, &err), NNV_OK);
+    o.lr = 0.0;
+    o.epochs = 1;
+    o.lr_schedule = TRAIN_LR_PLATEAU;
+    o.init = sh;
+    ck_assert_msg(train_shallow(&again, &data, 3, Z3, &so, &o, 3, NULL, NULL, &rep, &scale, &err) == NNV_OK, "%s",
+                  err.message);
+    ck_assert(same_committee_nets(again, sh));
+    nnv_potential_free(again);
+    ck_assert_int_eq(train_shallow(&again, &data, 3, Z3, &so, &o, 2, NULL, NULL, &rep, &scale, &err), NNV_EUSAGE);
+    ck_assert_int_eq(train_committee(&again, &data, 3, Z3, &so, &o, 3, NULL, reps, &scale, &err), NNV_EUSAGE);
+    o.init = full;
+    ck_assert_msg(train_committee(&again, &data, 3, Z3, &so, &o, 3, NULL, reps, &scale, &err) == NNV_OK, "%s",
+                  err.message);
+    ck_assert(same_committee_nets(again, full));
+    nnv_potential_free(again);
+    ck_assert_int_eq(train_shallow(&again, &data, 3, Z3, &so, &o, 3, NULL, NULL, &rep, &scale, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(again);
+    nnv_potential_free(sh);
+    nnv_potential_free(full);
+    ds_free(&data);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("shallow");
@@ -280,6 +337,7 @@ int main(void)
     tcase_add_test(tc, test_loss_matches_model);
     tcase_add_test(tc, test_any_thread_count);
     tcase_add_test(tc, test_train_shallow);
+    tcase_add_test(tc, test_init_committee);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -73,6 +73,12 @@ PY
     then pass "JSON committee object of kind shallow"; else fail "JSON committee object of kind shallow"; fi
 fi
 
+expect_status 0 "continue it with --init (an active-learning round)" "$train" -q $small --epochs 2 --committee 3 \
+    --shallow --init "$tmp/s.bin" "$tmp/water.extxyz" -o "$tmp/s2.bin"
+if grep -q "Training continued from the weights of" "$tmp/s2.bin"; then pass "the description says where it started"
+else fail "the description says where it started"; fi
+expect_status 2 "--init with a shallow ensemble of another size" "$train" -q $small --committee 2 --shallow \
+    --init "$tmp/s.bin" "$tmp/water.extxyz" -o "$tmp/x.bin"
 expect_status 2 "--shallow without --committee" "$train" --shallow "$tmp/water.extxyz" -o "$tmp/x.bin"
 expect_status 2 "--shallow with --bootstrap" "$train" --committee 2 --shallow --bootstrap "$tmp/water.extxyz" \
     -o "$tmp/x.bin"

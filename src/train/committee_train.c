@@ -49,6 +49,24 @@ static int calibrate(nnv_potential *c, const ds_set *data, const train_options *
     return rc;
 }
 
+/* --init with a committee run: a committee of the same kind and size, so that
+ * every member (or the shallow network) continues from its own weights. */
+static int init_is_committee(const train_options *o, int n_members, int kind, nnv_error *err)
+{
+    const char *name = o->init_name ? o->init_name : "--init";
+    if (!o->init) return NNV_OK;
+    if (o->init->n_members == 0)
+        return nnv_error_set(err, NNV_EUSAGE, "%s: one potential; --committee %d%s continues from a %s committee of "
+                             "%d members", name, n_members, kind == NNV_COMMITTEE_SHALLOW ? " --shallow" : "",
+                             nnv_committee_kind_name(kind), n_members);
+    if (o->init->n_members != n_members || o->init->committee_kind != kind)
+        return nnv_error_set(err, NNV_EUSAGE, "%s: a %s committee of %d members; --committee %d%s continues from a "
+                             "%s committee of %d", name, nnv_committee_kind_name(o->init->committee_kind),
+                             o->init->n_members, n_members, kind == NNV_COMMITTEE_SHALLOW ? " --shallow" : "",
+                             nnv_committee_kind_name(kind), n_members);
+    return NNV_OK;
+}
+
 /* "<head>" followed by c's description, as c's description. */
 static int prefix_description(nnv_potential *c, const char *head, nnv_error *err)
 {
@@ -74,6 +92,7 @@ int train_shallow(nnv_potential **out, const ds_set *data, int n_el, const int *
     if (n_members < NNV_COMMITTEE_MIN || n_members > NNV_COMMITTEE_MAX)
         return nnv_error_set(err, NNV_EUSAGE, "a committee has %d to %d members, not %d", NNV_COMMITTEE_MIN,
                              NNV_COMMITTEE_MAX, n_members);
+    if ((rc = init_is_committee(o, n_members, NNV_COMMITTEE_SHALLOW, err)) != NNV_OK) return rc;
     so.shallow = n_members;
     so.member = 0;
     if ((rc = train_run(&c, data, n_el, Z, sfo, &so, progress, ctx, rep, err)) != NNV_OK) return rc;
@@ -108,12 +127,17 @@ int train_committee(nnv_potential **out, const ds_set *data, int n_el, const int
     if (n_members < NNV_COMMITTEE_MIN || n_members > NNV_COMMITTEE_MAX)
         return nnv_error_set(err, NNV_EUSAGE, "a committee has %d to %d members, not %d", NNV_COMMITTEE_MIN,
                              NNV_COMMITTEE_MAX, n_members);
-    if (o->init) return nnv_error_set(err, NNV_EUSAGE, "a committee is trained from random weights (no --init)");
+    if ((rc = init_is_committee(o, n_members, NNV_COMMITTEE_FULL, err)) != NNV_OK) return rc;
     if (!(m = calloc((size_t)n_members, sizeof *m))) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
     for (int k = 0; k < n_members && rc == NNV_OK; k++) {
+        nnv_potential *start = NULL;
         mo.member = k + 1;
+        /* Continuing a committee: member k from the init file's member k. */
+        if (o->init && (rc = nnv_committee_member(&start, o->init, k, err)) != NNV_OK) break;
+        mo.init = start;
         if (progress) progress->member = k + 1, progress->n_members = n_members;
         rc = train_run(&m[k], data, n_el, Z, sfo, &mo, progress ? member_progress : NULL, progress, &reps[k], err);
+        nnv_potential_free(start);
     }
     if (rc != NNV_OK) goto done;
     if ((rc = nnv_committee_build(&c, (const nnv_potential *const *)m, n_members, NNV_COMMITTEE_FULL, 1.0, err)) !=

@@ -431,7 +431,8 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .help = "seed of the split, the initial weights and the batches [1]"},
         {.name = "init", .kind = ARG_STRING, .dest = &c->init, .metavar = "FILE",
          .help = "start from FILE's weights (a potential nnvib-train wrote with the\nsame data set, seed and model "
-                 "options) instead of random ones"},
+                 "options) instead of random ones;\nwith --committee K: a committee of the same kind and K, each member\n"
+                 "continuing from its own weights"},
         {.name = "keep-scaling", .kind = ARG_FLAG, .dest = &o->keep_scaling,
          .help = "with --init: keep FILE's symmetry functions and their scaling\n(only gmin/gmax are refitted), "
                  "e.g. to refine it on more data"},
@@ -526,7 +527,6 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     else if (c->split) snprintf(msg, msglen, "--split needs --evaluate");
     else if (!c->output) snprintf(msg, msglen, "no output file given (-o FILE)");
     else if (o->keep_scaling && !c->init) snprintf(msg, msglen, "--keep-scaling needs --init");
-    else if (c->committee && c->init) snprintf(msg, msglen, "--committee trains from random weights (no --init)");
     else if (o->bootstrap && !c->committee) snprintf(msg, msglen, "--bootstrap needs --committee");
     else if (c->shallow && !c->committee) snprintf(msg, msglen, "--shallow needs --committee K");
     else if (c->shallow && o->bootstrap)
