@@ -30,19 +30,23 @@
 
 /* ---- a thread's workspace ------------------------------------------------------------ */
 
-/* One element's atoms in a chunk, one row each. */
+/* One element's atoms in a chunk, one row each; K = pb->K outputs of the
+ * energy network (the members of a shallow ensemble, 1 otherwise). Row
+ * blocks are n rows apart (the chunk's atoms of this element). */
 typedef struct tr_rows {
     int n, cap;
-    double *x;            /* 2 cap x n_sf: scaled SFs, then the force-loss tangents u */
-    double *g;            /* cap x n_sf: dN/ds */
-    double *yb, *ydb, *qb; /* seeds: energy, tangent, charge output (cap each) */
+    double *x;            /* (1 + K) cap x n_sf: scaled SFs, then K blocks of force-loss tangents u */
+    double *g;            /* K cap x n_sf: dN_k/ds, block k for output k */
+    double *yb, *ydb, *qb; /* seeds: energy (cap x K), tangent (K blocks of cap x K), charge output (cap) */
     bn_ws e, q;           /* energy and charge network */
 } tr_rows;
 
 struct tr_ws {
     tr_rows *el;          /* n_el */
     int *row;             /* per atom of the chunk (frames in turn): its row */
-    double *F, *dF, *dloc; /* one frame: 3 max_atoms, 3 max_atoms, max_D */
+    /* One frame, 3A = 3 max_atoms each: F the members' mean, Fm member k's
+     * forces at k 3A, dF dL/dF_k at k 3A, dm dL/dF of the mean; dloc max_D. */
+    double *F, *Fm, *dF, *dm, *dloc;
     tr_curv_ws curv;      /* the curvature term (when w_H > 0) */
     int status;           /* NNV_ENOMEM when the curvature scratch could not grow */
 };
@@ -66,22 +70,24 @@ static int ws_alloc(tr_ws *w, const tr_problem *pb)
     memset(w, 0, sizeof *w);
     w->el = calloc((size_t)pb->n_el, sizeof *w->el);
     w->row = malloc((size_t)TR_CHUNK * A * sizeof *w->row);
-    w->F = malloc((6 * A + (size_t)pb->max_D) * sizeof *w->F);
+    w->F = malloc((6 * A * (1 + (size_t)pb->K) + (size_t)pb->max_D) * sizeof *w->F);
     if (!w->el || !w->row || !w->F) goto nomem;
-    w->dF = w->F + 3 * A;
-    w->dloc = w->dF + 3 * A;
+    w->Fm = w->F + 3 * A;
+    w->dF = w->Fm + 3 * A * (size_t)pb->K;
+    w->dm = w->dF + 3 * A * (size_t)pb->K;
+    w->dloc = w->dm + 3 * A;
     for (int e = 0; e < pb->n_el; e++) {
         tr_rows *er = &w->el[e];
         size_t cap = (size_t)TR_CHUNK * (size_t)(pb->max_el_atoms[e] > 0 ? pb->max_el_atoms[e] : 1);
-        size_t ns = (size_t)pb->enet[e].size[0];
+        size_t ns = (size_t)pb->enet[e].size[0], K = (size_t)pb->K;
         er->cap = (int)cap;
-        er->x = malloc(3 * cap * ns * sizeof *er->x);
-        er->yb = malloc(3 * cap * sizeof *er->yb);
+        er->x = malloc((1 + 2 * K) * cap * ns * sizeof *er->x);
+        er->yb = malloc((K + K * K + 1) * cap * sizeof *er->yb);
         if (!er->x || !er->yb) goto nomem;
-        er->g = er->x + 2 * cap * ns;
-        er->ydb = er->yb + cap;
-        er->qb = er->ydb + cap;
-        if (bn_ws_alloc(&er->e, &pb->enet[e], (int)cap, 1) != NNV_OK) goto nomem;
+        er->g = er->x + (1 + K) * cap * ns;
+        er->ydb = er->yb + K * cap;
+        er->qb = er->ydb + K * K * cap;
+        if (bn_ws_alloc(&er->e, &pb->enet[e], (int)cap, pb->K) != NNV_OK) goto nomem;
         if (pb->charges && bn_ws_alloc(&er->q, &pb->qnet[e], (int)cap, 0) != NNV_OK) goto nomem;
     }
     if (pb->wH > 0.0 && tr_curv_ws_alloc(&w->curv, pb) != NNV_OK) goto nomem;
@@ -146,60 +152,117 @@ static void chunk_forward(const tr_problem *pb, const int *idx, int nb, tr_ws *w
         if (!er->n) continue;
         bn_forward(&pb->enet[e], pb->theta, er->n, er->x, &er->e);
         if (pb->charges) bn_forward(&pb->qnet[e], pb->theta, er->n, er->x, &er->q);
-        if (want_g) bn_input_grad(&pb->enet[e], pb->theta, er->n, NULL, &er->e, er->g);
+        if (!want_g) continue;
+        if (pb->K == 1) bn_input_grad(&pb->enet[e], pb->theta, er->n, NULL, &er->e, er->g);
+        else bn_input_jac(&pb->enet[e], pb->theta, er->n, &er->e, er->g);
     }
 }
 
-/* The output of network nt in row r (one output unit). */
-static double out_of(const tr_net *nt, const bn_ws *b, int r) { return b->y[nt->n_layers - 1][r]; }
+/* Output k of network nt in row r. */
+static double out_of(const tr_net *nt, const bn_ws *b, int r, int k)
+{
+    return b->y[nt->n_layers - 1][(size_t)r * (size_t)nt->size[nt->n_layers] + (size_t)k];
+}
 
-/* Energy, forces (into w->F when want_f) and dipole of frame t, whose atoms'
- * rows are row[0..N). */
+/* Energy, forces (into w->F, the members' into w->Fm, when want_f) and
+ * dipole of frame t, whose atoms' rows are row[0..N). A shallow ensemble's E
+ * and F are its members' means. */
 static void frame_outputs(const tr_problem *pb, const tr_frame *t, tr_ws *w, const int *row, int want_f, double *E,
                           double mu[3])
 {
-    int N = t->n_atoms;
-    *E = 0.0;
+    int N = t->n_atoms, K = pb->K;
+    size_t A3 = 3 * (size_t)pb->max_atoms, n3 = 3 * (size_t)N;
+    double Em[NNV_COMMITTEE_MAX];
+    for (int k = 0; k < K; k++) Em[k] = 0.0;
     mu[0] = mu[1] = mu[2] = 0.0;
-    if (want_f) memset(w->F, 0, 3 * (size_t)N * sizeof *w->F);
+    if (want_f)
+        for (int k = 0; k < K; k++) memset(w->Fm + (size_t)k * A3, 0, n3 * sizeof *w->Fm);
     for (int i = 0; i < N; i++) {
         int e = t->el[i], r = row[i];
         const tr_rows *er = &w->el[e];
-        *E += pb->E0[e] + out_of(&pb->enet[e], &er->e, r);
+        for (int k = 0; k < K; k++) Em[k] += pb->E0[e] + out_of(&pb->enet[e], &er->e, r, k);
         /* The neutrality correction q_i = qt_i - mean(qt) is folded into xc
          * (positions minus their mean): sum_i q_i x_i = sum_i qt_i xc_i. */
         if (pb->charges) {
-            double qt = out_of(&pb->qnet[e], &er->q, r);
+            double qt = out_of(&pb->qnet[e], &er->q, r, 0);
             for (int q = 0; q < 3; q++) mu[q] += qt * t->xc[3 * i + q];
         }
         if (want_f) {
             int ns = pb->enet[e].size[0], D = 3 * (t->nb_off[i + 1] - t->nb_off[i] + 1);
-            const double *SJ = t->SJ + t->j_off[i], *g = er->g + (size_t)r * (size_t)ns;
-            cblas_dgemv(CblasRowMajor, CblasTrans, ns, D, 1.0, SJ, D, g, 1, 0.0, w->dloc, 1);
-            tr_scatter_local(t, i, -1.0, w->dloc, w->F);
+            const double *SJ = t->SJ + t->j_off[i];
+            for (int k = 0; k < K; k++) {
+                const double *g = er->g + ((size_t)k * (size_t)er->n + (size_t)r) * (size_t)ns;
+                cblas_dgemv(CblasRowMajor, CblasTrans, ns, D, 1.0, SJ, D, g, 1, 0.0, w->dloc, 1);
+                tr_scatter_local(t, i, -1.0, w->dloc, w->Fm + (size_t)k * A3);
+            }
+        }
+    }
+    /* Summed in member order and divided by K: with K = 1 the same bits as
+     * the single network's. */
+    *E = 0.0;
+    for (int k = 0; k < K; k++) *E += Em[k];
+    *E /= K;
+    if (want_f)
+        for (size_t c = 0; c < n3; c++) {
+            double f = 0.0;
+            for (int k = 0; k < K; k++) f += w->Fm[(size_t)k * A3 + c];
+            w->F[c] = f / K;
+        }
+}
+
+/* The shallow ensemble's force NLL of frame t (K > 1): added to *loss, and
+ * its derivative with respect to the mean's forces added to w->dm and the
+ * members' own part (through the spread) written into w->dF. See tr_loss. */
+static void frame_nll(const tr_problem *pb, const tr_frame *t, tr_ws *w, double nrm, double *loss)
+{
+    int K = pb->K;
+    size_t A3 = 3 * (size_t)pb->max_atoms;
+    double cv = 1.0 / (3.0 * (K - 1));
+    for (int i = 0; i < t->n_atoms; i++) {
+        double v = 0.0, e2 = 0.0, s, dLds;
+        for (int k = 0; k < K; k++)
+            for (int q = 0; q < 3; q++) {
+                double dv = w->Fm[(size_t)k * A3 + (size_t)(3 * i + q)] - w->F[3 * i + q];
+                v += dv * dv;
+            }
+        for (int q = 0; q < 3; q++) {
+            double d = w->F[3 * i + q] - t->f_ref[3 * i + q];
+            e2 += d * d;
+        }
+        s = cv * v + pb->nll_var;
+        *loss += nrm * (e2 / s + 3.0 * log(s));
+        dLds = nrm * (3.0 / s - e2 / (s * s));
+        for (int q = 0; q < 3; q++) {
+            size_t c = (size_t)(3 * i + q);
+            w->dm[c] += 2.0 * nrm * (w->F[c] - t->f_ref[c]) / s;
+            /* ds/dF_k = 2 cv (F_k - F̄): the mean's own change cancels, as
+             * the deviations sum to zero. */
+            for (int k = 0; k < K; k++)
+                w->dF[(size_t)k * A3 + c] = dLds * 2.0 * cv * (w->Fm[(size_t)k * A3 + c] - w->F[c]);
         }
     }
 }
 
-/* Loss terms of the frames idx[0..nb) with normalisers nrm into acc (loss,
- * then the plain sums of the TR_N_TERMS terms) and, when grad is not NULL,
- * their weight gradient added to grad. */
-static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const double nrm[TR_N_TERMS], tr_ws *w,
-                       double *grad, double acc[CHUNK_SUM])
+/* Loss terms of the frames idx[0..nb) with normalisers nrm (and nll, the
+ * NLL term's) into acc (loss, then the plain sums of the TR_N_TERMS terms)
+ * and, when grad is not NULL, their weight gradient added to grad. */
+static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const double nrm[TR_N_TERMS], double nll,
+                       tr_ws *w, double *grad, double acc[CHUNK_SUM])
 {
-    int want_g = 0, any_f = 0, any_mu = 0, a = 0;
+    int want_g = 0, any_f = 0, any_mu = 0, a = 0, K = pb->K, use_nll = K > 1 && nll > 0.0;
+    size_t A3 = 3 * (size_t)pb->max_atoms;
     for (int q = 0; q < CHUNK_SUM; q++) acc[q] = 0.0;
     for (int b = 0; b < nb; b++) {
         const tr_frame *t = &pb->fr[idx[b]];
-        want_g |= t->has_f && (pb->wF > 0.0 || !grad);
-        any_f |= t->has_f && pb->wF > 0.0;
+        want_g |= t->has_f && (pb->wF > 0.0 || use_nll || !grad);
+        any_f |= t->has_f && (pb->wF > 0.0 || use_nll);
         any_mu |= t->has_mu && pb->charges;
     }
     chunk_forward(pb, idx, nb, w, want_g);
     for (int b = 0; b < nb; b++) {
         const tr_frame *t = &pb->fr[idx[b]];
         const int *row = w->row + a;
-        int N = t->n_atoms, use_f = t->has_f && pb->wF > 0.0, calc_f = t->has_f && (use_f || !grad);
+        int N = t->n_atoms, use_f = t->has_f && (pb->wF > 0.0 || use_nll), calc_f = t->has_f && (use_f || !grad);
         double E, mu[3], cE = 0.0, cmu[3] = {0, 0, 0};
         a += N;
         frame_outputs(pb, t, w, row, calc_f, &E, mu);
@@ -214,8 +277,13 @@ static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const doubl
                 double d = w->F[c] - t->f_ref[c];
                 acc[2] += d * d;
                 acc[0] += nrm[1] * d * d;
-                w->dF[c] = 2.0 * nrm[1] * d;
+                w->dm[c] = 2.0 * nrm[1] * d;
             }
+            for (int k = 0; k < K; k++) memset(w->dF + (size_t)k * A3, 0, 3 * (size_t)N * sizeof *w->dF);
+            if (use_nll) frame_nll(pb, t, w, nll, &acc[0]);
+            /* F̄ = (1/K) sum_k F_k. */
+            for (int k = 0; k < K; k++)
+                for (int c = 0; c < 3 * N; c++) w->dF[(size_t)k * A3 + (size_t)c] += w->dm[c] / K;
         }
         if (t->has_mu && pb->charges) {
             for (int q = 0; q < 3; q++) {
@@ -230,24 +298,29 @@ static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const doubl
             tr_curv_loss(pb, t, &t->curv, nrm[3], &w->curv, &acc[0], &acc[4], grad) != NNV_OK)
             w->status = NNV_ENOMEM;
         if (!grad) continue;
-        /* Seeds of the reverse pass: cE on every atom's energy output; with
-         * forces, the tangent u = S J dL/dF with weight -1 (F = -(S J)^T g). */
+        /* Seeds of the reverse pass: cE/K on every atom's member energies;
+         * with forces, tangent block k is u_k = S J dL/dF_k with weight -1 on
+         * output k (F_k = -(S J)^T g_k). */
         for (int i = 0; i < N; i++) {
             int e = t->el[i], r = row[i], ns = pb->enet[e].size[0];
             tr_rows *er = &w->el[e];
-            double *u = er->x + (size_t)(er->n + r) * (size_t)ns;
-            er->yb[r] = cE;
-            er->qb[r] = cmu[0] * t->xc[3 * i] + cmu[1] * t->xc[3 * i + 1] + cmu[2] * t->xc[3 * i + 2];
-            er->ydb[r] = use_f ? -1.0 : 0.0;
-            if (!any_f) continue;
-            if (!use_f) {
-                memset(u, 0, (size_t)ns * sizeof *u);
-                continue;
+            for (int k = 0; k < K; k++) {
+                double *ydb = er->ydb + ((size_t)k * (size_t)er->n + (size_t)r) * (size_t)K;
+                er->yb[(size_t)r * (size_t)K + (size_t)k] = cE / K;
+                memset(ydb, 0, (size_t)K * sizeof *ydb);
+                ydb[k] = use_f ? -1.0 : 0.0;
             }
-            {
+            er->qb[r] = cmu[0] * t->xc[3 * i] + cmu[1] * t->xc[3 * i + 1] + cmu[2] * t->xc[3 * i + 2];
+            if (!any_f) continue;
+            for (int k = 0; k < K; k++) {
+                double *u = er->x + ((size_t)(1 + k) * (size_t)er->n + (size_t)r) * (size_t)ns;
                 int D = 3 * (t->nb_off[i + 1] - t->nb_off[i] + 1);
                 const double *SJ = t->SJ + t->j_off[i];
-                tr_gather_local(t, i, w->dF, w->dloc);
+                if (!use_f) {
+                    memset(u, 0, (size_t)ns * sizeof *u);
+                    continue;
+                }
+                tr_gather_local(t, i, w->dF + (size_t)k * A3, w->dloc);
                 cblas_dgemv(CblasRowMajor, CblasNoTrans, ns, D, 1.0, SJ, D, w->dloc, 1, 0.0, u, 1);
             }
         }
@@ -256,13 +329,15 @@ static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const doubl
     for (int e = 0; e < pb->n_el; e++) {
         tr_rows *er = &w->el[e];
         if (!er->n) continue;
-        if (any_f) bn_tangent(&pb->enet[e], pb->theta, er->n, 1, er->x, &er->e);
-        bn_backward(&pb->enet[e], pb->theta, er->n, any_f, er->x, er->yb, er->ydb, &er->e, grad);
+        if (any_f) bn_tangent(&pb->enet[e], pb->theta, er->n, K, er->x, &er->e);
+        bn_backward(&pb->enet[e], pb->theta, er->n, any_f ? K : 0, er->x, er->yb, er->ydb, &er->e, grad);
         if (any_mu) bn_backward(&pb->qnet[e], pb->theta, er->n, 0, er->x, er->qb, NULL, &er->q, grad);
     }
 }
 
 /* ---- the batch ------------------------------------------------------------------------ */
+
+void tr_set_nll_weight(tr_problem *pb, double w) { pb->wN = w; }
 
 void tr_counts(const tr_problem *pb, const int *idx, int n, double cnt[TR_N_TERMS])
 {
@@ -278,7 +353,7 @@ void tr_counts(const tr_problem *pb, const int *idx, int n, double cnt[TR_N_TERM
 
 int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, double *sse)
 {
-    double cnt[TR_N_TERMS], nrm[TR_N_TERMS];
+    double cnt[TR_N_TERMS], nrm[TR_N_TERMS], nll;
     int nch = (n + TR_CHUNK - 1) / TR_CHUNK, nt = 1, status = NNV_OK;
     size_t np = (size_t)pb->n_params;
 
@@ -291,6 +366,7 @@ int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, d
     nrm[1] = cnt[1] > 0 ? pb->wF / cnt[1] : 0.0;
     nrm[2] = cnt[2] > 0 ? pb->wM / cnt[2] : 0.0;
     nrm[3] = cnt[3] > 0 ? pb->wH / cnt[3] : 0.0;
+    nll = cnt[1] > 0 ? pb->wN / cnt[1] : 0.0;
     /* One chunk writes the gradient in place; more need one buffer each. */
     if (ws_reserve(pb, nt, grad && nch > 1 ? nch : 0, nch) != NNV_OK) return NNV_ENOMEM;
     for (int t = 0; t < nt; t++) pb->ws[t].status = NNV_OK;
@@ -306,7 +382,7 @@ int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, d
         tid = omp_get_thread_num();
 #endif
         if (g) memset(g, 0, np * sizeof *g);
-        chunk_loss(pb, idx + lo, nb, nrm, &pb->ws[tid], g, pb->chunk_sum + CHUNK_SUM * (size_t)c);
+        chunk_loss(pb, idx + lo, nb, nrm, nll, &pb->ws[tid], g, pb->chunk_sum + CHUNK_SUM * (size_t)c);
     }
     for (int t = 0; t < nt; t++)
         if (pb->ws[t].status != NNV_OK) status = pb->ws[t].status;

@@ -205,6 +205,34 @@ void bn_input_grad(const tr_net *nt, const double *th, int R, const double *seed
     bn_mm(0, 0, R, nt->size[0], nt->size[1], d, nt->size[1], th + nt->woff[0], nt->size[0], 0.0, g, nt->size[0]);
 }
 
+void bn_input_jac(const tr_net *nt, const double *th, int R, bn_ws *w, double *g)
+{
+    int L = nt->n_layers, K = nt->size[L];
+    size_t n = (size_t)R * (size_t)K;
+    double *d = w->adj[0], *dn = w->adj[1];
+    const double *a1 = w->a1[L - 1];
+    /* Block k's seed is output k alone: the shared layers below see K
+     * adjoint blocks in one product per layer. */
+    memset(d, 0, (size_t)K * n * sizeof *d);
+    for (int k = 0; k < K; k++)
+        for (int r = 0; r < R; r++) {
+            size_t q = (size_t)r * (size_t)K + (size_t)k;
+            d[(size_t)k * n + q] = a1[q];
+        }
+    for (int l = L - 1; l >= 1; l--) {
+        int ni = nt->size[l];
+        size_t m = (size_t)R * (size_t)ni;
+        double *t;
+        bn_mm(0, 0, K * R, ni, nt->size[l + 1], d, nt->size[l + 1], th + nt->woff[l], ni, 0.0, dn, ni);
+        a1 = w->a1[l - 1];
+        for (int k = 0; k < K; k++)
+            for (size_t q = 0; q < m; q++) dn[(size_t)k * m + q] *= a1[q];
+        t = d, d = dn, dn = t;
+    }
+    bn_mm(0, 0, K * R, nt->size[0], nt->size[1], d, nt->size[1], th + nt->woff[0], nt->size[0], 0.0, g,
+          nt->size[0]);
+}
+
 void bn_tangent(const tr_net *nt, const double *th, int R, int T, const double *x, bn_ws *w)
 {
     size_t rows = (size_t)R * (size_t)T;

@@ -30,6 +30,7 @@ typedef struct cli {
     int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
     int quiet;
     int committee;            /* --committee K: members (0: one potential) */
+    int shallow;              /* --shallow: the committee as one shallow ensemble */
     const train_committee_progress *cp; /* which member is training */
     FILE *logf;
     double seconds_last;
@@ -436,7 +437,8 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .help = "seed of the split, the initial weights and the batches [1]"},
         {.name = "init", .kind = ARG_STRING, .dest = &c->init, .metavar = "FILE",
          .help = "start from FILE's weights (a potential nnvib-train wrote with the\nsame data set, seed and model "
-                 "options) instead of random ones"},
+                 "options) instead of random ones;\nwith --committee K: a committee of the same kind and K, each member\n"
+                 "continuing from its own weights"},
         {.name = "keep-scaling", .kind = ARG_FLAG, .dest = &o->keep_scaling,
          .help = "with --init: keep FILE's symmetry functions and their scaling\n(only gmin/gmax are refitted), "
                  "e.g. to refine it on more data"},
@@ -446,6 +448,18 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .expect = "an integer 2..64", .lo = NNV_COMMITTEE_MIN, .hi = NNV_COMMITTEE_MAX},
         {.name = "bootstrap", .kind = ARG_FLAG, .dest = &o->bootstrap,
          .help = "with --committee: each member trains on a bootstrap resample of the training set"},
+        {.name = "shallow", .kind = ARG_FLAG, .dest = &c->shallow,
+         .help = "with --committee K: one shallow ensemble (shared hidden layers, K outputs)\ntrained in one run "
+                 "with a spread-calibrating NLL loss"},
+        {.name = "nll-weight", .kind = ARG_DOUBLE, .dest = &o->nll_weight, .metavar = "X",
+         .help = "--shallow: weight of the force negative log-likelihood term [1e-3]", .expect = "a weight >= 0",
+         .lo = 0, .hi = HUGE_VAL},
+        {.name = "nll-warmup", .kind = ARG_INT, .dest = &o->nll_warmup, .metavar = "N",
+         .help = "--shallow: epochs on the mean's MSE alone before the NLL term [10]",
+         .expect = "an integer 0..1000000", .lo = 0, .hi = 1000000},
+        {.name = "nll-floor", .kind = ARG_DOUBLE, .dest = &o->nll_floor, .metavar = "X",
+         .help = "--shallow: floor of the force spread in the NLL term, eV/A [0.005]",
+         .expect = "a spread > 0 and <= 10", .lo = 0, .hi = 10, .open = ARG_OPEN_LO},
         {.name = "extra-train", .kind = ARG_STRING, .dest = &c->extra, .metavar = "FILE",
          .help = "more configurations (extended XYZ) for the training set only;\nthe validation and test sets stay "
                  "those of the data set"},
@@ -482,7 +496,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
                    "Threads: OMP_NUM_THREADS.",
         .opts = opts, .min_pos = 1, .max_pos = 1, .positional = "one data set",
         .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT), .version = nnv_version()};
-    const char *training_opt = NULL, *split_opt = NULL;
+    const char *training_opt = NULL, *split_opt = NULL, *nll_opt = NULL;
     size_t n_opts = sizeof opts / sizeof opts[0] - 1;
 
     if (n_opts > sizeof given / sizeof given[0]) {
@@ -508,6 +522,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
                 : !strcmp(nm, "quiet") || !strcmp(nm, "evaluate") || !strcmp(nm, "by") || !strcmp(nm, "split") ? G_NONE
                 : G_TRAIN;
         if (group == G_SPLIT && !split_opt) split_opt = nm;
+        if (!strncmp(nm, "nll-", 4) && !nll_opt) nll_opt = nm;
         if (group == G_TRAIN && !training_opt) training_opt = nm;
     }
     if (c->evaluate) {
@@ -518,10 +533,17 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     else if (c->split) snprintf(msg, msglen, "--split needs --evaluate");
     else if (!c->output) snprintf(msg, msglen, "no output file given (-o FILE)");
     else if (o->keep_scaling && !c->init) snprintf(msg, msglen, "--keep-scaling needs --init");
-    else if (c->committee && c->init) snprintf(msg, msglen, "--committee trains from random weights (no --init)");
     else if (o->bootstrap && !c->committee) snprintf(msg, msglen, "--bootstrap needs --committee");
     else if (sfo->rc_ang > sfo->rc)
         snprintf(msg, msglen, "--rc-angular %g is larger than the cutoff radius --rc %g", sfo->rc_ang, sfo->rc);
+    else if (c->shallow && !c->committee) snprintf(msg, msglen, "--shallow needs --committee K");
+    else if (c->shallow && o->bootstrap)
+        snprintf(msg, msglen, "--bootstrap cannot be combined with --shallow (the members of a shallow ensemble "
+                              "share every configuration)");
+    else if (c->shallow && o->hvp_weight > 0)
+        snprintf(msg, msglen, "--hvp-weight cannot be combined with --shallow (the curvature term is not built for "
+                              "shallow ensembles)");
+    else if (!c->shallow && nll_opt) snprintf(msg, msglen, "--%s needs --shallow", nll_opt);
     else if (o->energy_weight == 0 && o->force_weight == 0 && o->dipole_weight == 0 && o->hvp_weight == 0)
         snprintf(msg, msglen, "all loss weights are 0");
     else return CLI_EXIT_OK;
@@ -609,7 +631,12 @@ int main(int argc, char **argv)
         for (int k = 0; k < nZ; k++) fprintf(stderr, " %s", nnv_element_symbol(Z[k]));
         fputc('\n', stderr);
     }
-    if (c.committee) {
+    if (c.committee && c.shallow) {
+        double scale = 0.0;
+        if ((st = train_shallow(&pot, &data, nZ, Z, &sfo, &o, c.committee, progress, &c, &rep, &scale, &err)) !=
+            NNV_OK)
+            goto fail;
+    } else if (c.committee) {
         if ((st = train_members(&c, &pot, &data, nZ, Z, &sfo, &o, &rep, &err)) != NNV_OK) goto fail;
     } else if ((st = train_run(&pot, &data, nZ, Z, &sfo, &o, progress, &c, &rep, &err)) != NNV_OK) {
         goto fail;
@@ -620,10 +647,10 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     if (c.committee) {
-        printf("%s: committee of %d members, force spread scale %.4g (calibrated on validation)\n", c.output,
-               pot->n_members, pot->spread_scale);
+        printf("%s: %s of %d members, force spread scale %.4g (calibrated on validation)\n", c.output,
+               c.shallow ? "shallow ensemble" : "committee", pot->n_members, pot->spread_scale);
         if ((st = committee_test(&c, pot, &data, &o, &err)) != NNV_OK) goto fail;
-        printf("member 1 of %d: ", pot->n_members);
+        if (!c.shallow) printf("member 1 of %d: ", pot->n_members);
     }
     printf("%s: %d epochs (best %d), %.1f s (setup %.1f s, training %.0f configurations/s); configurations "
            "train/val/test %d/%d/%d",

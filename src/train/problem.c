@@ -34,12 +34,12 @@ static int build_nb(nb_list *nb, const tr_problem *pb, const ds_frame *d, double
     return nb_build(nb, d->n_atoms, d->xyz, cut, err);
 }
 
-static void net_layout(tr_net *nt, int n_in, const train_options *o, size_t *np)
+static void net_layout(tr_net *nt, int n_in, int n_out, const train_options *o, size_t *np)
 {
     nt->n_layers = o->n_hidden + 1;
     nt->size[0] = n_in;
     for (int l = 0; l < o->n_hidden; l++) nt->size[l + 1] = o->hidden[l], nt->act[l] = o->activation;
-    nt->size[nt->n_layers] = 1;
+    nt->size[nt->n_layers] = n_out;
     nt->act[nt->n_layers - 1] = NNV_ACT_IDENTITY;
     nt->param = o->act_param;
     nt->uoff[0] = 0;
@@ -72,6 +72,18 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
     pb->wF = o->force_weight;
     pb->wM = o->dipole_weight;
     pb->wH = o->hvp_weight;
+    pb->K = o->shallow >= 2 ? o->shallow : 1;
+    pb->nll_var = o->nll_floor * o->nll_floor;
+    /* The curvature term's passes know one output only. */
+    if (pb->K > 1 && pb->wH > 0.0) {
+        free(pb);
+        return nnv_error_set(err, NNV_EUSAGE, "a shallow ensemble is trained without the curvature term (w_H 0)");
+    }
+    if (pb->K > NNV_COMMITTEE_MAX) {
+        free(pb);
+        return nnv_error_set(err, NNV_EUSAGE, "a shallow ensemble has at most %d members, not %d", NNV_COMMITTEE_MAX,
+                             o->shallow);
+    }
     for (int e = 0; e < pot->n_elements; e++) {
         pb->el_of_Z[pot->elements[e].Z] = e + 1;
         if (pot->elements[e].n_sf > nsf0) nsf0 = pot->elements[e].n_sf;
@@ -132,8 +144,8 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
         if (o->init && o->keep_scaling) sfgen_fit_range(em, Gall[e], Gn[e] / (size_t)em->n_sf);
         else sfgen_fit_scaling(em, Gall[e], Gn[e] / (size_t)em->n_sf, keep);
         if (em->n_sf > pb->max_sf) pb->max_sf = em->n_sf;
-        net_layout(&pb->enet[e], em->n_sf, o, &np);
-        if (pb->charges) net_layout(&pb->qnet[e], em->n_sf, o, &np);
+        net_layout(&pb->enet[e], em->n_sf, pb->K, o, &np);
+        if (pb->charges) net_layout(&pb->qnet[e], em->n_sf, 1, o, &np);
         if (pb->enet[e].units > pb->max_units) pb->max_units = pb->enet[e].units;
     }
     pb->n_params = (int)np;

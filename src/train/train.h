@@ -160,6 +160,17 @@ typedef struct train_options {
      * resample (with replacement, seeded by m) of the training configurations. */
     int member;
     int bootstrap;
+    /* Shallow ensemble (train_shallow): K >= 2 gives every element one
+     * energy network with K outputs (shared hidden layers), trained in one
+     * run; 0: one output. The loss is on the members' mean, plus after
+     * nll_warmup epochs nll_weight times the Gaussian negative
+     * log-likelihood of the mean's per-atom force error under the members'
+     * spread, whose variance is floored by nll_floor² (nll_floor in eV/Å);
+     * see tr_loss. Defaults 0, 1e-3, 10, 0.005. */
+    int shallow;
+    double nll_weight;
+    int nll_warmup;
+    double nll_floor;
 } train_options;
 
 void train_defaults(train_options *o);
@@ -263,6 +274,14 @@ int train_committee(nnv_potential **out, const ds_set *data, int n_el, const int
                     const train_options *o, int n_members, train_committee_progress *progress,
                     train_report *reps, double *spread_scale, nnv_error *err);
 
+/* A shallow ensemble of n_members trained in one run (train_run with
+ * o->shallow = n_members: shared hidden layers, one output per member, the
+ * NLL loss of tr_loss), written as a committee of kind shallow and
+ * calibrated as train_committee's. No bootstrap, no curvature term. */
+int train_shallow(nnv_potential **out, const ds_set *data, int n_el, const int *Z, const sfgen_options *sfo,
+                  const train_options *o, int n_members, train_progress_fn progress, void *ctx, train_report *rep,
+                  double *spread_scale, nnv_error *err);
+
 /* The spread_scale that calibrates committee c's per-atom force spread on the
  * frames idx[0..n) of data (see train_committee). NNV_EINPUT when c is not a
  * committee or no atom has a positive spread. */
@@ -296,12 +315,21 @@ void tr_init(tr_problem *pb, uint64_t seed, const int *fit, int n_fit);
  * NULL, its exact gradient (n_params):
  *   L = w_E/n_E Σ ((E - E_ref)/N)² + w_F/n_F Σ |F - F_ref|² + w_μ/n_μ Σ |μ - μ_ref|²
  *       + w_H/n_H Σ_probes |H v - (H v)_ref|²
- * with n_E, n_F, n_μ, n_H the counts of tr_counts. sse (optional, TR_N_TERMS
+ * with n_E, n_F, n_μ, n_H the counts of tr_counts. A shallow ensemble
+ * (train_options.shallow = K) puts the mean of its K members in E and F and
+ * adds the NLL term of its per-atom force spread,
+ *   w_N/n_F Σ_atoms [ |F̄_i - F_ref,i|²/s_i + 3 ln s_i ],
+ *   s_i = Σ_k |F_k,i - F̄_i|² / (3 (K - 1)) + nll_floor²,
+ * (docs/training.md). sse (optional, TR_N_TERMS
  * entries) receives the plain sums Σ((ΔE/N)²), Σ|ΔF|², Σ|Δμ|², Σ|Δ(H v)|²
  * for RMSEs. The same bits for any number of OpenMP threads (with a
  * single-threaded BLAS); not to be called from two threads at once on one pb
  * (its workspaces live in pb). Returns NNV_OK or NNV_ENOMEM. */
 int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, double *sse);
+
+/* The weight of the shallow ensemble's force NLL term in tr_loss (0 turns
+ * it off: the warm-up); no effect on a problem with one output. */
+void tr_set_nll_weight(tr_problem *pb, double w);
 
 /* Counts for idx: configurations with energies, force components, dipole
  * components, H v components of the probes used. */

@@ -36,6 +36,9 @@ void train_defaults(train_options *o)
     o->val_frac = 0.1;
     o->test_frac = 0.1;
     o->seed = 1;
+    o->nll_weight = 1e-3;
+    o->nll_warmup = 10;
+    o->nll_floor = 0.005;
     o->teacher = "unknown";
     o->data_name = "(data)";
 }
@@ -82,6 +85,13 @@ static int describe(nnv_potential *p, const tr_problem *pb, const train_options 
     for (int e = 0; e < pb->n_el && n < (int)sizeof buf - 64; e++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, " %s (%d SFs)", nnv_element_symbol(p->elements[e].Z),
                       p->elements[e].n_sf);
+    if (pb->K > 1)
+        n += snprintf(buf + n, sizeof buf - (size_t)n,
+                      ". Shallow ensemble of %d members: each element's energy network has %d outputs on shared "
+                      "hidden layers; loss on the members' mean plus, after %d warm-up epochs, w_nll %.3g x the "
+                      "Gaussian negative log-likelihood of the mean's per-atom force error under the members' spread "
+                      "(variance floor (%.3g eV/A)^2)",
+                      pb->K, pb->K, o->nll_warmup, o->nll_weight, o->nll_floor);
     if (o->member > 0)
         n += snprintf(buf + n, sizeof buf - (size_t)n,
                       ". Committee member %d: the split and scaling of the seed, its own initial weights and batch "
@@ -168,6 +178,16 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
                              o->data_name);
     if (o->dipole_weight > 0.0 && !has_mu)
         return nnv_error_set(err, NNV_EINPUT, "%s: dipole weight > 0 but no configuration has a dipole", o->data_name);
+    if (o->shallow && (o->shallow < NNV_COMMITTEE_MIN || o->shallow > NNV_COMMITTEE_MAX))
+        return nnv_error_set(err, NNV_EUSAGE, "a shallow ensemble has %d to %d members, not %d", NNV_COMMITTEE_MIN,
+                             NNV_COMMITTEE_MAX, o->shallow);
+    /* Its members share one run's data: a resample per member cannot be had. */
+    if (o->shallow && o->bootstrap)
+        return nnv_error_set(err, NNV_EUSAGE, "a shallow ensemble trains all members on the same configurations "
+                             "(no bootstrap)");
+    if (o->shallow && !(o->nll_weight >= 0.0 && o->nll_floor > 0.0 && o->nll_warmup >= 0))
+        return nnv_error_set(err, NNV_EUSAGE, "shallow ensemble: NLL weight %g, floor %g, warm-up %d: need weight "
+                             ">= 0, floor > 0, warm-up >= 0", o->nll_weight, o->nll_floor, o->nll_warmup);
 
     /* Split by configuration, fixed seed. */
     order = malloc((size_t)n * sizeof *order);
@@ -222,6 +242,13 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
         train_epoch info;
         int *fit = boot ? boot : tr;
         if (o->lr_schedule != TRAIN_LR_PLATEAU) lr = scheduled_lr(o, ep);
+        /* The NLL term starts after the warm-up; the validation loss means
+         * something else from then on, so the best epoch is sought anew. */
+        if (pb->K > 1 && ep == o->nll_warmup + 1 && o->nll_weight > 0.0) {
+            tr_set_nll_weight(pb, o->nll_weight);
+            best_val = INFINITY;
+            since_best = since_decay = 0;
+        }
         shuffle(fit, ntr, &r);
         ts = now_seconds();
         for (int b0 = 0; b0 < ntr; b0 += o->batch) {
@@ -289,6 +316,13 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
     if (tr_export(pb) != NNV_OK || describe(pot, pb, o, sfo, rep) != NNV_OK) {
         rc = nnv_error_set(err, NNV_ENOMEM, "out of memory");
         goto cleanup;
+    }
+    /* A shallow ensemble is a committee file; train_shallow calibrates it. */
+    if (pb->K > 1) {
+        pot->flags |= NNV_FLAG_COMMITTEE;
+        pot->n_members = pb->K;
+        pot->committee_kind = NNV_COMMITTEE_SHALLOW;
+        pot->spread_scale = 1.0;
     }
     *out = pot;
     pot = NULL;

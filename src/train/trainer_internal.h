@@ -117,6 +117,11 @@ struct tr_problem {
     double *theta;
     double E0[NNV_MAX_Z];
     double wE, wF, wM, wH;
+    /* Shallow ensemble: K outputs of every energy network (1: a single
+     * potential); wN the weight of the force NLL term (0 during warm-up),
+     * nll_var its variance floor, (eV/Å)². */
+    int K;
+    double wN, nll_var;
     int max_atoms, max_sf, max_D, max_units;
     int max_el_atoms[NNV_MAX_Z]; /* most atoms of element e in one frame */
     /* Workspaces of tr_loss, grown on demand and then reused (backprop.c). */
@@ -170,6 +175,11 @@ void bn_forward(const tr_net *nt, const double *th, int R, const double *x, bn_w
 /* g (R x n_in) = seed^T dN/dx per row (seed R x n_out; NULL: all ones, the
  * gradient of the single output). Needs bn_forward. */
 void bn_input_grad(const tr_net *nt, const double *th, int R, const double *seed, bn_ws *w, double *g);
+
+/* The input gradient of every output at once: g (n_out R x n_in), block k
+ * row r = dN_k/dx at row r, by one reverse pass over n_out R adjoint rows
+ * (w needs dirs >= n_out - 1). Needs bn_forward. */
+void bn_input_jac(const tr_net *nt, const double *th, int R, bn_ws *w, double *g);
 
 /* Forward tangents of the T direction blocks of x (rows R .. (1 + T) R):
  * zdot, ydot into the tangent rows of w->z, w->y. Needs bn_forward. */

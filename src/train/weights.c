@@ -11,10 +11,13 @@ static int init_elements_match(const train_options *o, const nnv_potential *pot,
 {
     const nnv_potential *in = o->init;
     const char *name = o->init_name ? o->init_name : "--init";
-    if (in->n_members > 0)
+    /* A shallow ensemble continues from one of the same size (train_shallow
+     * checks the kind); other committees are taken apart by train_committee. */
+    if (in->n_members > 0 && !(o->shallow == in->n_members && in->committee_kind == NNV_COMMITTEE_SHALLOW))
         return nnv_error_set(err, NNV_EINPUT,
                              "%s: a committee of %d members; --init takes one potential "
-                             "(nnvib convert --member M extracts member M)",
+                             "(nnvib convert --member M extracts member M) or, with --committee K, a committee "
+                             "of the same kind and K",
                              name, in->n_members);
     if (in->n_elements != pot->n_elements)
         return nnv_error_set(err, NNV_EINPUT, "%s: %d elements, the data set has %d", name, in->n_elements,
