@@ -151,6 +151,14 @@ START_TEST(test_select_ties_and_determinism)
     select_ok(&c, sc, &o, sel, &ns, g, &ng, &all);
     ck_assert_int_eq(ng, 2);
     ck_assert_str_eq(g[0].name, "300");
+    /* Two keys: a cap per molecule and temperature. */
+    o.key = "molecule,T";
+    select_ok(&c, sc, &o, sel, &ns, g, &ng, &all);
+    ck_assert_int_eq(ng, 2);
+    ck_assert_str_eq(g[0].name, "m,300");
+    ck_assert_str_eq(g[1].name, ",");
+    ck_assert_int_eq(g[0].n_candidates, 4);
+    ck_assert_int_eq(ns, 5);
     /* Bad options. */
     {
         int *s = NULL, n = 0, ngr = 0;

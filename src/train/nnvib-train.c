@@ -459,7 +459,8 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .help = "RMSEs of the potential FILE on every configuration of the\ndata set, computed by nnvib's own "
                  "model code"},
         {.name = "by", .kind = ARG_CALL, .metavar = "KEY",
-         .help = "also per value of the comment key KEY (e.g. T, molecule)",
+         .help = "also per value of the comment key KEY (e.g. T, molecule); with\n--select the group of the cap, "
+                 "keys joined by commas allowed [molecule]",
          .expect = "a comment key (no '=', blank or quote, at most 60 bytes)", .call = take_by, .ctx = c},
         {.name = "split", .kind = ARG_CHOICE, .dest = &c->split, .metavar = "PART",
          .help = "only the train|val|test part of the split that --seed,\n--val-frac and --test-frac make (give the "
@@ -476,7 +477,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .help = "or when the energy sigma per atom > X eV/atom [off]", .expect = "a number >= 0", .lo = 0,
          .hi = HUGE_VAL},
         {.name = "max-per-molecule", .kind = ARG_INT, .dest = &c->sel.max_per_molecule, .metavar = "N",
-         .help = "select at most N per group, highest sigma first (0: table only) [20]",
+         .help = "select at most N per molecule (per group of --by), highest sigma\nfirst (0: table only) [20]",
          .expect = "an integer 0..1000000", .lo = 0, .hi = 1000000},
         {0},
     };
@@ -537,7 +538,9 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         return CLI_EXIT_USAGE;
     }
     if (c->evaluate) {
-        if (training_opt || c->output)
+        if (c->by && strchr(c->by, ','))
+            snprintf(msg, msglen, "--by with --evaluate takes one key (several only with --select)");
+        else if (training_opt || c->output)
             snprintf(msg, msglen, "--%s cannot be combined with --evaluate", training_opt ? training_opt : "output");
         else if (split_opt && !c->split) snprintf(msg, msglen, "--%s with --evaluate needs --split", split_opt);
         else return CLI_EXIT_OK;

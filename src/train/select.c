@@ -104,6 +104,29 @@ static void group_stats(al_group *g, ranked *r, int n, const al_score *sc, const
     g->n_selected = g->n_above < o->max_per_molecule ? g->n_above : o->max_per_molecule;
 }
 
+/* The group of a frame: the values of the comma-separated keys, joined by
+ * commas ("water,300" for "molecule,T"), into val (n bytes). Returns the
+ * full length (longer than n - 1: cut). */
+static size_t group_value(const char *info, const char *keys, char *val, size_t n)
+{
+    size_t full = 0;
+    char key[64], part[64];
+    val[0] = 0;
+    for (int k = 0; *keys; k++) {
+        size_t kl = strcspn(keys, ",");
+        snprintf(key, sizeof key, "%.*s", (int)(kl < sizeof key ? kl : sizeof key - 1), keys);
+        if (ds_info_value(info, key, part, sizeof part) >= sizeof part) return n; /* cut */
+        full += strlen(part) + (k > 0);
+        if (full < n) { /* fits: full counts every byte so far */
+            size_t l = strlen(val);
+            if (k > 0) val[l++] = ',';
+            memcpy(val + l, part, strlen(part) + 1);
+        }
+        keys += kl + (keys[kl] == ',');
+    }
+    return full;
+}
+
 int al_select(int **selected, int *n_selected, al_group **groups, int *n_groups, al_group *all,
               const ds_set *cands, const al_score *scores, const al_select_options *o, nnv_error *err)
 {
@@ -124,7 +147,7 @@ int al_select(int **selected, int *n_selected, al_group **groups, int *n_groups,
     for (int f = 0; f < n; f++) {
         char val[sizeof g[0].name];
         int k;
-        if (ds_info_value(cands->frames[f].info, o->key, val, sizeof val) >= sizeof val) {
+        if (group_value(cands->frames[f].info, o->key, val, sizeof val) >= sizeof val) {
             rc = nnv_error_set(err, NNV_EINPUT, "configuration %d: the value of %s is longer than %d characters",
                                f + 1, o->key, (int)sizeof val - 1);
             goto cleanup;

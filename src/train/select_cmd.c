@@ -19,7 +19,7 @@ static void print_mev(double v, int prec)
 
 static void print_row(const al_group *g, const char *label)
 {
-    printf("%-24s %8d %8d %8d", label, g->n_candidates, g->n_above, g->n_selected);
+    printf("%-30s %8d %8d %8d", label, g->n_candidates, g->n_above, g->n_selected);
     print_mev(g->median_f, 1);
     print_mev(g->max_f, 1);
     print_mev(g->median_e, 2);
@@ -63,9 +63,9 @@ int al_select_command(const al_select_cli *c)
            c->committee, pot->n_members, pot->spread_scale, c->candidates, c->opt.threshold_f);
     if (isfinite(c->opt.threshold_e)) printf(" or sigma_e > %g eV/atom", c->opt.threshold_e);
     printf("; at most %d per %s\n", c->opt.max_per_molecule, c->opt.key);
-    printf("%-24s %8s %8s %8s %9s %9s %9s %9s %8s\n", "# group", "cands", "above", "selected", "sigF med",
+    printf("%-30s %8s %8s %8s %9s %9s %9s %9s %8s\n", "# group", "cands", "above", "selected", "sigF med",
            "sigF max", "sigE med", "sigE max", "extrap");
-    printf("%-24s %8s %8s %8s %9s %9s %9s %9s %8s\n", "#", "", "", "", "meV/A", "meV/A", "meV/atom", "meV/atom", "");
+    printf("%-30s %8s %8s %8s %9s %9s %9s %9s %8s\n", "#", "", "", "", "meV/A", "meV/A", "meV/atom", "meV/atom", "");
     for (int k = 0; k < ng; k++) {
         char label[96];
         snprintf(label, sizeof label, "%s=%s", c->opt.key, *g[k].name ? g[k].name : "(none)");

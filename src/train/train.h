@@ -302,7 +302,8 @@ typedef struct al_select_options {
     double threshold_f;   /* eligible when sigma_f > this (eV/Å), default 0.05 */
     double threshold_e;   /* or when sigma_e > this (eV/atom), default INFINITY (off) */
     int max_per_molecule; /* at most this many per group (0: none), default 20 */
-    const char *key;      /* the comment key that names the group, default "molecule" */
+    const char *key;      /* the comment key(s) that name the group, default "molecule"; several
+                           * separated by commas ("molecule,T": a cap per molecule and temperature) */
 } al_select_options;
 
 void al_select_defaults(al_select_options *o);
