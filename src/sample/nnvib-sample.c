@@ -1,7 +1,8 @@
 /* nnvib-sample: GFN2-xTB teacher data for training. Per molecule: optimise,
  * harmonic analysis (teacher Hessian + dipole derivatives through our
  * nnv_vib_analyse), then normal-mode sampling at several temperatures plus
- * Cartesian noise and uniform scalings, written as ASE-readable extended XYZ. */
+ * Cartesian noise and uniform scalings, written as ASE-readable extended XYZ
+ * (with --candidates unlabelled; --label labels given frames, label.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -127,7 +128,7 @@ static int smp_parse_args(int argc, char **argv, smp_options *o, const char **fi
         ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        .program = "nnvib-sample", .usage = "[options] MOLECULE.xyz...",
+        .program = "nnvib-sample", .usage = "[options] MOLECULE.xyz...\n--label FILE [-o OUT] [--hvp-probes K] [--seed N] [--accuracy A]",
         .summary = "Make GFN2-xTB (libxtb) teacher data: optimise each molecule, compute the\n"
                    "teacher's harmonic spectrum, sample configurations, write extended XYZ.\n"
                    "The molecule's name is its file name without .xyz. Progress and a summary per\n"

@@ -1,7 +1,8 @@
 /* nnvib-sample internals: the GFN2-xTB teacher (libxtb wrapper with rotation
  * and unit conversion, geometry optimisation, finite-difference Hessian and
- * dipole derivatives) and the curvature labels (random probes, Hessian-vector
- * products) shared by the sampler's files. Not installed. */
+ * dipole derivatives), the curvature labels (random probes, Hessian-vector
+ * products), the options and the frame writer shared by the sampler's files.
+ * Not installed. */
 #ifndef NNVIB_SAMPLE_H
 #define NNVIB_SAMPLE_H
 

@@ -485,8 +485,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         .program = "nnvib-train",
         .usage = "[options] data.extxyz[.gz] -o out.bin\n"
                  "--evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]\n"
-                 "--select committee.bin [--threshold X] [--max-per-molecule N] [-o selected.extxyz]\n"
-                 "         candidates.extxyz",
+                 "--select committee.bin [--threshold X] [--max-per-molecule N] [-o OUT] candidates.extxyz",
         .summary = "Train a Behler-Parrinello potential (weights.bin, format version 1; a committee,\n"
                    "version 2, with --committee) on the\n"
                    "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A).\n"
