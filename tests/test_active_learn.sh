@@ -97,6 +97,14 @@ check=$(awk '
     }' "$tmp/ref.extxyz" "$tmp/relabelled.extxyz")
 [ -z "$check" ] || fail "--label does not reproduce the sampled labels: $check"
 
+# Curvature labels on request, read back by the trainer.
+"$SAMPLE" --label "$W/round-000/selected.extxyz" --hvp-probes 1 -o "$tmp/hvp.extxyz" 2>/dev/null ||
+    fail "nnvib-sample --label --hvp-probes 1"
+n_hvp=$(grep -c 'Properties=species:S:1:pos:R:3:forces:R:3:hvp_probe_1:R:3:hvp_1:R:3 ' "$tmp/hvp.extxyz")
+[ "$n_hvp" = 6 ] || fail "expected 6 frames with one curvature label, got $n_hvp"
+"$TRAIN" --evaluate "$W/round-002/committee.bin" "$tmp/hvp.extxyz" 2>&1 | grep -q 'Hv rmse' ||
+    fail "the trainer does not read the curvature labels of --label"
+
 # Resume: the last label, append and training steps removed, as a killed run
 # would leave them; only they run again, with byte-identical results.
 for f in round-001/labelled.extxyz round-002/data.extxyz round-002/committee.bin round-002/train.txt; do
