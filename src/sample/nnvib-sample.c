@@ -1,7 +1,8 @@
 /* nnvib-sample: GFN2-xTB teacher data for training. Per molecule: optimise,
  * harmonic analysis (teacher Hessian + dipole derivatives through our
  * nnv_vib_analyse), then normal-mode sampling at several temperatures plus
- * Cartesian noise and uniform scalings, written as ASE-readable extended XYZ. */
+ * Cartesian noise and uniform scalings, written as ASE-readable extended XYZ
+ * (with --candidates unlabelled; --label labels given frames, label.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,64 +19,10 @@
 #ifndef SMP_XTB_VERSION
 #define SMP_XTB_VERSION "unknown" /* set from pkg-config by Makefile.am */
 #endif
-#define SMP_MAX_T 32
 #define SMP_MAX_ATTEMPTS 200
 /* Modes below this are rigid-body leftovers or too floppy for linear
  * normal-mode displacements; they are not sampled. */
 #define SMP_MIN_FREQ 50.0
-
-typedef struct smp_options {
-    const char *output;
-    const char *spectra_dir;
-    double temps[SMP_MAX_T];
-    int n_temps;
-    double scalings[SMP_MAX_T];
-    int n_scalings;
-    int per_temp;
-    int per_mode;
-    double noise;
-    uint64_t seed;
-    double accuracy;
-    double step;
-    double gtol;
-    int harmonic_only;
-    int hvp_probes;   /* curvature labels per selected configuration, 0 = none */
-    int hvp_every;    /* every this-many-th configuration of a molecule gets them */
-    double hvp_step;  /* central-difference step along a probe, Å */
-} smp_options;
-
-/* ---- random numbers (smp_rng, smp_gauss: hvp.c) --------------------------- */
-
-/* Uniformly distributed rotation from a uniform unit quaternion (Shoemake,
- * Graphics Gems III, 1992). */
-static void smp_rotation(smp_rng *r, double R[9])
-{
-    const double tau = 2.0 * 3.14159265358979323846;
-    double u1 = smp_uniform(r), u2 = smp_uniform(r), u3 = smp_uniform(r);
-    double a = sqrt(1.0 - u1), b = sqrt(u1);
-    double w = a * sin(tau * u2), x = a * cos(tau * u2), y = b * sin(tau * u3), z = b * cos(tau * u3);
-    R[0] = 1 - 2 * (y * y + z * z); R[1] = 2 * (x * y - z * w);     R[2] = 2 * (x * z + y * w);
-    R[3] = 2 * (x * y + z * w);     R[4] = 1 - 2 * (x * x + z * z); R[5] = 2 * (y * z - x * w);
-    R[6] = 2 * (x * z - y * w);     R[7] = 2 * (y * z + x * w);     R[8] = 1 - 2 * (x * x + y * y);
-}
-
-/* FNV-1a, to give every molecule its own stream whatever the order of files. */
-static uint64_t smp_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
-
-/* The probes' own stream, from the molecule's seed mixed with a constant
- * ("hvp_prob") and scrambled once: drawing probes never advances the stream
- * of the configurations, so a file with curvature labels holds the same
- * configurations, energies, forces and dipoles as one without. */
-static uint64_t smp_probe_seed(uint64_t molecule_seed)
-{
-    uint64_t s = molecule_seed ^ 0x6876705f70726f62ULL;
-    return rng_splitmix64(&s);
-}
 
 /* ---- command line -------------------------------------------------------- */
 
@@ -127,7 +74,8 @@ static int smp_parse_args(int argc, char **argv, smp_options *o, const char **fi
 {
     static const double T0[] = {100, 300, 600, 1000, 1500};
     static const double S0[] = {0.96, 0.98, 0.99, 1.01, 1.02, 1.04};
-    const arg_spec opts[] = {
+    int given[32] = {0}, st;
+    arg_spec opts[] = {
         {.name = "output", .short_name = 'o', .kind = ARG_STRING, .dest = &o->output, .metavar = "FILE",
          .help = "data set (extended XYZ; default: standard output)"},
         {.name = "spectra-dir", .short_name = 's', .kind = ARG_STRING, .dest = &o->spectra_dir, .metavar = "DIR",
@@ -168,18 +116,32 @@ static int smp_parse_args(int argc, char **argv, smp_options *o, const char **fi
         {.name = "hvp-step", .kind = ARG_DOUBLE, .dest = &o->hvp_step, .metavar = "H",
          .help = "central-difference step along a probe, Angstrom [0.001]", .expect = "a step in (0, 0.1]", .lo = 0,
          .hi = 0.1, .open = ARG_OPEN_LO},
+        {.section = "Active learning (docs/training.md):"},
+        {.name = "candidates", .kind = ARG_FLAG, .dest = &o->candidates,
+         .help = "write the sampled configurations without labels (no minimum, no\n"
+                 "scalings; marked unlabelled=T, with seed=): per molecule only the\n"
+                 "optimisation and the Hessian cost xtb calls; a new --seed draws new ones"},
+        {.name = "label", .kind = ARG_STRING, .dest = &o->label, .metavar = "FILE",
+         .help = "label the configurations of the extended XYZ FILE instead (energy,\n"
+                 "forces, dipole, and curvature labels with --hvp-probes), keeping their\n"
+                 "comment fields; no MOLECULE.xyz arguments"},
         ARG_SPEC_HELP, {0},
     };
     const arg_command cmd = {
-        .program = "nnvib-sample", .usage = "[options] MOLECULE.xyz...",
+        .program = "nnvib-sample", .usage = "[options] MOLECULE.xyz...\n--label FILE [-o OUT] [--hvp-probes K] [--seed N] [--accuracy A]",
         .summary = "Make GFN2-xTB (libxtb) teacher data: optimise each molecule, compute the\n"
                    "teacher's harmonic spectrum, sample configurations, write extended XYZ.\n"
                    "The molecule's name is its file name without .xyz. Progress and a summary per\n"
                    "molecule go to standard error. Run with OMP_NUM_THREADS=1: threads make small\n"
                    "molecules slower.",
-        .opts = opts, .min_pos = 1, .max_pos = -1, .positional = "at least one molecule",
+        .opts = opts, .min_pos = 0, .max_pos = -1, .positional = "at least one molecule",
         .exits = ARG_EXIT(CLI_EXIT_OK) | ARG_EXIT(CLI_EXIT_INTERNAL) | ARG_EXIT(CLI_EXIT_USAGE),
         .epilogue = "A molecule that fails, or an output that cannot be written, ends the run with 1.\n"};
+    size_t n_opts = sizeof opts / sizeof opts[0] - 1;
+    if (n_opts > sizeof given / sizeof given[0]) {
+        snprintf(msg, msglen, "internal error: %zu options", n_opts);
+        return CLI_EXIT_INTERNAL;
+    }
     memset(o, 0, sizeof *o);
     memcpy(o->temps, T0, sizeof T0);
     o->n_temps = 5;
@@ -194,7 +156,24 @@ static int smp_parse_args(int argc, char **argv, smp_options *o, const char **fi
     o->gtol = 1e-4;
     o->hvp_every = 1;
     o->hvp_step = 0.001;
-    return args_parse(&cmd, argc, argv, files, n_files, msg, msglen);
+    for (size_t k = 0; k < n_opts; k++) opts[k].given = &given[k];
+    if ((st = args_parse(&cmd, argc, argv, files, n_files, msg, msglen)) != CLI_EXIT_OK) return st;
+    /* Labelling takes the teacher's and the curvature labels' options only. */
+    for (size_t k = 0; k < n_opts && o->label; k++) {
+        const char *nm = opts[k].name;
+        if (nm && given[k] && strcmp(nm, "label") && strcmp(nm, "output") && strcmp(nm, "seed") &&
+            strcmp(nm, "accuracy") && strncmp(nm, "hvp-", 4)) {
+            snprintf(msg, msglen, "--%s cannot be combined with --label", nm);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (o->label && *n_files > 0) snprintf(msg, msglen, "--label takes no MOLECULE.xyz arguments");
+    else if (!o->label && *n_files == 0) snprintf(msg, msglen, "expected at least one molecule");
+    else if (o->candidates && (o->hvp_probes > 0 || o->harmonic_only))
+        snprintf(msg, msglen, "--%s cannot be combined with --candidates (no labels)",
+                 o->hvp_probes > 0 ? "hvp-probes" : "harmonic-only");
+    else return CLI_EXIT_OK;
+    return CLI_EXIT_USAGE;
 }
 
 /* ---- one molecule ---------------------------------------------------------- */
@@ -247,88 +226,21 @@ static int smp_reasonable(int n, const int *Z, const double *x0, const double *x
     return 1;
 }
 
-typedef struct smp_out {
-    FILE *f;
-    long frames;
-} smp_out;
-
-/* Values that are zero to the printed precision print as 0, not -0. */
-static double smp_z(double v) { return fabs(v) < 5e-11 ? 0.0 : v; }
-
-/* The curvature labels of one configuration: n_hvp probes (rows of 3n,
- * dimensionless) and the teacher's products H v (eV/Å²); n_hvp = 0 for none. */
-typedef struct smp_hvp {
-    int n_hvp;
-    double *probes, *hv;
-} smp_hvp;
-
-static int smp_write_frame(smp_out *out, const nnv_structure *s, const char *name, double T, int config,
-                           const double *x, double e, const double *grad, const double *mu, const smp_hvp *c,
-                           nnv_error *err)
+/* A candidate: species and positions, the sampling's comment fields and the
+ * unlabelled marker in tail; no energy, forces or dipole (nnvib-train
+ * --select reads it, nnvib-sample --label labels it). */
+static int smp_write_candidate(smp_out *out, const nnv_structure *s, const double *x, const char *tail,
+                               nnv_error *err)
 {
     size_t n3 = 3 * (size_t)s->n_atoms;
-    int n_cols = 2 + 2 * c->n_hvp, rc;
-    double *pos = malloc((2 + 2 * (size_t)c->n_hvp) * n3 * sizeof *pos);
-    xyzw_column *cols = malloc((size_t)n_cols * sizeof *cols);
-    char(*names)[24] = malloc(2 * (size_t)c->n_hvp * sizeof *names + 1);
-    if (!pos || !cols || !names) {
-        FREE_ALL(pos, cols, names);
-        return nnv_error_set(err, NNV_ENOMEM, "output: out of memory at frame %ld", out->frames + 1);
-    }
-    /* The forces are minus the teacher's gradient. */
-    for (size_t a = 0; a < n3; a++) {
-        pos[a] = smp_z(x[a]);
-        pos[n3 + a] = smp_z(-grad[a]);
-    }
-    cols[0] = (xyzw_column){"pos", 3, pos, "%16.10f"};
-    cols[1] = (xyzw_column){"forces", 3, pos + n3, "%16.10f"};
-    for (int k = 0; k < c->n_hvp; k++) {
-        double *p = pos + (2 + 2 * (size_t)k) * n3, *h = p + n3;
-        for (size_t a = 0; a < n3; a++) {
-            double pa = c->probes[(size_t)k * n3 + a], ha = c->hv[(size_t)k * n3 + a];
-            p[a] = fabs(pa) < 5e-9 ? 0.0 : pa; /* no -0 at the printed precision */
-            h[a] = fabs(ha) < 5e-7 ? 0.0 : ha;
-        }
-        snprintf(names[2 * k], sizeof names[0], "hvp_probe_%d", k + 1);
-        snprintf(names[2 * k + 1], sizeof names[0], "hvp_%d", k + 1);
-        /* Eight decimals keep a probe's norm 1 to ~1e-8 and six decimals of
-         * H v (eV/Å²) are 100x finer than the labels' accuracy (~1e-5 of
-         * |H v| ~ 10), so the data set does not grow by noise digits. */
-        cols[2 + 2 * k] = (xyzw_column){names[2 * k], 3, p, "%12.8f"};
-        cols[3 + 2 * k] = (xyzw_column){names[2 * k + 1], 3, h, "%14.6f"};
-    }
-    rc = xyzw_frame(out->f, s->n_atoms, s->Z, cols, n_cols,
-                    "energy=%.10f dipole=\"%.10f %.10f %.10f\" pbc=\"F F F\" molecule=%s T=%g config=%d", e,
-                    smp_z(mu[0]), smp_z(mu[1]), smp_z(mu[2]), name, T, config);
-    FREE_ALL(pos, cols, names);
+    double *pos = malloc(n3 * sizeof *pos);
+    int rc;
+    if (!pos) return nnv_error_set(err, NNV_ENOMEM, "output: out of memory at frame %ld", out->frames + 1);
+    for (size_t a = 0; a < n3; a++) pos[a] = smp_z(x[a]);
+    rc = xyzw_frame(out->f, s->n_atoms, s->Z, &(xyzw_column){"pos", 3, pos, "%16.10f"}, 1, "pbc=\"F F F\" %s", tail);
+    free(pos);
     out->frames++;
     if (rc != NNV_OK) return nnv_error_set(err, NNV_EIO, "output: write error after frame %ld", out->frames);
-    return NNV_OK;
-}
-
-/* The curvature labels of configuration `config` at x, for the options'
- * selection: probes from the probes' stream, then H v along each by central
- * differences of xtb gradients in the rotation R of the configuration's own
- * call. A displaced SCF that fails leaves the configuration without labels
- * (counted in *failed) rather than ending the run. */
-static int smp_curvature(const smp_options *o, smp_teacher *t, smp_rng *prng, int config, int n, const double *x,
-                         const double *R, smp_hvp *c, long *failed, nnv_error *err)
-{
-    int rc;
-    c->n_hvp = 0;
-    if (o->hvp_probes == 0 || config % o->hvp_every != 0) return NNV_OK;
-    if ((rc = smp_hvp_probes(c->probes, &c->n_hvp, n, x, o->hvp_probes, prng, err)) != NNV_OK) return rc;
-    for (int k = 0; k < c->n_hvp; k++) {
-        nnv_error e2;
-        rc = smp_teacher_hvp(t, x, R, o->hvp_step, c->probes + (size_t)k * 3 * (size_t)n,
-                             c->hv + (size_t)k * 3 * (size_t)n, &e2);
-        if (rc == NNV_ENOMEM) return nnv_error_set(err, rc, "%s", e2.message);
-        if (rc != NNV_OK) {
-            c->n_hvp = 0;
-            (*failed)++;
-            break;
-        }
-    }
     return NNV_OK;
 }
 
@@ -429,13 +341,17 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
     for (int k = 0; k < v->n_modes; k++) n_sampled += v->frequencies[k] >= SMP_MIN_FREQ;
     int config = 0;
     long rejected = 0;
-    if (!o->harmonic_only) {
+    char tail[512];
+    /* Candidates skip the minimum and the scalings: they are the same in every
+     * round, and the seed set of active learning holds the minimum already. */
+    if (!o->harmonic_only && !o->candidates) {
         /* The minimum itself, then uniform scalings about the centroid (bond
          * compression and stretching the thermal samples cover thinly). */
         smp_rotation(&rng, R);
         if ((rc = smp_teacher_eval(t, x0, R, &e0, g, mu, err))) goto cleanup;
         if ((rc = smp_curvature(o, t, &prng, config, n, x0, R, &curv, &hvp_failed, err))) goto cleanup;
-        if ((rc = smp_write_frame(out, s, name, 0.0, config++, x0, e0, g, mu, &curv, err))) goto cleanup;
+        snprintf(tail, sizeof tail, "molecule=%s T=%g config=%d", name, 0.0, config++);
+        if ((rc = smp_write_frame(out, n, s->Z, x0, e0, g, mu, &curv, tail, err))) goto cleanup;
         double c[3] = {0, 0, 0};
         for (int i = 0; i < n; i++)
             for (int a = 0; a < 3; a++) c[a] += x0[3 * i + a] / n;
@@ -446,8 +362,11 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
             smp_rotation(&rng, R);
             if ((rc = smp_teacher_eval(t, x, R, &e, g, mu, err))) goto cleanup;
             if ((rc = smp_curvature(o, t, &prng, config, n, x, R, &curv, &hvp_failed, err))) goto cleanup;
-            if ((rc = smp_write_frame(out, s, name, 0.0, config++, x, e, g, mu, &curv, err))) goto cleanup;
+            snprintf(tail, sizeof tail, "molecule=%s T=%g config=%d", name, 0.0, config++);
+            if ((rc = smp_write_frame(out, n, s->Z, x, e, g, mu, &curv, tail, err))) goto cleanup;
         }
+    }
+    if (!o->harmonic_only) {
         /* Classical harmonic (Boltzmann) normal-mode sampling: along the
          * normalised Cartesian mode d_k the energy is k_k a²/2 with
          * k_k = λ_k μ_k (eV/Å²), so a_k ~ N(0, sqrt(kB T / k_k)). */
@@ -467,6 +386,7 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
                     for (int j = 0; j < n3; j++) x[j] += o->noise * smp_gauss(&rng);
                     smp_rotation(&rng, R);
                     if (!smp_reasonable(n, s->Z, x0, x)) { rejected++; continue; }
+                    if (o->candidates) { ok = 1; break; }
                     nnv_error e2;
                     if (smp_teacher_eval(t, x, R, &e, g, mu, &e2)) { rejected++; continue; }
                     ok = 1;
@@ -476,8 +396,15 @@ static int smp_molecule(const smp_options *o, const char *path, smp_out *out, nn
                                        path, T, SMP_MAX_ATTEMPTS);
                     goto cleanup;
                 }
+                if (o->candidates) {
+                    snprintf(tail, sizeof tail, "molecule=%s T=%g config=%d seed=%llu unlabelled=T", name, T,
+                             config++, (unsigned long long)o->seed);
+                    if ((rc = smp_write_candidate(out, s, x, tail, err))) goto cleanup;
+                    continue;
+                }
                 if ((rc = smp_curvature(o, t, &prng, config, n, x, R, &curv, &hvp_failed, err))) goto cleanup;
-                if ((rc = smp_write_frame(out, s, name, T, config++, x, e, g, mu, &curv, err))) goto cleanup;
+                snprintf(tail, sizeof tail, "molecule=%s T=%g config=%d", name, T, config++);
+                if ((rc = smp_write_frame(out, n, s->Z, x, e, g, mu, &curv, tail, err))) goto cleanup;
             }
         }
     }
@@ -520,7 +447,15 @@ int main(int argc, char **argv)
         out.f = af.f;
     }
     int status = 0;
+    long label_failed = 0;
     double t0 = smp_now();
+    if (o.label) {
+        nnv_error err = {0, ""};
+        if (smp_label_file(&o, &out, &label_failed, &err)) {
+            fprintf(stderr, "nnvib-sample: %s\n", err.message);
+            status = 1;
+        }
+    }
     for (int i = 0; i < n_files; i++) {
         nnv_error err = {0, ""};
         if (smp_molecule(&o, files[i], &out, &err)) {
@@ -543,7 +478,8 @@ int main(int argc, char **argv)
     }
     af_discard(&af); /* drops the unfinished data set after an error */
     free(files);
-    fprintf(stderr, "nnvib-sample: %ld configurations, %.1f s%s\n", out.frames, smp_now() - t0,
-            status ? " (stopped on error)" : "");
+    fprintf(stderr, "nnvib-sample: %ld configurations%s, %.1f s%s\n", out.frames,
+            o.candidates ? " (unlabelled candidates)" : "", smp_now() - t0, status ? " (stopped on error)" : "");
+    if (o.label) fprintf(stderr, "nnvib-sample: %ld configurations of %s left out (the SCF failed)\n", label_failed, o.label);
     return status;
 }

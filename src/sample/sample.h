@@ -1,7 +1,8 @@
 /* nnvib-sample internals: the GFN2-xTB teacher (libxtb wrapper with rotation
  * and unit conversion, geometry optimisation, finite-difference Hessian and
- * dipole derivatives) and the curvature labels (random probes, Hessian-vector
- * products) shared by the sampler's files. Not installed. */
+ * dipole derivatives), the curvature labels (random probes, Hessian-vector
+ * products), the options and the frame writer shared by the sampler's files.
+ * Not installed. */
 #ifndef NNVIB_SAMPLE_H
 #define NNVIB_SAMPLE_H
 
@@ -85,5 +86,76 @@ int smp_teacher_hessian(smp_teacher *t, const double *xyz, const double *R, doub
  * h (Å), both xtb calls in the rotation R (as smp_teacher_eval). */
 int smp_teacher_hvp(smp_teacher *t, const double *xyz, const double *R, double h, const double *v, double *hv,
                     nnv_error *err);
+
+/* ---- the sampler's options and frames (frames.c) --------------------------- */
+#define SMP_MAX_T 32
+
+typedef struct smp_options {
+    const char *output;
+    const char *spectra_dir;
+    double temps[SMP_MAX_T];
+    int n_temps;
+    double scalings[SMP_MAX_T];
+    int n_scalings;
+    int per_temp;
+    int per_mode;
+    double noise;
+    uint64_t seed;
+    double accuracy;
+    double step;
+    double gtol;
+    int harmonic_only;
+    int hvp_probes;   /* curvature labels per selected configuration, 0 = none */
+    int hvp_every;    /* every this-many-th configuration of a molecule gets them */
+    double hvp_step;  /* central-difference step along a probe, Å */
+    int candidates;   /* --candidates: sampled geometries only, no teacher labels */
+    const char *label; /* --label FILE: label the frames of FILE instead of sampling */
+} smp_options;
+
+/* The data set being written and its frame count. */
+typedef struct smp_out {
+    FILE *f;
+    long frames;
+} smp_out;
+
+/* The curvature labels of one configuration: n_hvp probes (rows of 3n,
+ * dimensionless) and the teacher's products H v (eV/Å²); n_hvp = 0 for none. */
+typedef struct smp_hvp {
+    int n_hvp;
+    double *probes, *hv;
+} smp_hvp;
+
+/* Uniformly distributed rotation (3x3 row-major) from r. */
+void smp_rotation(smp_rng *r, double R[9]);
+
+/* FNV-1a of a text: a molecule's (or a frame's) own stream, whatever the order. */
+uint64_t smp_hash(const char *s);
+
+/* The curvature probes' stream of a molecule (see frames.c). */
+uint64_t smp_probe_seed(uint64_t molecule_seed);
+
+/* v, or 0 when it is zero to the printed precision (no -0). */
+double smp_z(double v);
+
+/* One labelled frame: positions x (Å), forces -grad (eV/Å), the curvature
+ * labels c, and the comment "energy= dipole= pbc= " followed by tail (the
+ * frame's own key=value fields). NNV_OK, NNV_ENOMEM or NNV_EIO. */
+int smp_write_frame(smp_out *out, int n_atoms, const int *Z, const double *x, double e, const double *grad,
+                    const double *mu, const smp_hvp *c, const char *tail, nnv_error *err);
+
+/* The curvature labels of configuration `config` at x when the options ask
+ * for them (o->hvp_probes, o->hvp_every), probes from prng; a failed SCF
+ * leaves c->n_hvp = 0 and counts in *failed. */
+int smp_curvature(const smp_options *o, smp_teacher *t, smp_rng *prng, int config, int n, const double *x,
+                  const double *R, smp_hvp *c, long *failed, nnv_error *err);
+
+/* ---- labelling given configurations (label.c) ------------------------------ */
+
+/* nnvib-sample --label: teacher energy, forces, dipole (and curvature labels
+ * as o asks) for every frame of o->label, written to out with the frame's own
+ * comment fields (energy=, dipole=, pbc=, Properties= and the candidates'
+ * unlabelled marker replaced). A frame whose SCF fails is left out and
+ * counted in *failed. NNV_OK or the status of the first input/output error. */
+int smp_label_file(const smp_options *o, smp_out *out, long *failed, nnv_error *err);
 
 #endif

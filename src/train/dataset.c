@@ -553,7 +553,63 @@ cleanup:
     return rc;
 }
 
-int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err)
+size_t ds_info_value(const char *info, const char *key, char *buf, size_t n)
+{
+    size_t klen = strlen(key);
+    const char *s = info;
+    buf[0] = 0;
+    while (*s) {
+        while (*s == ' ' || *s == '\t') s++;
+        if (strncmp(s, key, klen) == 0 && s[klen] == '=') {
+            const char *v = s + klen + 1, *end;
+            size_t len, kept;
+            if (*v == '"') {
+                v++;
+                end = strchr(v, '"');
+                if (!end) end = v + strlen(v);
+            } else {
+                end = v + strcspn(v, " \t");
+            }
+            len = (size_t)(end - v);
+            kept = len < n ? len : n - 1;
+            memcpy(buf, v, kept);
+            buf[kept] = 0;
+            return len;
+        }
+        /* Skip this pair, honouring quotes so a quoted value holding "k=" is not a key. */
+        while (*s && *s != ' ' && *s != '\t') {
+            if (*s == '"') {
+                const char *q = strchr(s + 1, '"');
+                s = q ? q + 1 : s + strlen(s);
+            } else {
+                s++;
+            }
+        }
+    }
+    return 0;
+}
+
+int ds_frame_unlabelled(const ds_frame *fr)
+{
+    return !fr->has_energy && !fr->has_dipole && !fr->forces && fr->n_hvp == 0;
+}
+
+/* The first unlabelled frame of s is an error; its line follows from the
+ * frame sizes because frames follow each other without blank lines. */
+static int check_labelled(const ds_set *s, const char *path, nnv_error *err)
+{
+    long line = 1;
+    for (int f = 0; f < s->n_frames; f++) {
+        if (ds_frame_unlabelled(&s->frames[f]))
+            return nnv_error_set(err, NNV_EINPUT, "%s: line %ld: frame %d: no label (energy=, dipole=, forces or "
+                                 "curvature columns): an unlabelled candidate cannot be trained on or evaluated "
+                                 "(label it with nnvib-sample --label)", path, line, f + 1);
+        line += s->frames[f].n_atoms + 2;
+    }
+    return NNV_OK;
+}
+
+static int read_set(ds_set *out, const char *path, int unlabelled_ok, uint32_t *crc, nnv_error *err)
 {
     unsigned char *raw = NULL, *text = NULL;
     size_t rawlen = 0, len = 0;
@@ -574,11 +630,22 @@ int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err)
         len = rawlen;
         raw = NULL;
     }
-    rc = ds_parse(out, (const char *)text, len, path, err);
+    if ((rc = ds_parse(out, (const char *)text, len, path, err)) != NNV_OK) goto cleanup;
+    if (!unlabelled_ok && (rc = check_labelled(out, path, err)) != NNV_OK) ds_free(out);
 cleanup:
     free(raw);
     free(text);
     return rc;
+}
+
+int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err)
+{
+    return read_set(out, path, 0, crc, err);
+}
+
+int ds_read_candidates(ds_set *out, const char *path, uint32_t *crc, nnv_error *err)
+{
+    return read_set(out, path, 1, crc, err);
 }
 
 /* ---- writing --------------------------------------------------------------- */

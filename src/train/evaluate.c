@@ -8,45 +8,6 @@
 
 #include "train.h"
 
-/* The value of key in a frame's info text ("k=v k2=\"a b\""), copied into buf;
- * an empty string when the key is absent, so those frames still form a group.
- * Returns the value's full length: longer than n - 1 means it was cut. */
-static size_t info_value(const char *info, const char *key, char *buf, size_t n)
-{
-    size_t klen = strlen(key);
-    const char *s = info;
-    buf[0] = 0;
-    while (*s) {
-        while (*s == ' ' || *s == '\t') s++;
-        if (strncmp(s, key, klen) == 0 && s[klen] == '=') {
-            const char *v = s + klen + 1, *end;
-            size_t len, kept;
-            if (*v == '"') {
-                v++;
-                end = strchr(v, '"');
-                if (!end) end = v + strlen(v);
-            } else {
-                end = v + strcspn(v, " \t");
-            }
-            len = (size_t)(end - v);
-            kept = len < n ? len : n - 1;
-            memcpy(buf, v, kept);
-            buf[kept] = 0;
-            return len;
-        }
-        /* Skip this pair, honouring quotes so a quoted value holding "k=" is not a key. */
-        while (*s && *s != ' ' && *s != '\t') {
-            if (*s == '"') {
-                const char *q = strchr(s + 1, '"');
-                s = q ? q + 1 : s + strlen(s);
-            } else {
-                s++;
-            }
-        }
-    }
-    return 0;
-}
-
 static int group_of(train_eval_group **g, int *n, int *cap, const char *name, nnv_error *err)
 {
     for (int k = 1; k < *n; k++)
@@ -239,7 +200,7 @@ int train_evaluate(train_eval_group **out, int *n_out, const nnv_potential *p, c
         if (key) {
             char val[sizeof g[0].name];
             /* A cut value could merge two groups that differ only after the cut. */
-            if (info_value(fr->info, key, val, sizeof val) >= sizeof val) {
+            if (ds_info_value(fr->info, key, val, sizeof val) >= sizeof val) {
                 st = nnv_error_set(err, NNV_EINPUT, "the value of %s is longer than %d characters", key,
                                    (int)sizeof val - 1);
                 goto frame_fail;

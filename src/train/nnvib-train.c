@@ -26,7 +26,8 @@ enum { EXIT_INTERNAL = CLI_EXIT_INTERNAL, EXIT_USAGE = CLI_EXIT_USAGE, EXIT_INPU
 extern void openblas_set_num_threads(int) __attribute__((weak));
 
 typedef struct cli {
-    const char *data, *output, *log, *evaluate, *by, *init, *extra;
+    const char *data, *output, *log, *evaluate, *by, *init, *extra, *select;
+    al_select_options sel;    /* --select's thresholds and cap */
     int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
     int quiet;
     int committee;            /* --committee K: members (0: one potential) */
@@ -364,7 +365,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     static const arg_choice schedules[] = {{"plateau", TRAIN_LR_PLATEAU}, {"exp", TRAIN_LR_EXP},
                                            {"cosine", TRAIN_LR_COSINE}, {NULL, 0}};
     static const arg_choice parts[] = {{"train", 1}, {"val", 2}, {"test", 3}, {NULL, 0}};
-    enum { G_NONE, G_TRAIN, G_SPLIT };
+    enum { G_NONE, G_TRAIN, G_SPLIT, G_SELECT, G_OUTPUT };
     parse_ctx pc = {o, Z, nZ};
     int given[48] = {0}, n_pos = 0, st;
     const char **pos = NULL;
@@ -478,25 +479,40 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
          .help = "RMSEs of the potential FILE on every configuration of the\ndata set, computed by nnvib's own "
                  "model code"},
         {.name = "by", .kind = ARG_CALL, .metavar = "KEY",
-         .help = "also per value of the comment key KEY (e.g. T, molecule)",
+         .help = "also per value of the comment key KEY (e.g. T, molecule); with\n--select the group of the cap, "
+                 "keys joined by commas allowed [molecule]",
          .expect = "a comment key (no '=', blank or quote, at most 60 bytes)", .call = take_by, .ctx = c},
         {.name = "split", .kind = ARG_CHOICE, .dest = &c->split, .metavar = "PART",
          .help = "only the train|val|test part of the split that --seed,\n--val-frac and --test-frac make (give the "
                  "training values)",
          .choices = parts},
+        {.section = "Selection for active learning (no training; -o takes the selected configurations):"},
+        {.name = "select", .kind = ARG_STRING, .dest = &c->select, .metavar = "FILE",
+         .help = "score the (unlabelled) candidates by the disagreement of the committee\nFILE and write "
+                 "the chosen ones (with -o); --by names the group [molecule]"},
+        {.name = "threshold", .kind = ARG_DOUBLE, .dest = &c->sel.threshold_f, .metavar = "X",
+         .help = "eligible when the largest per-atom force sigma > X eV/A [0.05]", .expect = "a number >= 0",
+         .lo = 0, .hi = HUGE_VAL},
+        {.name = "energy-threshold", .kind = ARG_DOUBLE, .dest = &c->sel.threshold_e, .metavar = "X",
+         .help = "or when the energy sigma per atom > X eV/atom [off]", .expect = "a number >= 0", .lo = 0,
+         .hi = HUGE_VAL},
+        {.name = "max-per-molecule", .kind = ARG_INT, .dest = &c->sel.max_per_molecule, .metavar = "N",
+         .help = "select at most N per molecule (per group of --by), highest sigma\nfirst (0: table only) [20]",
+         .expect = "an integer 0..1000000", .lo = 0, .hi = 1000000},
         {0},
     };
     const arg_command cmd = {
         .program = "nnvib-train",
         .usage = "[options] data.extxyz[.gz] -o out.bin\n"
-                 "--evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]",
+                 "--evaluate weights.bin [--by KEY] [--split PART] data.extxyz[.gz]\n"
+                 "--select committee.bin [--threshold X] [--max-per-molecule N] [-o OUT] candidates.extxyz",
         .summary = "Train a Behler-Parrinello potential (weights.bin, format version 1; a committee,\n"
                    "version 2, with --committee) on the\n"
                    "energies, forces and dipoles of an extended-XYZ data set (eV, A, e*A).\n"
                    "Threads: OMP_NUM_THREADS.",
         .opts = opts, .min_pos = 1, .max_pos = 1, .positional = "one data set",
         .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT), .version = nnv_version()};
-    const char *training_opt = NULL, *split_opt = NULL, *nll_opt = NULL;
+    const char *training_opt = NULL, *split_opt = NULL, *nll_opt = NULL, *select_opt = NULL;
     size_t n_opts = sizeof opts / sizeof opts[0] - 1;
 
     if (n_opts > sizeof given / sizeof given[0]) {
@@ -520,13 +536,32 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         if (!nm || !given[k]) continue;
         group = !strcmp(nm, "seed") || !strcmp(nm, "val-frac") || !strcmp(nm, "test-frac") ? G_SPLIT
                 : !strcmp(nm, "quiet") || !strcmp(nm, "evaluate") || !strcmp(nm, "by") || !strcmp(nm, "split") ? G_NONE
+                : !strcmp(nm, "select") || !strcmp(nm, "threshold") || !strcmp(nm, "energy-threshold") ||
+                          !strcmp(nm, "max-per-molecule") ? G_SELECT
+                : !strcmp(nm, "output") ? G_OUTPUT
                 : G_TRAIN;
         if (group == G_SPLIT && !split_opt) split_opt = nm;
         if (!strncmp(nm, "nll-", 4) && !nll_opt) nll_opt = nm;
         if (group == G_TRAIN && !training_opt) training_opt = nm;
+        if (group == G_SELECT && !select_opt && strcmp(nm, "select") != 0) select_opt = nm;
+    }
+    if (c->select) {
+        if (c->evaluate) snprintf(msg, msglen, "--select cannot be combined with --evaluate");
+        else if (training_opt || split_opt || c->split)
+            snprintf(msg, msglen, "--%s cannot be combined with --select",
+                     training_opt ? training_opt : split_opt ? split_opt : "split");
+        else return CLI_EXIT_OK;
+        return CLI_EXIT_USAGE;
+    }
+    if (select_opt) {
+        snprintf(msg, msglen, "--%s needs --select", select_opt);
+        return CLI_EXIT_USAGE;
     }
     if (c->evaluate) {
-        if (training_opt) snprintf(msg, msglen, "--%s cannot be combined with --evaluate", training_opt);
+        if (c->by && strchr(c->by, ','))
+            snprintf(msg, msglen, "--by with --evaluate takes one key (several only with --select)");
+        else if (training_opt || c->output)
+            snprintf(msg, msglen, "--%s cannot be combined with --evaluate", training_opt ? training_opt : "output");
         else if (split_opt && !c->split) snprintf(msg, msglen, "--%s with --evaluate needs --split", split_opt);
         else return CLI_EXIT_OK;
     } else if (c->by) snprintf(msg, msglen, "--by needs --evaluate");
@@ -564,12 +599,18 @@ int main(int argc, char **argv)
     char *probe = NULL, msg[512];
 
     memset(&c, 0, sizeof c);
+    al_select_defaults(&c.sel);
     train_defaults(&o);
     sfgen_defaults(&sfo);
     st = parse(&c, &o, &sfo, Z, &nZ, argc, argv, msg, sizeof msg);
     if (st == ARGS_DONE) return 0;
     if (st != CLI_EXIT_OK) return args_fail("nnvib-train", st, msg);
     if (c.evaluate) return evaluate(&c, &o);
+    if (c.select) {
+        al_select_cli sc = {c.data, c.select, c.output, c.sel};
+        if (c.by) sc.opt.key = c.by;
+        return al_select_command(&sc);
+    }
     if (openblas_set_num_threads) openblas_set_num_threads(1);
 
     /* Fail at once when the output cannot be written, not after the training. */

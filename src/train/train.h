@@ -43,13 +43,30 @@ typedef struct ds_set {
 } ds_set;
 
 /* Parse every frame of extended-XYZ text; `name` is used in messages (which
- * name the line and the field). *out is emptied first. */
+ * name the line and the field). *out is emptied first. Frames without any
+ * label are parsed (plain XYZ reads); ds_read is the data set's gate. */
 int ds_parse(ds_set *out, const char *text, size_t len, const char *name, nnv_error *err);
 
-/* Read a file; a name ending in ".gz" is decompressed with `gzip -dc` through a
- * pipe (no zlib dependency). When crc is not NULL it receives the CRC-32 of the
- * file's bytes as stored on disk (the data set's fingerprint). */
+/* Read a data set: a file with the gzip magic is decompressed with zlib.
+ * When crc is not NULL it receives the CRC-32 of the file's bytes as stored
+ * on disk (the data set's fingerprint). Every frame must carry a label
+ * (energy=, dipole=, a forces column or curvature labels): an unlabelled one
+ * (nnvib-sample --candidates writes them) is NNV_EINPUT naming the file, the
+ * frame and its line, so that it cannot slip into training or evaluation. */
 int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err);
+
+/* As ds_read, but unlabelled frames are accepted: the active-learning
+ * candidates that nnvib-train --select scores by committee disagreement. */
+int ds_read_candidates(ds_set *out, const char *path, uint32_t *crc, nnv_error *err);
+
+/* The value of key in a frame's info text ("k=v k2=\"a b\""), copied into buf
+ * (n bytes); an empty string when the key is absent, so those frames still
+ * form a group. Returns the value's full length: longer than n - 1 means it
+ * was cut. */
+size_t ds_info_value(const char *info, const char *key, char *buf, size_t n);
+
+/* 1 when fr carries no label at all (see ds_read). */
+int ds_frame_unlabelled(const ds_frame *fr);
 
 /* Append a deep copy of fr. */
 int ds_append(ds_set *s, const ds_frame *fr, nnv_error *err);
@@ -287,6 +304,61 @@ int train_shallow(nnv_potential **out, const ds_set *data, int n_el, const int *
  * committee or no atom has a positive spread. */
 int train_spread_scale(const nnv_potential *c, const ds_set *data, const int *idx, int n, double *scale,
                        nnv_error *err);
+
+/* ---- active learning: selection by committee disagreement (select.c) -------
+ * A candidate's disagreement is the committee's calibrated spread there
+ * (nnv_compute): sigma_f the largest per-atom force sigma (eV/Å), sigma_e the
+ * energy sigma per atom (eV/atom). */
+typedef struct al_score {
+    double sigma_f, sigma_e; /* INFINITY both when the members overflowed (failed) */
+    int extrapolating;       /* a symmetry function outside the training range */
+    int failed;              /* nnv_compute said NNV_ENUMERIC */
+} al_score;
+
+/* scores[0..n_frames) of the candidates under committee p (a committee:
+ * NNV_EINPUT otherwise; an error names the configuration). */
+int al_score_frames(al_score *scores, const nnv_potential *p, const ds_set *cands, nnv_error *err);
+
+typedef struct al_select_options {
+    double threshold_f;   /* eligible when sigma_f > this (eV/Å), default 0.05 */
+    double threshold_e;   /* or when sigma_e > this (eV/atom), default INFINITY (off) */
+    int max_per_molecule; /* at most this many per group (0: none), default 20 */
+    const char *key;      /* the comment key(s) that name the group, default "molecule"; several
+                           * separated by commas ("molecule,T": a cap per molecule and temperature) */
+} al_select_options;
+
+void al_select_defaults(al_select_options *o);
+
+/* One group's row of the selection table. Medians and maxima over all its
+ * candidates (NAN when it has none). */
+typedef struct al_group {
+    char name[64]; /* the key's value ("" when absent) */
+    int n_candidates, n_above, n_selected, n_extrapolating, n_failed;
+    double median_f, max_f, median_e, max_e;
+} al_group;
+
+/* The selection: per group (order of first appearance in cands) the eligible
+ * candidates ranked by sigma_f, then sigma_e, both descending, then by frame
+ * index (ascending), the first max_per_molecule of them. A total order: the
+ * same candidates and scores always give the same frames in the same order.
+ * *selected (frame indices, groups one after another, each in rank order)
+ * and *groups are the caller's to free; *all is the whole set as one row.
+ * NNV_OK, NNV_EUSAGE (a negative
+ * threshold or cap), NNV_EINPUT (a key value over 63 bytes), NNV_ENOMEM. */
+int al_select(int **selected, int *n_selected, al_group **groups, int *n_groups, al_group *all,
+              const ds_set *cands, const al_score *scores, const al_select_options *o, nnv_error *err);
+
+/* Record sc in fr's info as sigma_f= and sigma_e= (replacing earlier ones). */
+int al_tag_frame(ds_frame *fr, const al_score *sc, nnv_error *err);
+
+/* nnvib-train --select (select_cmd.c, part of the program): read the
+ * candidates and the committee, select, write out (atomically) and print the
+ * per-molecule table and summary. Returns an exit status. */
+typedef struct al_select_cli {
+    const char *candidates, *committee, *output;
+    al_select_options opt;
+} al_select_cli;
+int al_select_command(const al_select_cli *c);
 
 /* ---- lower level, exposed for the unit tests -------------------------------
  * The problem (problem.c), its loss and gradient (backprop.c), its parameters
