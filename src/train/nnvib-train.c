@@ -367,7 +367,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     static const arg_choice parts[] = {{"train", 1}, {"val", 2}, {"test", 3}, {NULL, 0}};
     enum { G_NONE, G_TRAIN, G_SPLIT, G_SELECT, G_OUTPUT };
     parse_ctx pc = {o, Z, nZ};
-    int given[48] = {0}, n_pos = 0, st;
+    int given[80] = {0}, n_pos = 0, st;
     const char **pos = NULL;
     arg_spec opts[] = {
         {.section = "Model:"},
