@@ -4,7 +4,7 @@
 #  - molecules.tsv: 5 columns, unique lower_snake_case names, known groups, set train|heldout|large;
 #  - every row has molecules/hcno/xyz/NAME.xyz (H/C/N/O only, comment "NAME | SMILES | set=SET")
 #    and reference_spectra/gfn2xtb-hcno/NAME.tsv with 3N-6 modes (3N-5 for a linear minimum), none
-#    imaginary, and an "ok" line in make-molecules.log;
+#    imaginary, and an "ok" line in log.tsv;
 #  - heavy atoms 2-7 in train/heldout (the 27 shipped molecules excepted), 8-13 in large;
 #  - >= 300 molecules (conformers of one molecule count once) with 2-7 heavy atoms, >= 45 and
 #    >= 15 % of them held out, 15-25 large, >= 10 molecules with two conformers in the same set,
@@ -31,7 +31,7 @@ awk -F'\t' -v H="$H" -v SPEC="$SRC/reference_spectra/gfn2xtb-hcno" -v MOLS="$SRC
                    "isocyanate nitro nitrate nitrite nitroso n_oxide peroxide hydrazine azo " \
                    "inorganic conformer", v, " ")
         for (i = 1; i <= nv; i++) vocab[v[i]] = 1
-        while ((getline line < (H "/make-molecules.log")) > 0) {
+        while ((getline line < (H "/log.tsv")) > 0) {
             split(line, c, "\t"); logstat[c[1]] = c[9]
         }
     }
@@ -52,7 +52,7 @@ awk -F'\t' -v H="$H" -v SPEC="$SRC/reference_spectra/gfn2xtb-hcno" -v MOLS="$SRC
         shipped = ($5 ~ /^file:molecules\/[a-z0-9_]+\.xyz$/)
         key = name
         if ($3 ~ /(^|,)conformer(,|$)/) sub(/_(anti|syn|gauche|cis|trans)$/, "", key)
-        if (logstat[name] != "ok") failm(name ": no ok line in make-molecules.log")
+        if (logstat[name] != "ok") failm(name ": no ok line in log.tsv")
 
         # The minimum.
         f = H "/xyz/" name ".xyz"
