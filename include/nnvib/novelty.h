@@ -41,7 +41,7 @@ int nnv_novelty_element_fit(nnv_novelty_element *out, const double *rows, size_t
 void nnv_novelty_element_clear(nnv_novelty_element *el);
 
 /** d² = |L⁻¹(s − mean)|² / n_sf of one scaled SF vector s (n_sf values):
- *  about 1 inside the training distribution. */
+ *  about 1 inside the training distribution (NaN only when memory runs out). */
 double nnv_novelty_d2(const nnv_novelty_element *el, const double *s);
 
 /** Give p a novelty block (replacing any it has) fitted per element e on
@@ -56,7 +56,7 @@ void nnv_novelty_clear(nnv_potential *p);
 
 /** Per-atom novelty d² of structure s against the statistics stored in p.
  *  Invariant under rotation, translation and permutation of the atoms (the
- *  symmetry functions are).
+ *  symmetry functions are). An atom whose d² overflows gets +inf.
  *  @param d2_per_atom  s->n_atoms values (filled on success)
  *  @return NNV_OK, NNV_EUSAGE (NULL argument), NNV_EINPUT (p has no novelty
  *          block: "no novelty statistics", the caller's "unavailable"; or an

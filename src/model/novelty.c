@@ -241,24 +241,30 @@ cleanup:
 
 int nnv_novelty(const nnv_potential *p, const nnv_structure *s, double *d2_per_atom, nnv_error *err)
 {
-    double *S = NULL, *at;
-    int rc;
+    double *S = NULL, *v = NULL, *at;
+    int rc, max_sf = 1;
     if (!p || !s || !d2_per_atom) return nnv_error_set(err, NNV_EUSAGE, "nnv_novelty: NULL argument");
     if (!p->novelty)
         return nnv_error_set(err, NNV_EINPUT, "no novelty statistics in the potential (flag bit 2 not set; add them "
                              "with nnvib-train --add-novelty)");
     if ((rc = nnv_novelty_sf(&S, p, s, err)) != NNV_OK) return rc;
+    for (int e = 0; e < p->n_elements; e++)
+        if (p->elements[e].n_sf > max_sf) max_sf = p->elements[e].n_sf;
+    if (!(v = malloc(2 * (size_t)max_sf * sizeof *v))) {
+        free(S);
+        return nnv_error_set(err, NNV_ENOMEM, "novelty: out of memory");
+    }
     at = S;
     for (int i = 0; i < s->n_atoms; i++) {
         const nnv_element_model *e = nnv_potential_element(p, s->Z[i]);
         const nnv_novelty_element *nv = &p->novelty[e - p->elements];
-        d2_per_atom[i] = nnv_novelty_d2(nv, at);
+        for (int k = 0; k < e->n_sf; k++) v[k] = at[k] - nv->mean[k];
+        d2_per_atom[i] = forward_norm2(nv->chol, v, v + e->n_sf, e->n_sf) / e->n_sf;
+        /* Overflow (SFs scaled far beyond any training value) is as far
+         * from the training set as it gets. */
+        if (isnan(d2_per_atom[i])) d2_per_atom[i] = INFINITY;
         at += e->n_sf;
-        if (isnan(d2_per_atom[i])) {
-            free(S);
-            return nnv_error_set(err, NNV_ENOMEM, "novelty: out of memory");
-        }
     }
-    free(S);
+    FREE_ALL(S, v);
     return NNV_OK;
 }
