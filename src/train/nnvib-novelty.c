@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "train/train.h"
+#include "train.h"
 
 /* One line: NAME n_atoms max_d2 atom element d2/q99.9 of that element, the
  * number of SF values outside [gmin, gmax], and the energy per atom (eV). */
