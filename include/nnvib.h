@@ -22,5 +22,6 @@
 #include <nnvib/compare.h>
 #include <nnvib/diagnostics.h>
 #include <nnvib/md.h>
+#include <nnvib/novelty.h>
 
 #endif

@@ -239,7 +239,7 @@ START_TEST(test_rejections)
         expect_reject(b, n, 12, 0, 1, 0, 8, "version");
         expect_reject(b, n, 12, 0, 0, 0, 8, "version");
         expect_reject(b, n, 8, 0, 1, 0, 12, "flags");
-        expect_reject(b, n, 12, 0, 7, 0, 12, "flags");
+        expect_reject(b, n, 12, 0, 11, 0, 12, "flags"); /* bit 3: bit 2 is the novelty block */
         expect_reject(b, n, 8, 0, 3, 0, 8, "version");
         /* The last layer of element 0's first energy network: n_members for
          * a shallow committee, 1 for a full one. */

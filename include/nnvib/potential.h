@@ -81,6 +81,25 @@ typedef struct nnv_element_model {
 
 #define NNV_FLAG_CHARGES 1u
 #define NNV_FLAG_COMMITTEE 2u /**< format version 2: a committee block follows the description */
+#define NNV_FLAG_NOVELTY 4u   /**< format version 2: a novelty block follows the element blocks */
+
+/** Quantiles of the training atoms' d² kept in a novelty block: 50, 90, 99,
+ *  99.9 % and the maximum (docs/novelty.md). */
+#define NNV_NOVELTY_NQ 5
+
+/** Novelty statistics of one element (flag bit 2, docs/nnp-format.md section
+ *  6): the training atoms' scaled SF vectors s (what the network sees) have
+ *  mean `mean` and covariance C; `chol` is the lower Cholesky factor L of
+ *  C + ridge·I, packed by rows (L[i][j], j <= i, at i(i+1)/2 + j), and an atom
+ *  with scaled SFs s has d² = |L⁻¹(s − mean)|² / n_sf. */
+typedef struct nnv_novelty_element {
+    int n_sf;                            /**< the element's n_sf */
+    int n_atoms;                         /**< training atoms behind the statistics (>= 1) */
+    double ridge;                        /**< r >= 0 added to the diagonal of C */
+    double *mean;                        /**< n_sf */
+    double *chol;                        /**< n_sf (n_sf + 1) / 2, diagonal > 0 */
+    double quantile[NNV_NOVELTY_NQ];     /**< d² of the training atoms: 50, 90, 99, 99.9 %, max */
+} nnv_novelty_element;
 
 /** Committee kinds (format version 2). */
 enum nnv_committee_kind {
@@ -93,7 +112,7 @@ enum nnv_committee_kind {
 #define NNV_COMMITTEE_MAX 64
 
 typedef struct nnv_potential {
-    uint32_t flags;       /**< bit 0: charge networks present; bit 1: a committee */
+    uint32_t flags;       /**< bit 0: charge networks present; bit 1: a committee; bit 2: novelty block */
     char *description;    /**< NUL-terminated copy of the UTF-8 description */
     int n_elements;
     nnv_element_model *elements; /**< ascending Z */
@@ -101,6 +120,7 @@ typedef struct nnv_potential {
     int n_members;        /**< committee: 2..64 members; 0 for a single potential */
     int committee_kind;   /**< enum nnv_committee_kind (committee only) */
     double spread_scale;  /**< committee: calibration factor of every reported standard deviation */
+    nnv_novelty_element *novelty; /**< NULL, or n_elements entries in element order (flag bit 2) */
 } nnv_potential;
 
 struct nnv_n2p2_options; /* nnvib/n2p2.h */

@@ -1,5 +1,6 @@
 /* potential_io.c: reads and validates weights.bin (format version 1, and
- * version 2, a committee: docs/nnp-format.md sections 3 and 5) byte for byte;
+ * version 2, a committee and/or a novelty block: docs/nnp-format.md
+ * sections 3, 5 and 6) byte for byte;
  * every rejection names the file, the byte offset and the field, in the
  * wording of the reference reader. The writer is potential_write.c. */
 #define _POSIX_C_SOURCE 200809L
@@ -225,16 +226,17 @@ static int read_header(reader *r, nnv_potential *p)
     if (v == FORMAT_VERSION && (p->flags & ~NNV_FLAG_CHARGES))
         return reject(r, "unknown flag bits set (flags=0x%08x; only bit 0 is defined%s)", p->flags,
                       (p->flags & NNV_FLAG_COMMITTEE) ? " in version 1; bit 1, a committee, needs version 2" : "");
-    if (v == FORMAT_VERSION_COMMITTEE && (p->flags & ~(NNV_FLAG_CHARGES | NNV_FLAG_COMMITTEE)))
-        return reject(r, "unknown flag bits set (flags=0x%08x; only bits 0 and 1 are defined in version 2)",
+    if (v == FORMAT_VERSION_COMMITTEE && (p->flags & ~(NNV_FLAG_CHARGES | NNV_FLAG_COMMITTEE | NNV_FLAG_NOVELTY)))
+        return reject(r, "unknown flag bits set (flags=0x%08x; only bits 0, 1 and 2 are defined in version 2)",
                       p->flags);
-    /* Version 2 is a committee file and nothing else, so that a version-1
-     * file whose version field was changed is still rejected, at that field. */
-    if (v == FORMAT_VERSION_COMMITTEE && !(p->flags & NNV_FLAG_COMMITTEE)) {
+    /* Version 2 carries an extension (a committee, bit 1, or a novelty
+     * block, bit 2, or both), so that a version-1 file whose version field
+     * was changed is still rejected, at that field. */
+    if (v == FORMAT_VERSION_COMMITTEE && !(p->flags & (NNV_FLAG_COMMITTEE | NNV_FLAG_NOVELTY))) {
         r->off = MAGIC_LEN;
         snprintf(r->field, sizeof r->field, "version");
         return reject(r, "unsupported version 2 without the committee flag (flags=0x%08x; version 2 is a committee "
-                         "file, flag bit 1)", p->flags);
+                         "file, flag bit 1, or has a novelty block, flag bit 2)", p->flags);
     }
     set_field(r, "description_length");
     if ((rc = rd_count(r, 0, MAX_DESCRIPTION, &dlen)) != NNV_OK) return rc;
@@ -455,6 +457,56 @@ static int read_element(reader *r, int e, int prev_Z, const nnv_potential *p, nn
     return NNV_OK;
 }
 
+/* The novelty block (flag bit 2): per element, in the order of the element
+ * blocks, the statistics of nnv_novelty_element (docs/nnp-format.md section 6). */
+static int read_novelty(reader *r, nnv_potential *p)
+{
+    char pre[64], name[96], a[40], b[40];
+    uint32_t v;
+    int rc;
+    if (!(p->novelty = calloc((size_t)p->n_elements, sizeof *p->novelty)))
+        return nnv_error_set(r->err, NNV_ENOMEM, "%s: out of memory", r->name);
+    for (int e = 0; e < p->n_elements; e++) {
+        const nnv_element_model *el = &p->elements[e];
+        nnv_novelty_element *nv = &p->novelty[e];
+        size_t n = (size_t)el->n_sf, diag_at;
+        snprintf(pre, sizeof pre, "novelty[%d](Z=%d)", e, el->Z);
+        set_field(r, "%s.n_sf", pre);
+        if ((rc = rd_u32(r, &v)) != NNV_OK) return rc;
+        if (v != (uint32_t)el->n_sf)
+            return reject(r, "n_sf %u does not match the element block's n_sf %d", v, el->n_sf);
+        nv->n_sf = el->n_sf;
+        set_field(r, "%s.n_atoms", pre);
+        if ((rc = rd_count(r, 1, 0x7fffffffu, &v)) != NNV_OK) return rc;
+        nv->n_atoms = (int)v;
+        set_field(r, "%s.ridge", pre);
+        if ((rc = rd_f64(r, &nv->ridge)) != NNV_OK) return rc;
+        if (!(nv->ridge >= 0)) return reject(r, "ridge must be >= 0, got %s", fmt_num(a, nv->ridge));
+        snprintf(name, sizeof name, "%s.mean", pre);
+        if ((rc = read_f64_array(r, name, n, 0, &nv->mean)) != NNV_OK) return rc;
+        diag_at = r->pos;
+        snprintf(name, sizeof name, "%s.L", pre);
+        if ((rc = read_f64_array(r, name, n * (n + 1) / 2, 0, &nv->chol)) != NNV_OK) return rc;
+        /* A zero or negative diagonal would divide by zero or flip signs in
+         * the forward substitution: d² would be meaningless. */
+        for (size_t i = 0; i < n; i++) {
+            size_t k = i * (i + 1) / 2 + i;
+            if (nv->chol[k] > 0) continue;
+            r->pos = diag_at + 8 * k;
+            set_field(r, "%s.L[%zu]", pre, k);
+            return reject(r, "diagonal element L[%zu][%zu] = %s must be > 0", i, i, fmt_num(a, nv->chol[k]));
+        }
+        for (int q = 0; q < NNV_NOVELTY_NQ; q++) {
+            set_field(r, "%s.quantile[%d]", pre, q);
+            if ((rc = rd_f64(r, &nv->quantile[q])) != NNV_OK) return rc;
+            if (!(nv->quantile[q] >= (q ? nv->quantile[q - 1] : 0.0)))
+                return reject(r, "quantiles must be >= 0 and ascending (50, 90, 99, 99.9 %%, max): %s after %s",
+                              fmt_num(a, nv->quantile[q]), q ? fmt_num(b, nv->quantile[q - 1]) : "0.0");
+        }
+    }
+    return NNV_OK;
+}
+
 /* An SF may name an element whose block comes later, so this waits until all
  * blocks are read; it reports the offset of the Zj or Zk field itself. */
 static int check_sf_elements(reader *r, const nnv_potential *p, const size_t *sf_offset)
@@ -512,6 +564,7 @@ int nnv_potential_parse(nnv_potential **out, const unsigned char *buf, size_t le
         rc = read_element(&r, (int)e, e ? p->elements[e - 1].Z : 0, p, &p->elements[e], &sf_offset[e]);
         if (rc != NNV_OK) goto cleanup;
     }
+    if ((p->flags & NNV_FLAG_NOVELTY) && (rc = read_novelty(&r, p)) != NNV_OK) goto cleanup;
     crc_at = r.pos;
     if ((rc = check_sf_elements(&r, p, sf_offset)) != NNV_OK) goto cleanup;
     r.pos = crc_at;

@@ -1,6 +1,6 @@
 /* potential_write.c: writes weights.bin (docs/nnp-format.md): format version 1
  * for a single potential, byte for byte as the reader read it, and version 2
- * for a committee; every file is read back before it is handed out, so the
+ * for a committee or a potential with a novelty block; every file is read back before it is handed out, so the
  * writer never produces what the reader (potential_io.c) rejects. */
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +129,41 @@ static int check_element_networks(const nnv_potential *p, const nnv_element_mode
     return NNV_OK;
 }
 
+/* The novelty block agrees with flag bit 2 and with the element blocks;
+ * adds its bytes. Values are checked by reading the result back. */
+static int check_novelty(const nnv_potential *p, size_t *bytes, nnv_error *err)
+{
+    int has = (p->flags & NNV_FLAG_NOVELTY) != 0;
+    if (has != (p->novelty != NULL))
+        return nnv_error_set(err, NNV_EINPUT, "potential: novelty statistics %s but flag bit 2 (novelty) is %s",
+                             p->novelty ? "present" : "absent", has ? "set" : "not set");
+    for (int e = 0; has && e < p->n_elements; e++) {
+        const nnv_novelty_element *nv = &p->novelty[e];
+        size_t n = (size_t)p->elements[e].n_sf;
+        if (nv->n_sf != p->elements[e].n_sf || !nv->mean || !nv->chol)
+            return nnv_error_set(err, NNV_EINPUT, "potential: element Z=%d: novelty statistics for %d symmetry "
+                                 "functions, the element has %d (or mean/L missing)", p->elements[e].Z, nv->n_sf,
+                                 p->elements[e].n_sf);
+        *bytes += 4 + 4 + 8 + 8 * (n + n * (n + 1) / 2 + NNV_NOVELTY_NQ);
+    }
+    return NNV_OK;
+}
+
+static unsigned char *put_novelty(unsigned char *q, const nnv_potential *p)
+{
+    for (int e = 0; e < p->n_elements; e++) {
+        const nnv_novelty_element *nv = &p->novelty[e];
+        size_t n = (size_t)nv->n_sf;
+        q = put_u32(q, (uint32_t)nv->n_sf);
+        q = put_u32(q, (uint32_t)nv->n_atoms);
+        q = put_f64(q, nv->ridge);
+        for (size_t k = 0; k < n; k++) q = put_f64(q, nv->mean[k]);
+        for (size_t k = 0; k < n * (n + 1) / 2; k++) q = put_f64(q, nv->chol[k]);
+        for (int k = 0; k < NNV_NOVELTY_NQ; k++) q = put_f64(q, nv->quantile[k]);
+    }
+    return q;
+}
+
 int nnv_potential_serialize(unsigned char **buf, size_t *len, const nnv_potential *p, nnv_error *err)
 {
     unsigned char *b = NULL, *q;
@@ -155,6 +190,7 @@ int nnv_potential_serialize(unsigned char **buf, size_t *len, const nnv_potentia
         bytes += 4 + 8 + 4 + (size_t)el->n_sf * SF_RECORD_BYTES;
         if ((rc = check_element_networks(p, el, &bytes, err)) != NNV_OK) return rc;
     }
+    if ((rc = check_novelty(p, &bytes, err)) != NNV_OK) return rc;
     bytes += 4;
 
     b = malloc(bytes);
@@ -162,7 +198,9 @@ int nnv_potential_serialize(unsigned char **buf, size_t *len, const nnv_potentia
     q = b;
     memcpy(q, MAGIC, MAGIC_LEN);
     q += MAGIC_LEN;
-    q = put_u32(q, K ? FORMAT_VERSION_COMMITTEE : FORMAT_VERSION);
+    /* Version 1 stays byte for byte: only a committee or a novelty block
+     * makes a version-2 file. */
+    q = put_u32(q, K || p->novelty ? FORMAT_VERSION_COMMITTEE : FORMAT_VERSION);
     q = put_u32(q, p->flags);
     q = put_u32(q, (uint32_t)(dlen > UINT32_MAX ? UINT32_MAX : dlen));
     if (dlen) memcpy(q, p->description, dlen);
@@ -205,6 +243,7 @@ int nnv_potential_serialize(unsigned char **buf, size_t *len, const nnv_potentia
             if (p->flags & NNV_FLAG_CHARGES) q = put_network(q, &el->charge);
         }
     }
+    if (p->novelty) q = put_novelty(q, p);
     q = put_u32(q, nnv_crc32(b, (size_t)(q - b)));
 
     /* Reading the bytes back applies every rule of the reader, so the writer

@@ -8,7 +8,7 @@
 #define MAGIC "NNVIBW01"
 #define MAGIC_LEN 8
 #define FORMAT_VERSION 1u           /* one potential */
-#define FORMAT_VERSION_COMMITTEE 2u /* a committee: flag bit 1 and the committee block */
+#define FORMAT_VERSION_COMMITTEE 2u /* a committee (flag bit 1) and/or a novelty block (bit 2) */
 #define COMMITTEE_BLOCK_BYTES (4 + 4 + 8) /* n_members, kind, spread_scale */
 #define MAX_DESCRIPTION 65536u
 #define MAX_SF 4096u

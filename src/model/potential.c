@@ -192,6 +192,17 @@ int nnv_potential_copy(nnv_potential **out, const nnv_potential *p, nnv_error *e
         d->members = networks_copy(s->members, p->n_members, &ok);
         d->member_charges = networks_copy(s->member_charges, p->n_members, &ok);
     }
+    if (ok && p->novelty) {
+        /* The novelty block (flag bit 2) describes the same inputs, so it travels too. */
+        if (!(q->novelty = calloc((size_t)p->n_elements, sizeof *q->novelty))) goto nomem;
+        for (int e = 0; e < p->n_elements && ok; e++) {
+            const nnv_novelty_element *s = &p->novelty[e];
+            size_t n = (size_t)(s->n_sf > 0 ? s->n_sf : 0);
+            q->novelty[e] = *s;
+            q->novelty[e].mean = dup_bytes(s->mean, n * sizeof *s->mean, &ok);
+            q->novelty[e].chol = dup_bytes(s->chol, n * (n + 1) / 2 * sizeof *s->chol, &ok);
+        }
+    }
     /* The reader's findings belong to the potential: they travel with it. */
     if (ok && p->warnings.count > 0) {
         if (!(q->warnings.messages = calloc((size_t)p->warnings.count, sizeof *q->warnings.messages))) goto nomem;
@@ -223,6 +234,8 @@ void nnv_potential_free(nnv_potential *p)
         }
         free(p->elements);
     }
+    for (int e = 0; p->novelty && e < p->n_elements; e++) FREE_ALL(p->novelty[e].mean, p->novelty[e].chol);
+    free(p->novelty);
     free(p->description);
     nnv_warnings_clear(&p->warnings);
     free(p);

@@ -28,6 +28,8 @@ extern void openblas_set_num_threads(int) __attribute__((weak));
 typedef struct cli {
     const char *data, *output, *log, *evaluate, *by, *init, *extra, *select;
     al_select_options sel;    /* --select's thresholds and cap */
+    const char *add_novelty;  /* --add-novelty FILE: no training, statistics only */
+    double novelty_ridge;
     int split;                /* --split: 0 none, 1 train, 2 val, 3 test */
     int quiet;
     int committee;            /* --committee K: members (0: one potential) */
@@ -461,6 +463,12 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         {.name = "nll-floor", .kind = ARG_DOUBLE, .dest = &o->nll_floor, .metavar = "X",
          .help = "--shallow: floor of the force spread in the NLL term, eV/A [0.005]",
          .expect = "a spread > 0 and <= 10", .lo = 0, .hi = 10, .open = ARG_OPEN_LO},
+        {.name = "novelty-ridge", .kind = ARG_DOUBLE, .dest = &c->novelty_ridge, .metavar = "R",
+         .help = "ridge added to the covariance of the novelty statistics written\nwith the potential "
+                 "(docs/novelty.md) [0.001]", .expect = "a number >= 0 and <= 1", .lo = 0, .hi = 1},
+        {.name = "add-novelty", .kind = ARG_STRING, .dest = &c->add_novelty, .metavar = "FILE",
+         .help = "no training: add novelty statistics from the training part of\nthe split (--seed, --val-frac, "
+                 "--test-frac, --extra-train as the\ntraining used) to the potential FILE, written to -o"},
         {.name = "extra-train", .kind = ARG_STRING, .dest = &c->extra, .metavar = "FILE",
          .help = "more configurations (extended XYZ) for the training set only;\nthe validation and test sets stay "
                  "those of the data set"},
@@ -524,6 +532,7 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         snprintf(msg, msglen, "out of memory");
         return CLI_EXIT_INTERNAL;
     }
+    msg[0] = '\0';
     st = args_parse(&cmd, argc, argv, pos, &n_pos, msg, msglen);
     if (st == CLI_EXIT_OK) c->data = pos[0];
     free(pos);
@@ -557,7 +566,18 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
         snprintf(msg, msglen, "--%s needs --select", select_opt);
         return CLI_EXIT_USAGE;
     }
-    if (c->evaluate) {
+    if (c->add_novelty) {
+        /* Only what picks the training configurations, the ridge and the output. */
+        for (size_t k = 0; k < n_opts && !msg[0]; k++) {
+            const char *nm = opts[k].name;
+            if (nm && given[k] && strcmp(nm, "seed") && strcmp(nm, "val-frac") && strcmp(nm, "test-frac") &&
+                strcmp(nm, "extra-train") && strcmp(nm, "output") && strcmp(nm, "quiet") &&
+                strcmp(nm, "add-novelty") && strcmp(nm, "novelty-ridge"))
+                snprintf(msg, msglen, "--%s cannot be combined with --add-novelty", nm);
+        }
+        if (!msg[0] && !c->output) snprintf(msg, msglen, "no output file given (-o FILE)");
+        if (!msg[0]) return CLI_EXIT_OK;
+    } else if (c->evaluate) {
         if (c->by && strchr(c->by, ','))
             snprintf(msg, msglen, "--by with --evaluate takes one key (several only with --select)");
         else if (training_opt || c->output)
@@ -585,6 +605,60 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     return CLI_EXIT_USAGE;
 }
 
+/* The novelty block of pot from the training configurations of the split
+ * (docs/novelty.md), and its per-element summary on stdout. */
+static int attach_novelty(const cli *c, nnv_potential *pot, const ds_set *data, const train_options *o,
+                          nnv_error *err)
+{
+    int *idx = NULL, n_idx = 0, st;
+    if ((st = train_split_training(&idx, &n_idx, data, o, err)) != NNV_OK) return st;
+    st = train_novelty(pot, data, idx, n_idx, c->novelty_ridge, err);
+    free(idx);
+    for (int e = 0; st == NNV_OK && !c->quiet && e < pot->n_elements; e++) {
+        const nnv_novelty_element *nv = &pot->novelty[e];
+        fprintf(stderr, "novelty %s: %d training atoms, %d SFs, ridge %g, d2 quantiles 50/90/99/99.9%%/max "
+                "%.3f %.3f %.3f %.3f %.3f\n", nnv_element_symbol(pot->elements[e].Z), nv->n_atoms, nv->n_sf,
+                nv->ridge, nv->quantile[0], nv->quantile[1], nv->quantile[2], nv->quantile[3], nv->quantile[4]);
+    }
+    return st;
+}
+
+/* --add-novelty: an existing potential gets the statistics of its training
+ * configurations, everything else byte for byte. */
+static int add_novelty(const cli *c, train_options *o)
+{
+    nnv_error err = {0, ""};
+    ds_set data = {0, 0, NULL};
+    nnv_potential *pot = NULL;
+    int st, rc = 0;
+    if ((st = nnv_potential_read(&pot, c->add_novelty, &err)) != NNV_OK) goto fail;
+    if ((st = ds_read(&data, c->data, NULL, &err)) != NNV_OK) goto fail;
+    if (c->extra) {
+        ds_set extra = {0, 0, NULL};
+        if ((st = ds_read(&extra, c->extra, NULL, &err)) != NNV_OK) goto fail;
+        o->n_split = data.n_frames;
+        for (int f = 0; f < extra.n_frames && st == NNV_OK; f++) st = ds_append(&data, &extra.frames[f], &err);
+        ds_free(&extra);
+        if (st != NNV_OK) goto fail;
+    }
+    if ((st = attach_novelty(c, pot, &data, o, &err)) != NNV_OK) goto fail;
+    if ((st = nnv_potential_write(c->output, pot, &err)) != NNV_OK) {
+        fprintf(stderr, "nnvib-train: %s\n", err.message);
+        rc = st == NNV_ENOMEM ? EXIT_INTERNAL : st == NNV_EIO ? EXIT_WRITE : EXIT_INPUT;
+        goto cleanup;
+    }
+    printf("%s: %s with novelty statistics of the training part of %s\n", c->output, c->add_novelty, c->data);
+    if (fflush(stdout) != 0 || ferror(stdout)) rc = EXIT_WRITE;
+    goto cleanup;
+fail:
+    fprintf(stderr, "nnvib-train: %s\n", err.message);
+    rc = st == NNV_ENOMEM ? EXIT_INTERNAL : st == NNV_ENUMERIC ? EXIT_NUMERIC : EXIT_INPUT;
+cleanup:
+    ds_free(&data);
+    nnv_potential_free(pot);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -600,6 +674,7 @@ int main(int argc, char **argv)
 
     memset(&c, 0, sizeof c);
     al_select_defaults(&c.sel);
+    c.novelty_ridge = NNV_NOVELTY_RIDGE;
     train_defaults(&o);
     sfgen_defaults(&sfo);
     st = parse(&c, &o, &sfo, Z, &nZ, argc, argv, msg, sizeof msg);
@@ -611,6 +686,7 @@ int main(int argc, char **argv)
         if (c.by) sc.opt.key = c.by;
         return al_select_command(&sc);
     }
+    if (c.add_novelty) return add_novelty(&c, &o);
     if (openblas_set_num_threads) openblas_set_num_threads(1);
 
     /* Fail at once when the output cannot be written, not after the training. */
@@ -682,6 +758,8 @@ int main(int argc, char **argv)
     } else if ((st = train_run(&pot, &data, nZ, Z, &sfo, &o, progress, &c, &rep, &err)) != NNV_OK) {
         goto fail;
     }
+    /* Every new potential carries the statistics of its training atoms. */
+    if ((st = attach_novelty(&c, pot, &data, &o, &err)) != NNV_OK) goto fail;
     if ((st = nnv_potential_write(c.output, pot, &err)) != NNV_OK) {
         fprintf(stderr, "nnvib-train: %s\n", err.message);
         rc = st == NNV_ENOMEM ? EXIT_INTERNAL : st == NNV_EIO ? EXIT_WRITE : EXIT_INPUT;

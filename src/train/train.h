@@ -359,6 +359,15 @@ typedef struct al_select_cli {
     al_select_options opt;
 } al_select_cli;
 int al_select_command(const al_select_cli *c);
+/* ---- novelty statistics (novelty_train.c) ------------------------------------
+ * The training frames of the split train_run makes with o's seed, val_frac,
+ * test_frac and n_split (training part of the first n_split frames, then the
+ * training-only frames): *idx malloc'd, *n_idx entries. */
+int train_split_training(int **idx, int *n_idx, const ds_set *data, const train_options *o, nnv_error *err);
+
+/* p's novelty block (nnv_novelty_fit, flag bit 2) from every atom of the
+ * frames idx[0..n_idx) (all frames when idx is NULL) with the given ridge. */
+int train_novelty(nnv_potential *p, const ds_set *data, const int *idx, int n_idx, double ridge, nnv_error *err);
 
 /* ---- lower level, exposed for the unit tests -------------------------------
  * The problem (problem.c), its loss and gradient (backprop.c), its parameters

@@ -4,7 +4,7 @@
  * An accepted potential must serialise and read back, and evaluating it on a
  * small molecule must give finite results or a clear error, never NaN; a
  * committee (version 2) also finite spreads, and members that write as
- * version-1 files. */
+ * version-1 files (version 2 with a novelty block, whose d² must be >= 0). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +54,15 @@ static void evaluate(const nnv_potential *p)
         FUZZ_ASSERT(r == NULL && err.code == rc && err.message[0] != '\0');
     }
     nnv_result_free(r);
+    /* The novelty block (flag bit 2): a d² >= 0 per atom (+inf at most), or a clear error. */
+    if (p->novelty) {
+        double d2[4];
+        rc = nnv_novelty(p, s, d2, &err);
+        if (rc == NNV_OK)
+            for (int i = 0; i < n; i++) FUZZ_ASSERT(d2[i] >= 0.0);
+        else
+            FUZZ_ASSERT(err.code == rc && err.message[0] != '\0');
+    }
     nnv_structure_free(s);
 }
 
@@ -83,13 +92,13 @@ static void one(const uint8_t *data, size_t size)
     }
     evaluate(p);
     /* Every member of a committee comes out as a plain potential that the
-     * writer accepts (version 1). */
+     * writer accepts (version 1; version 2 when it keeps a novelty block). */
     for (int m = 0; m < p->n_members; m++) {
         nnv_potential *x = NULL;
         unsigned char *bx = NULL;
         size_t nx = 0;
         FUZZ_ASSERT(nnv_committee_member(&x, p, m, &err) == NNV_OK);
-        FUZZ_ASSERT(nnv_potential_serialize(&bx, &nx, x, &err) == NNV_OK && bx[8] == 1);
+        FUZZ_ASSERT(nnv_potential_serialize(&bx, &nx, x, &err) == NNV_OK && bx[8] == (x->novelty ? 2 : 1));
         free(bx);
         nnv_potential_free(x);
     }
