@@ -52,9 +52,10 @@ static inline double rng_open_unit(uint64_t *state)
  * af->f; af_discard drops an unfinished file (no-op after af_commit). */
 typedef struct af_file {
     FILE *f;
-    char *tmp;        /* temporary path, NULL when closed or direct */
-    const char *path; /* the target (not copied) */
-    int direct;       /* the target is a device or pipe (e.g. /dev/null): written in place */
+    char *tmp;        /* temporary path: the target (path with its symbolic links
+                         resolved) and AF_SUFFIX; NULL when closed or direct */
+    const char *path; /* the target as named (not copied), for messages */
+    int direct;       /* a device, pipe or descriptor (/dev/stdout): written in place */
 } af_file;
 
 int af_open(af_file *af, const char *path, nnv_error *err);
