@@ -38,7 +38,7 @@ expect() {
     shift 3
     "$bin" "$@" >out.txt 2>err.txt
     got=$?
-    if [ "$got" -eq "$want" ] && grep -Eq -- "$pat" err.txt; then pass "$desc (exit $got)"; else
+    if [ "$got" -eq "$want" ] && { [ -z "$pat" ] || grep -Eq -- "$pat" err.txt; }; then pass "$desc (exit $got)"; else
         fail "$desc: exit $got (expected $want), stderr not matching /$pat/"
         show err.txt
     fi
@@ -74,6 +74,49 @@ if command -v mkfifo >/dev/null 2>&1 && mkfifo fifo; then
     check "-o FIFO is written in place" '[ -p fifo ] && grep -q "vibrational modes" fifo.txt'
 fi
 check "no temporary file left" '! ls | grep -q "\.tmp"'
+
+# ---- an output over an input or over another output: usage error, nothing written
+cmp w.bin "$pot" || fail "setup: w.bin differs from the shipped potential"
+expect 2 "--extxyz w.bin: the same file as the potential" "--extxyz over the potential refused" \
+    --extxyz w.bin water.xyz w.bin
+check "the potential is untouched" 'cmp -s w.bin "$pot"'
+expect 2 "the same file as the molecule" "-o over the molecule refused" -o water.xyz water.xyz w.bin
+ln -s water.xyz alias.xyz
+expect 2 "the same file as the molecule" "-o over the molecule through a link refused" -o alias.xyz water.xyz w.bin
+expect 2 "--cml X: the same file as -o" "-o X --cml X refused" -o X --cml X water.xyz w.bin
+check "X not written" '[ ! -e X ]'
+expect 2 "--traj water.xyz: the same file as the molecule" "md --traj over the molecule refused" \
+    md --traj water.xyz water.xyz w.bin
+expect 2 "-o w.bin: the same file as the input" "convert -o over its input refused" convert --member 1 w.bin -o w.bin
+check "the molecule is untouched" 'cmp -s water.xyz "$mol/water.xyz"'
+expect 0 "" "-o /dev/null --cml /dev/null is allowed (devices are written in place)" \
+    -q -o /dev/null --cml /dev/null water.xyz w.bin
+
+# ---- SIGTERM / SIGINT remove the temporary file ---------------------------------
+# wait_tmp PREFIX: wait (up to 20 s) for PREFIX.tmp* to exist.
+wait_tmp() {
+    k=0
+    while [ $k -lt 200 ] && ! ls | grep -q "^$1\.tmp"; do sleep 0.1; k=$((k + 1)); done
+}
+"$bin" md water.xyz w.bin --steps 10000000 --traj traj.xyz >/dev/null 2>&1 &
+pid=$!
+wait_tmp traj.xyz
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM during md --traj: killed by the signal (status $rc), no trajectory, no temporary" \
+    '[ $rc -eq 143 ] && ! ls | grep -q "^traj\.xyz"'
+# The report is opened before the molecule is read: a FIFO nobody writes keeps
+# the program waiting with its temporary file open.
+mkfifo molfifo
+"$bin" -o report.txt molfifo w.bin >/dev/null 2>&1 &
+pid=$!
+wait_tmp report.txt
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT during -o: killed by the signal (status $rc), no report, no temporary" \
+    '[ $rc -eq 130 ] && ! ls | grep -q "^report\.txt"'
 
 if [ "$fails" -gt 0 ]; then echo "# $fails of $n failed"; exit 1; fi
 echo "# all $n passed"

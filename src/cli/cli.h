@@ -20,6 +20,7 @@ typedef struct cli_out {
     FILE *f;
     nnv_ofile *of;    /**< NULL: standard output */
     const char *path; /**< NULL: standard output */
+    int tmp_slot;     /**< its temporary file's slot (cli_tmp_register), or -1 */
 } cli_out;
 
 /** Open path (NULL: standard output). CLI_EXIT_OK, or CLI_EXIT_OUTPUT /
@@ -32,6 +33,24 @@ void cli_out_abort(cli_out *o);
 /** CLI_EXIT_OUTPUT with "cannot write PATH: reason" in msg, for a writer
  *  that returned -1 (errno set). */
 int cli_out_failed(const cli_out *o, char *msg, size_t msglen);
+
+/** Remember a temporary file's name (copied) so that SIGINT, SIGTERM or
+ *  SIGHUP remove it before the program dies of the signal (the handler is
+ *  installed at the first call); the slot, or -1 when none is free. */
+int cli_tmp_register(const char *tmp);
+/** Forget a slot (after the commit or the discard); -1 is ignored. */
+void cli_tmp_unregister(int slot);
+
+/** A file a command reads or writes, for cli_check_paths. */
+typedef struct cli_path {
+    const char *path; /**< NULL: not given */
+    const char *what; /**< "-o", "--cml", "molecule", "potential" ... */
+    int output;
+} cli_path;
+/** CLI_EXIT_USAGE with a message when an output is an input or another
+ *  output (the same device and inode when both exist, the same name when
+ *  neither does); devices and pipes, written in place, never clash. */
+int cli_check_paths(const cli_path *paths, int n, char *msg, size_t msglen);
 
 /* ---- inputs and failures (common.c) --------------------------------------------- */
 

@@ -257,7 +257,7 @@ static int run_analysis(const cli_options *o)
     nnv_analysis_options ao;
     nnv_thermo thermo;
     cli_run run;
-    cli_out out = {NULL, NULL, NULL};
+    cli_out out = {NULL, NULL, NULL, -1};
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
     int st, code;
 
@@ -265,6 +265,14 @@ static int run_analysis(const cli_options *o)
     run.opt = o;
     run.extrap_index = -1;
     msg[0] = '\0';
+    {
+        const cli_path paths[] = {{o->xyz_path, "molecule", 0},         {o->weights_path, "potential", 0},
+                                  {o->output_path, "-o", 1},            {o->cml_path, "--cml", 1},
+                                  {o->molden_path, "--molden", 1},      {o->extxyz_path, "--extxyz", 1},
+                                  {o->jcamp_path, "--jcamp", 1},        {o->jcamp_peaks_path, "--jcamp-peaks", 1}};
+        if ((st = cli_check_paths(paths, (int)(sizeof paths / sizeof paths[0]), msg, sizeof msg)) != CLI_EXIT_OK)
+            goto cleanup;
+    }
     if ((st = cli_out_open(&out, o->output_path, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
     if ((st = read_inputs(o, &run, &s, &p, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
 
