@@ -303,6 +303,43 @@ START_TEST(test_xyz_bad)
 }
 END_TEST
 
+START_TEST(test_xyz_properties)
+{
+    nnv_structure *s = NULL;
+    nnv_error err = {0};
+    /* species and pos anywhere, other columns skipped by their widths:
+     * Z:I:1 before pos was once read as x. */
+    ck_assert_int_eq(parse_xyz(&s, "2\nProperties=species:S:1:Z:I:1:pos:R:3 pbc=\"F F F\"\n"
+                                    "O 8 0.5 1.5 2.5\nH 1 0.5 1.5 3.5\n", 0, &err), NNV_OK);
+    ck_assert_int_eq(s->Z[0], 8);
+    ck_assert(s->xyz[0] == 0.5 && s->xyz[1] == 1.5 && s->xyz[2] == 2.5 && s->xyz[5] == 3.5);
+    nnv_structure_free(s);
+    s = NULL;
+    /* pos first, quoted value, lower-case key, a vector column between. */
+    ck_assert_int_eq(parse_xyz(&s, "1\nenergy=1 properties=\"pos:R:3:forces:R:3:species:S:1\"\n"
+                                    "-1 2 3 9 9 9 N\n", 0, &err), NNV_OK);
+    ck_assert_int_eq(s->Z[0], 7);
+    ck_assert(s->xyz[0] == -1 && s->xyz[1] == 2 && s->xyz[2] == 3);
+    nnv_structure_free(s);
+    s = NULL;
+    /* Types checked, widths honoured, the cell refused. */
+    xyz_bad("1\nProperties=species:S:1:pos:I:3\nH 0 0 0\n", 0, "line 2", "pos must be R:3");
+    xyz_bad("1\nProperties=species:R:1:pos:R:3\nH 0 0 0\n", 0, "line 2", "species must be S:1");
+    xyz_bad("1\nProperties=species:S:1:pos:R:3:Z:X:1\nH 0 0 0 1\n", 0, "line 2", "not S, R, I or L");
+    xyz_bad("1\nProperties=species:S:1:Z:I\nH 0 0 0\n", 0, "line 2", "Properties");
+    xyz_bad("1\nProperties=species:S:1:Z:I:1\nH 1\n", 0, "line 2", "no pos column");
+    xyz_bad("1\nProperties=species:S:1:Z:I:1:pos:R:3\nH 0 0 0\n", 0, "line 3", "4 fields where Properties= declares 5");
+    xyz_bad("1\nProperties=species:S:1:pos:R:3\nH 0 0 0 7\n", 0, "line 3", "more than 4 fields");
+    xyz_bad("1\nLattice=\"10 0 0 0 10 0 0 0 10\" Properties=species:S:1:pos:R:3\nH 0 0 0\n", 0, "line 2",
+            "periodic systems are not supported yet");
+    xyz_bad("1\nLattice=\"10 0 0 0 10 0 0 0 10\" pbc=\"F T F\"\nH 0 0 0\n", 0, "line 2", "pbc=\"F T F\"");
+    xyz_bad("1\npbc=\"T T T\"\nH 0 0 0\n", 0, "line 2", "periodic systems are not supported yet");
+    /* A plain comment with words and '=' is still a plain XYZ file. */
+    ck_assert_int_eq(parse_xyz(&s, "1\nwater | type=re = x \"unclosed\nH 0 0 0 extra\n", 0, &err), NNV_OK);
+    nnv_structure_free(s);
+}
+END_TEST
+
 START_TEST(test_xyz_many_atoms)
 {
     /* 20^3 atoms on a 1 Å grid: no close pair, and the check stays fast;
@@ -533,6 +570,7 @@ int main(void)
     tcase_add_test(tc, test_xyz_good);
     tcase_add_test(tc, test_xyz_frames);
     tcase_add_test(tc, test_xyz_bad);
+    tcase_add_test(tc, test_xyz_properties);
     tcase_add_test(tc, test_xyz_many_atoms);
     tcase_add_test(tc, test_xyz_missing_element_file);
     tcase_add_test(tc, test_structure_api);

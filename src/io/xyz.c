@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/base_internal.h"
+#include "io/xyz_internal.h"
 
 #define XYZ_MIN_DISTANCE 0.1 /* Å: closer atoms are a typo, not a molecule */
 
@@ -176,18 +176,29 @@ static void skip_lines(txt_cursor *c, long n)
     }
 }
 
-/* `of` names the frame in messages that would not otherwise ("" or " of frame 3"). */
-static int parse_atom(txt_span l, const char *name, int lineno, long k, const char *of, int *Z, double x[3],
-                      nnv_error *err)
+/* `of` names the frame in messages that would not otherwise ("" or " of frame 3");
+ * cols says where the symbol and x y z are (xyz_comment_columns). */
+static int parse_atom(txt_span l, const xyz_columns *cols, const char *name, int lineno, long k, const char *of,
+                      int *Z, double x[3], nnv_error *err)
 {
-    txt_span tok[4];
+    txt_span tok[4], rest = l, one;
     char q[TXT_QUOTE_SIZE];
-    int nt = txt_split(l, tok, 4);
+    int nt = 0;
+    /* tok: the symbol, then x y z, picked from their columns. */
+    while (nt <= cols->n && txt_next_token(&rest, &one)) {
+        if (nt == cols->species) tok[0] = one;
+        else if (nt >= cols->pos && nt < cols->pos + 3) tok[1 + nt - cols->pos] = one;
+        nt++;
+    }
     if (nt == 0)
         return nnv_error_set(err, NNV_EINPUT,
-                             "%s: line %d: atom %ld%s: empty line where 'Symbol x y z' was expected "
+                             "%s: line %d: atom %ld%s: empty line where %s was expected "
                              "(fewer atoms than the count says?)",
-                             name, lineno, k + 1, of);
+                             name, lineno, k + 1, of, cols->declared ? "an atom" : "'Symbol x y z'");
+    if (cols->declared && nt != cols->n)
+        return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %ld%s: %s%d field%s where Properties= declares %d",
+                             name, lineno, k + 1, of, nt > cols->n ? "more than " : "", nt > cols->n ? cols->n : nt,
+                             nt == 1 ? "" : "s", cols->n);
     if (nt < 4)
         return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %ld%s: expected 'Symbol x y z', found %d field%s",
                              name, lineno, k + 1, of, nt, nt == 1 ? "" : "s");
@@ -222,7 +233,9 @@ static int parse_atoms(nnv_structure **out, txt_cursor *c, const char *name, int
     txt_span l;
     int rc = NNV_OK, count_line = c->line - 1;
     char q[TXT_QUOTE_SIZE];
+    xyz_columns cols;
 
+    if ((rc = xyz_comment_columns(comment, name, c->line, of, &cols, err)) != NNV_OK) return rc;
     s = st_alloc((int)count, comment.s, comment.n);
     if (!s) {
         rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory for %ld atoms", name, count);
@@ -230,7 +243,7 @@ static int parse_atoms(nnv_structure **out, txt_cursor *c, const char *name, int
     }
     for (long k = 0; k < count; k++) {
         txt_next_line(c, &l);
-        rc = parse_atom(l, name, c->line, k, of, &s->Z[k], &s->xyz[3 * k], err);
+        rc = parse_atom(l, &cols, name, c->line, k, of, &s->Z[k], &s->xyz[3 * k], err);
         if (rc != NNV_OK) goto cleanup;
         s->masses[k] = nnv_element_mass(s->Z[k]);
     }
