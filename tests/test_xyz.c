@@ -156,13 +156,39 @@ START_TEST(test_text_read_file)
     ck_assert_int_eq(txt_read_file("/dev/null", 10, &buf, &len, &err), NNV_OK);
     ck_assert(len == 0 && buf && buf[0] == '\0');
     free(buf);
+    ck_assert_int_eq(txt_read_file(dir, 10, &buf, &len, &err), NNV_EIO); /* "read error" once */
+    ck_assert_msg(strstr(err.message, "a folder, not a file"), "%s", err.message);
     ck_assert_int_eq(txt_read_file("/nonexistent/x.txt", 10, &buf, &len, &err), NNV_EIO);
     ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/x.txt"));
-    /* The readers go through the same door, each with its cap. */
+    /* The readers go through the same door, each with its cap; a text
+     * reader stops at the first NUL byte of the first chunk, and the weights
+     * reader at a wrong magic, so /dev/zero fails at once, not at the cap. */
     {
         nnv_jcamp_spectrum *sp = NULL;
+        nnv_structure *st = NULL;
+        nnv_potential *pot = NULL;
+        nnv_reference *ref = NULL;
         ck_assert_int_eq(nnv_jcamp_read(&sp, "/dev/zero", &err), NNV_EINPUT);
-        ck_assert_msg(strstr(err.message, "larger than 64 MiB"), "%s", err.message);
+        ck_assert_str_eq(err.message, "/dev/zero: byte offset 0: a NUL byte: not a text file");
+        ck_assert_int_eq(nnv_structure_read_xyz(&st, "/dev/zero", 0, &err), NNV_EINPUT);
+        ck_assert_str_eq(err.message, "/dev/zero: byte offset 0: a NUL byte: not a text file");
+        ck_assert_int_eq(nnv_reference_read(&ref, "/dev/zero", &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "not a text file"), "%s", err.message);
+        ck_assert_int_eq(nnv_potential_read(&pot, "/dev/zero", &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "field 'magic'"), "%s", err.message);
+        ck_assert_ptr_null(st);
+        ck_assert_ptr_null(pot);
+    }
+    /* A NUL byte inside a short text file is found by the same check. */
+    ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+    fputs("1\nc\nH 0 0", f);
+    fputc(0, f);
+    fputs(" 0\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    {
+        nnv_structure *st = NULL;
+        ck_assert_int_eq(nnv_structure_read_xyz(&st, path, 0, &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "byte offset 9: a NUL byte"), "%s", err.message);
     }
     unlink(path);
     rmdir(dir);

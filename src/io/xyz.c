@@ -339,7 +339,7 @@ int nnv_structure_read_xyz(nnv_structure **out, const char *path, int frame, nnv
     frame_request req = {out, frame};
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_structure_read_xyz: NULL argument");
     *out = NULL;
-    return txt_parse_file(path, TXT_MAX_XYZ, parse_frame, &req, err);
+    return txt_parse_file(path, TXT_MAX_XYZ, txt_head_text, parse_frame, &req, err);
 }
 
 /* ---- every frame in turn ----------------------------------------------------------- */
@@ -389,7 +389,7 @@ int nnv_xyz_open(nnv_xyz_reader **out, const char *path, nnv_error *err)
     int rc;
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_xyz_open: NULL argument");
     *out = NULL;
-    if ((rc = txt_read_file(path, TXT_MAX_XYZ, &buf, &len, err)) != NNV_OK) return rc;
+    if ((rc = txt_read_file_head(path, TXT_MAX_XYZ, txt_head_text, &buf, &len, err)) != NNV_OK) return rc;
     if ((rc = nnv_xyz_open_memory(out, (const char *)buf, len, path, err)) != NNV_OK) {
         free(buf);
         return rc;

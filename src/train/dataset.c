@@ -553,6 +553,13 @@ cleanup:
     return rc;
 }
 
+/* gzip or text: anything else (/dev/zero) fails on its first bytes. */
+static int gzip_or_text(const unsigned char *b, size_t n, const char *path, nnv_error *err)
+{
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return NNV_OK;
+    return txt_head_text(b, n, path, err);
+}
+
 int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err)
 {
     unsigned char *raw = NULL, *text = NULL;
@@ -561,7 +568,7 @@ int ds_read(ds_set *out, const char *path, uint32_t *crc, nnv_error *err)
 
     memset(out, 0, sizeof *out);
     if (!path) return nnv_error_set(err, NNV_EUSAGE, "ds_read: path is NULL");
-    if ((rc = txt_read_file(path, TXT_MAX_EXTXYZ, &raw, &rawlen, err)) != NNV_OK) return rc;
+    if ((rc = txt_read_file_head(path, TXT_MAX_EXTXYZ, gzip_or_text, &raw, &rawlen, err)) != NNV_OK) return rc;
     /* The CRC is of the bytes on disk: the run log then identifies the file
      * as stored, compressed or not. */
     if (crc) *crc = nnv_crc32(raw, rawlen);
