@@ -118,5 +118,33 @@ rc=$?
 check "SIGINT during -o: killed by the signal (status $rc), no report, no temporary" \
     '[ $rc -eq 130 ] && ! ls | grep -q "^report\.txt"'
 
+# ---- readers and messages -------------------------------------------------------
+printf '3\nProperties=species:S:1:Z:I:1:pos:R:3\nO 8 0 0 0.1173\nH 1 0 0.757 -0.469\nH 1 0 -0.757 -0.469\n' >props.xyz
+printf '3\nx\nO 0 0 0.1173\nH 0 0.757 -0.469\nH 0 -0.757 -0.469\n' >plain.xyz
+"$bin" -q --json props.xyz w.bin >a.json && "$bin" -q --json plain.xyz w.bin >b.json
+check "Properties= with a Z column: read as the plain file (same energy)" \
+    '[ "$(grep -o "\"energy\": [^,]*" a.json | head -n 1)" = "$(grep -o "\"energy\": [^,]*" b.json | head -n 1)" ] && [ -s a.json ]'
+printf '3\npbc="T T T" Lattice="9 0 0 0 9 0 0 0 9"\nO 0 0 0.1173\nH 0 0.757 -0.469\nH 0 -0.757 -0.469\n' >cell.xyz
+expect 3 "periodic systems are not supported yet" "a periodic cell is refused" cell.xyz w.bin
+expect 3 "/dev/zero: byte offset 0: a NUL byte: not a text file" "/dev/zero as molecule fails at once" \
+    /dev/zero w.bin
+expect 3 "field 'magic'" "/dev/zero as potential fails at once" water.xyz /dev/zero
+mkdir folder
+expect 3 "folder: a folder, not a file" "a folder as molecule says so" folder w.bin
+expect 2 "w.bin is a potential .* swap them: water.xyz w.bin" "swapped arguments explained" w.bin water.xyz
+expect 2 "batch takes the potential first" "batch's order explained" batch water.xyz w.bin
+printf '1\nsilicon\nSi 0 0 0\n' >si.xyz
+expect 3 "si.xyz: atom 1 is Si, an element the potential w.bin does not have \(it has H C N O\)" \
+    "a missing element names the potential and its elements" si.xyz w.bin
+expect 0 "" "--qrrho 100 works like --qrrho=100" -q --qrrho 100 water.xyz w.bin
+check "--qrrho 100 used the cutoff 100" 'grep -q "below ~100 cm" out.txt'
+printf '2\nfar apart\nH 0 0 0\nH 0 0 20\n' >far.xyz
+expect 0 "" "smoothness on a path outside every cutoff" smoothness -q far.xyz w.bin
+check "smoothness prints no nan and says why there is no ratio" '! grep -qi nan out.txt && grep -q "so no ratio" out.txt'
+if [ -r "$src/tests/data/n2p2/scrambled/input.nn" ]; then
+    expect 0 "but Hartree was given explicitly" "the n2p2 unit override warning names the energy unit" \
+        convert --info --energy-unit hartree "$src/tests/data/n2p2/scrambled"
+fi
+
 if [ "$fails" -gt 0 ]; then echo "# $fails of $n failed"; exit 1; fi
 echo "# all $n passed"

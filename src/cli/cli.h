@@ -62,6 +62,15 @@ int cli_lib_failed(int code, const nnv_error *err, char *msg, size_t msglen);
  *  a one-line message in msg on failure. */
 int cli_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *pot, int opt, nnv_opt_report *rep,
              char *msg, size_t msglen);
+/** 1 when path is a regular file that starts with the weights.bin magic. */
+int cli_is_weights_file(const char *path);
+/** CLI_EXIT_USAGE with a message when the molecule argument xyz is a
+ *  weights.bin (the arguments swapped); usage names the right order. */
+int cli_check_order(const char *xyz, const char *pot, const char *usage, char *msg, size_t msglen);
+/** CLI_EXIT_INPUT when an atom's element has no network in the potential,
+ *  naming the molecule file, the atom, the potential file and its elements. */
+int cli_check_elements(const nnv_structure *s, const char *xyz, const nnv_potential *p, const char *pot, char *msg,
+                       size_t msglen);
 /** Every warning on stderr as "PROGRAM: warning: TEXT". */
 void cli_print_warnings(const char *program, const nnv_warnings *w);
 

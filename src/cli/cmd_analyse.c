@@ -228,10 +228,13 @@ static int read_inputs(const cli_options *o, cli_run *run, nnv_structure **s, nn
 {
     nnv_error err = {0, ""};
     int code;
+    if ((code = cli_check_order(o->xyz_path, o->weights_path, "molecule.xyz POTENTIAL", msg, msglen)) != CLI_EXIT_OK)
+        return code;
     if ((code = nnv_structure_read_xyz(s, o->xyz_path, o->frame - 1, &err)) != NNV_OK ||
         (code = nnv_potential_load(p, o->weights_path, &(nnv_n2p2_options){o->n2p2_length_unit, o->n2p2_energy_unit},
                                    &err)) != NNV_OK)
         return cli_lib_failed(code, &err, msg, msglen);
+    if ((code = cli_check_elements(*s, o->xyz_path, *p, o->weights_path, msg, msglen)) != CLI_EXIT_OK) return code;
     for (int i = 0; i < (*p)->warnings.count; i++) warn_once(&run->warnings, (*p)->warnings.messages[i]);
     for (int i = 0; i < o->n_masses; i++) {
         const cli_mass *m = &o->masses[i];

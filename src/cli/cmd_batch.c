@@ -242,6 +242,14 @@ int cli_main_batch(int argc, char **argv)
     st = args_parse(&cmd, argc, argv, pos, &n_pos, msg, sizeof msg);
     if (st != CLI_EXIT_OK) goto cleanup;
     bo.max_hessian_mb = cli_max_hessian_mb();
+    /* batch takes the potential first, unlike the other commands. */
+    for (int f = 1; f < n_pos; f++)
+        if (!cli_is_weights_file(pos[0]) && cli_is_weights_file(pos[f])) {
+            snprintf(msg, sizeof msg, "%s is a potential (weights.bin), given after the molecules: batch takes the "
+                     "potential first: nnvib batch %s %s ...", pos[f], pos[f], pos[0]);
+            st = CLI_EXIT_USAGE;
+            goto cleanup;
+        }
     if ((st = nnv_potential_load(&p, pos[0], NULL, &err)) != NNV_OK) {
         st = err.code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_INPUT;
         snprintf(msg, sizeof msg, "%s", err.message);

@@ -140,6 +140,9 @@ int cli_main_compare(int argc, char **argv)
     if (a.csv && nnv_ofile_open(&csv, a.csv, &err) != NNV_OK) goto out_fail;
     if (csv && nnv_ofile_temp_path(csv)) csv_slot = cli_tmp_register(nnv_ofile_temp_path(csv));
 
+    if ((st = cli_check_order(a.xyz, a.n_pots ? a.pots[0] : NULL, "MOLECULE.xyz POTENTIAL...", msg, sizeof msg)) !=
+        CLI_EXIT_OK)
+        goto cleanup;
     if ((code = nnv_structure_read_xyz(&s, a.xyz, 0, &err)) != NNV_OK) goto lib_fail;
     if ((code = nnv_reference_read(&ref, a.ref, &err)) != NNV_OK) goto lib_fail;
     if (a.teacher && (code = nnv_reference_read(&teacher, a.teacher, &err)) != NNV_OK) goto lib_fail;
@@ -159,6 +162,7 @@ int cli_main_compare(int argc, char **argv)
     /* Every input is read before the first (slow) optimisation. */
     for (int k = 0; k < a.n_pots; k++) {
         if ((code = nnv_potential_load(&pots[k], a.pots[k], NULL, &err)) != NNV_OK) goto lib_fail;
+        if ((st = cli_check_elements(s, a.xyz, pots[k], a.pots[k], msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
         for (int i = 0; i < pots[k]->warnings.count; i++)
             nnv_warnings_add(&warn, "%s", pots[k]->warnings.messages[i]);
         if (nnv_potential_smoothness(pots[k]) == NNV_C0)

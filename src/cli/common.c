@@ -160,15 +160,67 @@ int cli_lib_failed(int code, const nnv_error *err, char *msg, size_t msglen)
     return cli_exit_of(code);
 }
 
+int cli_is_weights_file(const char *path)
+{
+    char head[8];
+    FILE *f;
+    size_t n;
+    struct stat st;
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fopen(path, "rb"))) return 0;
+    n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == sizeof head && memcmp(head, "NNVIBW01", sizeof head) == 0;
+}
+
+int cli_check_order(const char *xyz, const char *pot, const char *usage, char *msg, size_t msglen)
+{
+    if (!cli_is_weights_file(xyz)) return CLI_EXIT_OK;
+    snprintf(msg, msglen, "%s is a potential (weights.bin), given where the molecule goes: the order is %s%s%s",
+             xyz, usage, pot && !cli_is_weights_file(pot) ? "; perhaps swap them: " : "",
+             pot && !cli_is_weights_file(pot) ? pot : "");
+    if (pot && !cli_is_weights_file(pot)) {
+        size_t used = strlen(msg);
+        snprintf(msg + used, msglen - used, " %s", xyz);
+    }
+    return CLI_EXIT_USAGE;
+}
+
+int cli_check_elements(const nnv_structure *s, const char *xyz, const nnv_potential *p, const char *pot, char *msg,
+                       size_t msglen)
+{
+    for (int i = 0; i < s->n_atoms; i++) {
+        int found = 0;
+        size_t used;
+        for (int e = 0; e < p->n_elements && !found; e++) found = p->elements[e].Z == s->Z[i];
+        if (found) continue;
+        used = (size_t)snprintf(msg, msglen, "%s: atom %d is %s, an element the potential %s does not have (it has",
+                                xyz, i + 1, nnv_element_symbol(s->Z[i]), pot);
+        for (int e = 0; e < p->n_elements && used < msglen; e++)
+            used += (size_t)snprintf(msg + used, msglen - used, " %s", nnv_element_symbol(p->elements[e].Z));
+        if (used < msglen) snprintf(msg + used, msglen - used, ")");
+        return CLI_EXIT_INPUT;
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *pot, int opt, nnv_opt_report *rep,
              char *msg, size_t msglen)
 {
     nnv_error err = {0, ""};
     int code;
+    int st;
     *s = NULL;
     *p = NULL;
+    if ((st = cli_check_order(xyz, pot, "MOLECULE.xyz POTENTIAL", msg, msglen)) != CLI_EXIT_OK) return st;
     if ((code = nnv_structure_read_xyz(s, xyz, 0, &err)) != NNV_OK) goto fail;
     if ((code = nnv_potential_load(p, pot, NULL, &err)) != NNV_OK) goto fail;
+    if ((st = cli_check_elements(*s, xyz, *p, pot, msg, msglen)) != CLI_EXIT_OK) {
+        nnv_structure_free(*s);
+        nnv_potential_free(*p);
+        *s = NULL;
+        *p = NULL;
+        return st;
+    }
     if (opt && (code = nnv_optimize(*s, *p, NULL, rep, &err)) != NNV_OK) goto fail;
     return CLI_EXIT_OK;
 fail:
