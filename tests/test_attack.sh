@@ -146,5 +146,38 @@ if [ -r "$src/tests/data/n2p2/scrambled/input.nn" ]; then
         convert --info --energy-unit hartree "$src/tests/data/n2p2/scrambled"
 fi
 
+# ---- guards where the physics breaks ---------------------------------------------
+relu=$src/weights/hcno-relu.bin
+rnd=$src/weights/test-CH-softplus-random.bin
+if [ -r "$relu" ]; then
+    expect 6 "--opt: stalled after [0-9]+ steps: no progress in 100 steps" \
+        "--opt on ReLU stops when it stalls, not after 100000 steps" -q --opt --opt-steps 100000 "$mol/methanol.xyz" "$relu"
+fi
+expect 2 "--opt-steps" "--opt-steps 10000000 refused" --opt --opt-steps 10000000 water.xyz w.bin
+if [ -r "$rnd" ]; then
+    expect 4 "--opt: atoms 1 \(C\) and 2 \(C\) came .* closer than 0.1 A" \
+        "--opt where atoms fall together: an error, no table" --opt "$mol/ethane.xyz" "$rnd"
+    check "... and nothing on stdout" '[ ! -s out.txt ]'
+    expect 4 "md: step [0-9]+ .*temperature .* far above the start.*trajectory up to that step .* is in ethane-md.xyz" \
+        "md that heats up by falling together stops" md "$mol/ethane.xyz" "$rnd" --steps 2000 --traj ethane-md.xyz
+    check "... and keeps the trajectory so far" '[ "$(grep -c Properties= ethane-md.xyz)" -ge 2 ]'
+fi
+if [ -r "$relu" ]; then
+    expect 0 "" "md of methanol on ReLU (23 meV/ps drift) stays within the guard" \
+        md -q "$mol/methanol.xyz" "$relu" --steps 400
+fi
+expect 2 "--fd-step: expected a step from 1e-5" "--fd-step 1e-300 refused" --fd-step 1e-300 water.xyz w.bin
+expect 2 "--mass: expected INDEX=MASS" "--mass 1=1e-300 refused" --mass 1=1e-300 water.xyz w.bin
+expect 2 "--charge: expected a total charge in e from -100 to 100" "--charge 1e308 refused" --charge 1e308 water.xyz w.bin
+expect 0 "--charge 1: .*IR intensities are not meaningful" "--charge 1 warns about the IR intensities" \
+    --charge 1 water.xyz w.bin
+awk 'NR <= 2 { print; next } { printf "%s %.17g %.17g %.17g\n", $1, $2 + 1e15, $3 + 1e15, $4 + 1e15 }' water.xyz >far15.xyz
+expect 3 "too far from the origin" "water shifted by 1e15 A refused (it gave 1639/3389/3423 cm-1)" far15.xyz w.bin
+awk 'NR <= 2 { print; next } { printf "%s %.17g %.17g %.17g\n", $1, $2 + 1e6, $3 + 1e6, $4 + 1e6 }' water.xyz >far6.xyz
+"$bin" -q far6.xyz w.bin | awk '$1 ~ /^[123]$/ && NF == 5 && $2 ~ /^[0-9.]+$/ { printf "%s ", $2 }' >far6.txt
+"$bin" -q water.xyz w.bin | awk '$1 ~ /^[123]$/ && NF == 5 && $2 ~ /^[0-9.]+$/ { printf "%s ", $2 }' >near.txt
+check "water shifted by 1e6 A: the same frequencies to 0.01 cm-1 ($(cat far6.txt))" \
+    'awk "NR == FNR { for (i = 1; i <= NF; i++) a[i] = \$i; next } { for (i = 1; i <= NF; i++) if ((\$i - a[i]) > 0.01 || (a[i] - \$i) > 0.01) bad = 1 } END { exit bad || NF != 3 }" near.txt far6.txt'
+
 if [ "$fails" -gt 0 ]; then echo "# $fails of $n failed"; exit 1; fi
 echo "# all $n passed"

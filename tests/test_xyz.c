@@ -320,6 +320,9 @@ START_TEST(test_xyz_bad)
     xyz_bad("2\nc\nH 0 0 0\nH inf 0 0\n", 0, "line 4", "field 'x'");
     xyz_bad("2\nc\nH 0 0 0\nH -Infinity 0 0\n", 0, "line 4", "field 'x'");
     xyz_bad("2\nc\nH 0 0 0\nH 1e999 0 0\n", 0, "line 4", "field 'x'");
+    /* Far from the origin: refused, not rounded (1e15 Å holds only 0.125 Å). */
+    xyz_bad("2\nc\nH 1e15 0 0\nH 1e15 0 0.74\n", 0, "line 3", "field 'x' of atom 1: 1e15 A is too far from the origin");
+    xyz_bad("1\nc\nH 0 0 -1e300\n", 0, "line 3", "field 'z'");
     xyz_bad("2\nc\nH 1 1 1\nO 1 1 1\n", 0, "atoms 1 (line 3) and 2 (line 4)", "0 Å");
     xyz_bad("3\nc\nH 0 0 0\nO 5 0 0\nH 5.03 0.04 0\n", 0, "atoms 2 (line 4) and 3 (line 5)", "0.05 Å");
     xyz_bad("2\nc\nH 0 0 0\nH 0 0 1\nH 0 0 2\n", 0, "line 5", "more atoms");  /* count too small */

@@ -144,8 +144,9 @@ static void analyse_item(batch_item *it, const nnv_potential *p, const batch_opt
             if (st == CLI_EXIT_USAGE) st = CLI_EXIT_INTERNAL; /* the batch built the call: not the user's usage */
         } else if (a->optimized && !a->opt.converged) {
             st = CLI_EXIT_NOCONV;
-            snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)",
-                     a->opt.steps, a->opt.max_force, 1e-5);
+            snprintf(msg, sizeof msg, "--opt: %s %d steps (max force %.3e eV/A > %g eV/A)",
+                     a->opt.stalled ? "stalled (no progress) after" : "not converged in", a->opt.steps,
+                     a->opt.max_force, 1e-5);
         }
     }
     if ((f = open_memstream(&it->line, &len))) {

@@ -51,7 +51,7 @@ int cli_main_md(int argc, char **argv)
     nnv_md_options mo;
     nnv_ofile *traj = NULL;
     nnv_md_report rep;
-    nnv_opt_report orep = {0, 0, 0, 0};
+    nnv_opt_report orep = {0, 0, 0, 0, 0};
     nnv_structure *s = NULL;
     nnv_potential *p = NULL;
     nnv_error err = {0, ""};
@@ -115,6 +115,17 @@ int cli_main_md(int argc, char **argv)
         mo.observe_ctx = traj;
     }
     code = nnv_md_run(&rep, p, s, &mo, &err);
+    if (code != NNV_OK && rep.aborted && traj) {
+        /* A guard stopped the run: keep the trajectory up to that step (it
+         * shows what went wrong) and say so; the status stays the failure. */
+        nnv_error werr = {0, ""};
+        int wcode = nnv_ofile_commit(traj, &werr);
+        traj = NULL;
+        snprintf(msg, sizeof msg, "%s; the trajectory up to that step (%d frames, the last at step %d) is in %s%s",
+                 err.message, rep.n_frames, rep.n_steps, traj_path, wcode == NNV_OK ? "" : " (could not be written)");
+        st = CLI_EXIT_NUMERIC;
+        goto cleanup;
+    }
     /* Complete before the report is printed (--traj /dev/stdout). */
     if (code == NNV_OK && traj) {
         code = nnv_ofile_commit(traj, &err);

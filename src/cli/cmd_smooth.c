@@ -185,7 +185,7 @@ int cli_main_smoothness(int argc, char **argv)
     smooth_opts o;
     nnv_structure *s = NULL;
     nnv_potential *p = NULL;
-    nnv_opt_report rep = {0, 0, 0, 0};
+    nnv_opt_report rep = {0, 0, 0, 0, 0};
     nnv_curvature *cv = NULL;
     nnv_fd_disagreement fd[N_FD_STEPS];
     nnv_scan (*scans)[2] = NULL;

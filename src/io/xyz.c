@@ -10,6 +10,10 @@
 #include "io/xyz_internal.h"
 
 #define XYZ_MIN_DISTANCE 0.1 /* Å: closer atoms are a typo, not a molecule */
+/* Å: a double holds a coordinate this large to 1.2e-7 Å; at 1e15 Å only to
+ * 0.125 Å, and water's frequencies come out 70-290 cm-1 off. Farther
+ * coordinates are refused, not silently rounded (docs/limits.md). */
+#define XYZ_MAX_COORDINATE 1e9
 
 /* ---- the close-contact check ---------------------------------------------
  * Sorting atoms by 0.1 Å grid cell keeps the check O(N log N), so a large
@@ -220,6 +224,12 @@ static int parse_atom(txt_span l, const xyz_columns *cols, const char *name, int
             return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field '%c' of atom %ld%s: %s: \"%s\"", name, lineno,
                                  "xyz"[c], k + 1, of, rc == TXT_ERANGE ? "not a finite number" : "not a number",
                                  txt_quote(q, tok[c + 1]));
+        if (fabs(x[c]) > XYZ_MAX_COORDINATE)
+            return nnv_error_set(err, NNV_EINPUT,
+                                 "%s: line %d: field '%c' of atom %ld%s: %s A is too far from the origin (limit %.0e A: "
+                                 "a double holds it only to %.2g A); move the molecule near the origin",
+                                 name, lineno, "xyz"[c], k + 1, of, txt_quote(q, tok[c + 1]), XYZ_MAX_COORDINATE,
+                                 nextafter(fabs(x[c]), HUGE_VAL) - fabs(x[c]));
     }
     return NNV_OK;
 }
