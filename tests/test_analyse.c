@@ -37,7 +37,7 @@ START_TEST(test_analyse_equals_steps)
         nnv_analysis *a = NULL;
         nnv_comparison *cmp = NULL;
         nnv_opt_options oo = {0, 0, 0};
-        nnv_opt_report rep = {0, 0, 0, 0};
+        nnv_opt_report rep = {0, 0, 0, 0, 0};
         nnv_result *r = NULL;
         nnv_vib *v = NULL;
         nnv_error err;

@@ -288,6 +288,23 @@ START_TEST(test_extxyz_errors)
     expect_error("1\n", "line 2: comment line: file ends");
     snprintf(buf, sizeof buf, "1\n%s\nH 0 0 0 0 0 0\n\n1\n%s\nH 0 0 0 0 0 0\n", P, P);
     expect_error(buf, "line 4: field 'atom count': empty line");
+    /* Finite but absurd labels: refused by frame and field, not left to the loss. */
+    snprintf(buf, sizeof buf, "1\n%s energy=-1\nH 0 0 0 0 0 0\n1\n%s energy=1e308\nH 0 0 0 0 0 0\n", P, P);
+    expect_error(buf, "frame 2 (line 4): field 'energy': 1e+308 eV");
+    snprintf(buf, sizeof buf, "1\n%s dipole=\"0 5e4 0\"\nH 0 0 0 0 0 0\n", P);
+    expect_error(buf, "frame 1 (line 1): field 'dipole' y");
+    snprintf(buf, sizeof buf, "1\n%s\nH 0 0 0 0 0 -2e4\n", P);
+    expect_error(buf, "frame 1 (line 3): atom 1: field 'fz': -20000 eV/A");
+    snprintf(buf, sizeof buf, "1\n%s\nH 0 1e7 0 0 0 0\n", P);
+    expect_error(buf, "atom 1: field 'y'");
+    /* Large but physical values pass. */
+    {
+        ds_set s;
+        nnv_error err = {0, ""};
+        snprintf(buf, sizeof buf, "2\n%s energy=-1.9e6\nAu 0 0 0 0 0 900\nAu 0 0 2.9 0 0 -900\n", P);
+        ck_assert_msg(ds_parse(&s, buf, strlen(buf), "ok.xyz", &err) == NNV_OK, "%s", err.message);
+        ds_free(&s);
+    }
     {
         ds_set s;
         nnv_error err;

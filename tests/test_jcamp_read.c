@@ -286,6 +286,12 @@ static const bad_case BAD[] = {
     {"truncated", H4 "##XYDATA=(X++(Y..Y))\n0 1 2\n", "line 12"},
     {"NPOINTS mismatch", H4 "##XYDATA=(X++(Y..Y))\n0 1 2 3\n##END=\n", "line 13"},
     {"NPOINTS exceeded", H4 "##XYDATA=(X++(Y..Y))\n0 1 2 3 4 5\n##END=\n", "line 12"},
+    /* A DUP count beyond NPOINTS fails before any point is expanded. */
+    {"DUP beyond NPOINTS", H4 "##XYDATA=(X++(Y..Y))\n0 1V999999\n##END=\n", "DUP count of 4999999"},
+    /* Without NPOINTS (546 bytes once built 10^7 points before failing). */
+    {"DUP without NPOINTS", "##TITLE=test\n##JCAMP-DX=4.24\n##DATA TYPE=INFRARED SPECTRUM\n##XUNITS=1/CM\n"
+                            "##YUNITS=ABSORBANCE\n##XFACTOR=1\n##YFACTOR=1\n##FIRSTX=0\n##LASTX=3\n"
+                            "##XYDATA=(X++(Y..Y))\n0 1V999999\n##END=\n", "needed to bound"},
     {"bad header number", HEAD("ABSORBANCE", "1", "abc", "3", "4") "##XYDATA=(X++(Y..Y))\n"
                           "0 1 2 3 4\n##END=\n", "line 8"},
     {"bad data character", H4 "##XYDATA=(X++(Y..Y))\n0 1 2\n2 3 ?\n##END=\n", "line 13"},

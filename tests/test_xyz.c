@@ -156,13 +156,39 @@ START_TEST(test_text_read_file)
     ck_assert_int_eq(txt_read_file("/dev/null", 10, &buf, &len, &err), NNV_OK);
     ck_assert(len == 0 && buf && buf[0] == '\0');
     free(buf);
+    ck_assert_int_eq(txt_read_file(dir, 10, &buf, &len, &err), NNV_EIO); /* "read error" once */
+    ck_assert_msg(strstr(err.message, "a folder, not a file"), "%s", err.message);
     ck_assert_int_eq(txt_read_file("/nonexistent/x.txt", 10, &buf, &len, &err), NNV_EIO);
     ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/x.txt"));
-    /* The readers go through the same door, each with its cap. */
+    /* The readers go through the same door, each with its cap; a text
+     * reader stops at the first NUL byte of the first chunk, and the weights
+     * reader at a wrong magic, so /dev/zero fails at once, not at the cap. */
     {
         nnv_jcamp_spectrum *sp = NULL;
+        nnv_structure *st = NULL;
+        nnv_potential *pot = NULL;
+        nnv_reference *ref = NULL;
         ck_assert_int_eq(nnv_jcamp_read(&sp, "/dev/zero", &err), NNV_EINPUT);
-        ck_assert_msg(strstr(err.message, "larger than 64 MiB"), "%s", err.message);
+        ck_assert_str_eq(err.message, "/dev/zero: byte offset 0: a NUL byte: not a text file");
+        ck_assert_int_eq(nnv_structure_read_xyz(&st, "/dev/zero", 0, &err), NNV_EINPUT);
+        ck_assert_str_eq(err.message, "/dev/zero: byte offset 0: a NUL byte: not a text file");
+        ck_assert_int_eq(nnv_reference_read(&ref, "/dev/zero", &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "not a text file"), "%s", err.message);
+        ck_assert_int_eq(nnv_potential_read(&pot, "/dev/zero", &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "field 'magic'"), "%s", err.message);
+        ck_assert_ptr_null(st);
+        ck_assert_ptr_null(pot);
+    }
+    /* A NUL byte inside a short text file is found by the same check. */
+    ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+    fputs("1\nc\nH 0 0", f);
+    fputc(0, f);
+    fputs(" 0\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    {
+        nnv_structure *st = NULL;
+        ck_assert_int_eq(nnv_structure_read_xyz(&st, path, 0, &err), NNV_EINPUT);
+        ck_assert_msg(strstr(err.message, "byte offset 9: a NUL byte"), "%s", err.message);
     }
     unlink(path);
     rmdir(dir);
@@ -294,12 +320,52 @@ START_TEST(test_xyz_bad)
     xyz_bad("2\nc\nH 0 0 0\nH inf 0 0\n", 0, "line 4", "field 'x'");
     xyz_bad("2\nc\nH 0 0 0\nH -Infinity 0 0\n", 0, "line 4", "field 'x'");
     xyz_bad("2\nc\nH 0 0 0\nH 1e999 0 0\n", 0, "line 4", "field 'x'");
+    /* Far from the origin: refused, not rounded (1e15 Å holds only 0.125 Å). */
+    xyz_bad("2\nc\nH 1e15 0 0\nH 1e15 0 0.74\n", 0, "line 3", "field 'x' of atom 1: 1e15 A is too far from the origin");
+    xyz_bad("1\nc\nH 0 0 -1e300\n", 0, "line 3", "field 'z'");
     xyz_bad("2\nc\nH 1 1 1\nO 1 1 1\n", 0, "atoms 1 (line 3) and 2 (line 4)", "0 Å");
     xyz_bad("3\nc\nH 0 0 0\nO 5 0 0\nH 5.03 0.04 0\n", 0, "atoms 2 (line 4) and 3 (line 5)", "0.05 Å");
     xyz_bad("2\nc\nH 0 0 0\nH 0 0 1\nH 0 0 2\n", 0, "line 5", "more atoms");  /* count too small */
     xyz_bad("1\nc\nH 0 0 0\n1\nc\n", 1, "line 6", "0 of 1");             /* frame 1 is cut short */
     /* A frame before the one asked for is broken. */
     xyz_bad("1\nc\nH 0 0 0\nx\nc\nH 0 0 0\n1\nc\nH 0 0 0\n", 2, "line 4", "frame 2");
+}
+END_TEST
+
+START_TEST(test_xyz_properties)
+{
+    nnv_structure *s = NULL;
+    nnv_error err = {0};
+    /* species and pos anywhere, other columns skipped by their widths:
+     * Z:I:1 before pos was once read as x. */
+    ck_assert_int_eq(parse_xyz(&s, "2\nProperties=species:S:1:Z:I:1:pos:R:3 pbc=\"F F F\"\n"
+                                    "O 8 0.5 1.5 2.5\nH 1 0.5 1.5 3.5\n", 0, &err), NNV_OK);
+    ck_assert_int_eq(s->Z[0], 8);
+    ck_assert(s->xyz[0] == 0.5 && s->xyz[1] == 1.5 && s->xyz[2] == 2.5 && s->xyz[5] == 3.5);
+    nnv_structure_free(s);
+    s = NULL;
+    /* pos first, quoted value, lower-case key, a vector column between. */
+    ck_assert_int_eq(parse_xyz(&s, "1\nenergy=1 properties=\"pos:R:3:forces:R:3:species:S:1\"\n"
+                                    "-1 2 3 9 9 9 N\n", 0, &err), NNV_OK);
+    ck_assert_int_eq(s->Z[0], 7);
+    ck_assert(s->xyz[0] == -1 && s->xyz[1] == 2 && s->xyz[2] == 3);
+    nnv_structure_free(s);
+    s = NULL;
+    /* Types checked, widths honoured, the cell refused. */
+    xyz_bad("1\nProperties=species:S:1:pos:I:3\nH 0 0 0\n", 0, "line 2", "pos must be R:3");
+    xyz_bad("1\nProperties=species:R:1:pos:R:3\nH 0 0 0\n", 0, "line 2", "species must be S:1");
+    xyz_bad("1\nProperties=species:S:1:pos:R:3:Z:X:1\nH 0 0 0 1\n", 0, "line 2", "not S, R, I or L");
+    xyz_bad("1\nProperties=species:S:1:Z:I\nH 0 0 0\n", 0, "line 2", "Properties");
+    xyz_bad("1\nProperties=species:S:1:Z:I:1\nH 1\n", 0, "line 2", "no pos column");
+    xyz_bad("1\nProperties=species:S:1:Z:I:1:pos:R:3\nH 0 0 0\n", 0, "line 3", "4 fields where Properties= declares 5");
+    xyz_bad("1\nProperties=species:S:1:pos:R:3\nH 0 0 0 7\n", 0, "line 3", "more than 4 fields");
+    xyz_bad("1\nLattice=\"10 0 0 0 10 0 0 0 10\" Properties=species:S:1:pos:R:3\nH 0 0 0\n", 0, "line 2",
+            "periodic systems are not supported yet");
+    xyz_bad("1\nLattice=\"10 0 0 0 10 0 0 0 10\" pbc=\"F T F\"\nH 0 0 0\n", 0, "line 2", "pbc=\"F T F\"");
+    xyz_bad("1\npbc=\"T T T\"\nH 0 0 0\n", 0, "line 2", "periodic systems are not supported yet");
+    /* A plain comment with words and '=' is still a plain XYZ file. */
+    ck_assert_int_eq(parse_xyz(&s, "1\nwater | type=re = x \"unclosed\nH 0 0 0 extra\n", 0, &err), NNV_OK);
+    nnv_structure_free(s);
 }
 END_TEST
 
@@ -533,6 +599,7 @@ int main(void)
     tcase_add_test(tc, test_xyz_good);
     tcase_add_test(tc, test_xyz_frames);
     tcase_add_test(tc, test_xyz_bad);
+    tcase_add_test(tc, test_xyz_properties);
     tcase_add_test(tc, test_xyz_many_atoms);
     tcase_add_test(tc, test_xyz_missing_element_file);
     tcase_add_test(tc, test_structure_api);

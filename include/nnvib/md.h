@@ -100,12 +100,25 @@ typedef struct nnv_md_report {
     double mean_temperature; /**< K, over all samples including t = 0 */
     double mean_epot;       /**< eV */
     int n_extrapolating;    /**< steps at which some SF was outside its training range */
+    int aborted;            /**< set with NNV_ENUMERIC when a guard stopped the run at step n_steps */
 } nnv_md_report;
+
+/** Guards of nnv_md_run: the total energy may not leave E(0) by more than
+ *  this many eV per atom (a smooth potential at dt 0.5 fs stays below 1e-4,
+ *  ReLU's methanol drifts 0.004 per ps), and the kinetic temperature may not
+ *  exceed NNV_MD_MAX_HEATING times the start plus NNV_MD_MAX_HEATING_K
+ *  (atoms falling together conserve energy but heat up). */
+#define NNV_MD_MAX_DEVIATION_PER_ATOM 0.1
+#define NNV_MD_MAX_HEATING 10.0
+#define NNV_MD_MAX_HEATING_K 3000.0
 
 /** Run NVE MD from s: Maxwell–Boltzmann start (nnv_md_maxwell_boltzmann), then
  *  n_steps velocity-Verlet steps, with the observer (when set) called at step
  *  0 and every `every` steps. The library writes no file: a trajectory is an
  *  observer that writes frames (nnv_extxyz_write_md_frame, nnvib/output.h).
+ *  A run that breaks a guard (NNV_MD_MAX_DEVIATION_PER_ATOM,
+ *  NNV_MD_MAX_HEATING) stops with NNV_ENUMERIC, report->aborted = 1 and
+ *  report->n_steps the step it stopped at; the observer has seen that step.
  *  @param[out] report  the figures of the run (filled on NNV_OK)
  *  @param p  the potential
  *  @param s  the start structure (copied; not changed)

@@ -81,9 +81,13 @@ int nnv_extxyz_write(const char *path, const nnv_structure *s, const nnv_result 
  *  under a temporary name in the target's folder (same file system), renamed
  *  over the target by nnv_ofile_commit only when complete, so a reader never
  *  sees half a file and a failure leaves neither a partial file nor a
- *  temporary one (an existing target stays as it was). A target that exists
- *  and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written in
- *  place, since a rename would replace the device. */
+ *  temporary one (an existing target stays as it was). A symbolic link is
+ *  followed: its target is replaced and the link stays. A replaced file keeps
+ *  its permission bits (and, where allowed, its owner); a new one is 0644.
+ *  A target that exists and is not a regular file (/dev/null, a FIFO, a
+ *  terminal) is written in place, since a rename would replace the device;
+ *  /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N are written
+ *  through a copy of that descriptor (at its offset, as the shell would). */
 typedef struct nnv_ofile nnv_ofile;
 
 /** Open path for writing (the temporary file is created now, so an
@@ -102,6 +106,13 @@ int nnv_ofile_open(nnv_ofile **out, const char *path, nnv_error *err);
  *  @param f  an open file, or NULL
  *  @return the stream, NULL when f is NULL */
 FILE *nnv_ofile_stream(nnv_ofile *f);
+
+/** The temporary file's name, so that a program's signal handler can remove
+ *  it (unlink is async-signal-safe) if the program is killed before the
+ *  commit; valid until nnv_ofile_commit or nnv_ofile_discard.
+ *  @param f  an open file, or NULL
+ *  @return the name; NULL when f is NULL or written in place (no temporary) */
+const char *nnv_ofile_temp_path(const nnv_ofile *f);
 
 /** Finish the file: flush, sync and rename it over the target (a device or
  *  pipe: flush and close). f is freed whatever the outcome; on failure the

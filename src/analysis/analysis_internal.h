@@ -32,6 +32,7 @@ typedef struct opt_lbfgs_report {
     int n_evals;     /* calls of fn */
     double f;        /* f at the returned x */
     double gmax;     /* max |grad component| at the returned x */
+    int stalled;     /* stopped after NNV_OPT_STALL_STEPS steps without progress */
 } opt_lbfgs_report;
 
 /* Minimise fn from x (length n, overwritten with the best point found).

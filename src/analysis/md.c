@@ -180,6 +180,29 @@ int nnv_md_run(nnv_md_report *rep, const nnv_potential *p, const nnv_structure *
             status = nnv_error_set(err, NNV_ENUMERIC, "md: step %d: non-finite energy (the run blew up)", k);
             goto cleanup;
         }
+        {
+            double temp = nnv_md_temperature(st), bound = NNV_MD_MAX_DEVIATION_PER_ATOM * s->n_atoms;
+            double tmax = NNV_MD_MAX_HEATING * o->temperature + NNV_MD_MAX_HEATING_K;
+            if (fabs(E[k] - E[0]) > bound || temp > tmax) {
+                /* The observer sees the step that broke the guard, so a
+                 * trajectory ends where the run went wrong. */
+                if (o->observe && k % every != 0 && o->observe(o->observe_ctx, st, k, err) == NNV_OK) rep->n_frames++;
+                rep->aborted = 1;
+                rep->n_steps = k;
+                if (fabs(E[k] - E[0]) > bound)
+                    status = nnv_error_set(err, NNV_ENUMERIC,
+                                           "md: step %d (%.4g fs): the total energy moved %.4g eV from the start, "
+                                           "beyond %.2g eV (%.2g eV per atom): energy is not conserved (a potential "
+                                           "that is not smooth there, or dt too large); stopped",
+                                           k, k * dt, E[k] - E[0], bound, NNV_MD_MAX_DEVIATION_PER_ATOM);
+                else
+                    status = nnv_error_set(err, NNV_ENUMERIC,
+                                           "md: step %d (%.4g fs): temperature %.4g K, far above the start (%.4g K; "
+                                           "limit %.4g K): atoms falling together on the potential; stopped",
+                                           k, k * dt, temp, o->temperature, tmax);
+                goto cleanup;
+            }
+        }
         tsum += nnv_md_temperature(st);
         esum += st->epot;
         if (o->observe && k % every == 0) {

@@ -86,6 +86,10 @@ int opt_lbfgs(int n, double *x, opt_fn fn, void *ctx, const opt_lbfgs_options *o
     rc = opt_eval(fn, ctx, n, x, &f, g, rep, err);
     if (rc) goto cleanup;
     int n_pairs = 0, newest = -1; /* ring buffer of (s, y) pairs */
+    /* Progress: a new lowest max |g| (by 1 %) or f (by 1e-6). On a kinked
+     * surface (ReLU) L-BFGS can creep for hours at a fixed max |g|. */
+    double best_g = opt_absmax(n, g), best_f = f;
+    int since_progress = 0;
 
     for (;;) {
         if (opt_absmax(n, g) <= o->gtol) { rep->converged = 1; break; }
@@ -169,6 +173,17 @@ int opt_lbfgs(int n, double *x, opt_fn fn, void *ctx, const opt_lbfgs_options *o
         memcpy(g, gt, nn * sizeof *g);
         f = ft;
         rep->steps++;
+        {
+            double gm = opt_absmax(n, g);
+            int progress = gm < 0.99 * best_g || f < best_f - 1e-6;
+            if (gm < best_g) best_g = gm;
+            if (f < best_f) best_f = f;
+            since_progress = progress ? 0 : since_progress + 1;
+            if (since_progress >= NNV_OPT_STALL_STEPS && opt_absmax(n, g) > o->gtol) {
+                rep->stalled = 1;
+                break;
+            }
+        }
     }
     rep->f = f;
     rep->gmax = opt_absmax(n, g);
@@ -183,17 +198,57 @@ cleanup:
 typedef struct opt_model_ctx {
     const nnv_potential *p;
     nnv_structure *s;
+    int have_start;
+    double e_start;
 } opt_model_ctx;
+
+/* The closest pair below NNV_OPT_MIN_DISTANCE, if any (O(N^2), as one force
+ * evaluation is at least that with its neighbour search). */
+static int opt_close_pair(const nnv_structure *s, int *pi, int *pj, double *pd)
+{
+    for (int i = 0; i < s->n_atoms; i++)
+        for (int j = i + 1; j < s->n_atoms; j++) {
+            double r2 = 0.0;
+            for (int k = 0; k < 3; k++) {
+                double d = s->xyz[3 * j + k] - s->xyz[3 * i + k];
+                r2 += d * d;
+            }
+            if (r2 < NNV_OPT_MIN_DISTANCE * NNV_OPT_MIN_DISTANCE) {
+                *pi = i, *pj = j, *pd = sqrt(r2);
+                return 1;
+            }
+        }
+    return 0;
+}
 
 static int opt_model_fn(void *vctx, const double *x, double *f, double *grad, nnv_error *err)
 {
     opt_model_ctx *c = vctx;
     nnv_result *r = NULL;
     size_t n = 3 * (size_t)c->s->n_atoms;
+    int ai = 0, aj = 0;
+    double d = 0.0;
     memcpy(c->s->xyz, x, n * sizeof *x);
+    if (opt_close_pair(c->s, &ai, &aj, &d))
+        return nnv_error_set(err, NNV_ENUMERIC,
+                             "--opt: atoms %d (%s) and %d (%s) came %.3g A apart, closer than %.1f A: the potential "
+                             "pulls them together (an unphysical surface, likely extrapolation); no result",
+                             ai + 1, nnv_element_symbol(c->s->Z[ai]), aj + 1, nnv_element_symbol(c->s->Z[aj]), d,
+                             NNV_OPT_MIN_DISTANCE);
     static const nnv_compute_options forces = {NNV_WANT_FORCES, 0.0, 0.0};
     int rc = nnv_compute(&r, c->p, c->s, &forces, err);
     if (rc) goto cleanup;
+    if (!c->have_start) {
+        c->have_start = 1;
+        c->e_start = r->energy;
+    } else if (r->energy < c->e_start - NNV_OPT_MAX_FALL_PER_ATOM * c->s->n_atoms) {
+        rc = nnv_error_set(err, NNV_ENUMERIC,
+                           "--opt: the energy fell from %.6f to %.6f eV, %.3g eV per atom, more than the %.0f eV per "
+                           "atom a relaxation can release: an unphysical surface (likely extrapolation); no result",
+                           c->e_start, r->energy, (c->e_start - r->energy) / c->s->n_atoms,
+                           NNV_OPT_MAX_FALL_PER_ATOM);
+        goto cleanup;
+    }
     if (!r || !r->forces) {
         rc = nnv_error_set(err, NNV_ENUMERIC, "optimize: the model returned no forces");
         goto cleanup;
@@ -232,7 +287,7 @@ int nnv_optimize(nnv_structure *s, const nnv_potential *p, const nnv_opt_options
     }
     memcpy(x, s->xyz, (size_t)n * sizeof *x);
     memcpy(orig, s->xyz, (size_t)n * sizeof *orig);
-    opt_model_ctx ctx = {p, s};
+    opt_model_ctx ctx = {p, s, 0, 0.0};
     opt_lbfgs_report r;
     rc = opt_lbfgs(n, x, opt_model_fn, &ctx, &o, &r, err);
     if (rc) {
@@ -245,6 +300,7 @@ int nnv_optimize(nnv_structure *s, const nnv_potential *p, const nnv_opt_options
         report->converged = r.converged;
         report->energy = r.f;
         report->max_force = r.gmax;
+        report->stalled = r.stalled;
     }
 cleanup:
     free(x);

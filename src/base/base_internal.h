@@ -52,9 +52,10 @@ static inline double rng_open_unit(uint64_t *state)
  * af->f; af_discard drops an unfinished file (no-op after af_commit). */
 typedef struct af_file {
     FILE *f;
-    char *tmp;        /* temporary path, NULL when closed or direct */
-    const char *path; /* the target (not copied) */
-    int direct;       /* the target is a device or pipe (e.g. /dev/null): written in place */
+    char *tmp;        /* temporary path: the target (path with its symbolic links
+                         resolved) and AF_SUFFIX; NULL when closed or direct */
+    const char *path; /* the target as named (not copied), for messages */
+    int direct;       /* a device, pipe or descriptor (/dev/stdout): written in place */
 } af_file;
 
 int af_open(af_file *af, const char *path, nnv_error *err);
@@ -80,12 +81,23 @@ void af_discard(af_file *af);
  * max_bytes: NNV_EINPUT naming the file and the limit; cannot open or read:
  * NNV_EIO; NNV_ENOMEM. On failure *buf is NULL and *len 0. */
 int txt_read_file(const char *path, size_t max_bytes, unsigned char **buf, size_t *len, nnv_error *err);
+/* A check of a file's first bytes (at most TXT_HEAD_BYTES), run as soon as
+ * they are read, so that a device or a wrong file fails at once instead of
+ * after the cap (/dev/zero as a molecule or a potential). */
+#define TXT_HEAD_BYTES ((size_t)65536)
+typedef int (*txt_head_fn)(const unsigned char *b, size_t n, const char *path, nnv_error *err);
+/* txt_read_file with head (NULL: none) checked on the first bytes. */
+int txt_read_file_head(const char *path, size_t max_bytes, txt_head_fn head, unsigned char **buf, size_t *len,
+                       nnv_error *err);
+/* The head of a text file: NNV_EINPUT at a NUL byte ("not a text file"). */
+int txt_head_text(const unsigned char *b, size_t n, const char *path, nnv_error *err);
 /* A reader's parser of text in memory: fills what out points to, names the
  * text `name` in messages. */
 typedef int (*txt_parse_fn)(void *out, const char *text, size_t len, const char *name, nnv_error *err);
 /* Read path (at most max_bytes, as txt_read_file) and parse its text with
  * parse(out, text, len, path, err): every reader's read-from-a-file entry. */
-int txt_parse_file(const char *path, size_t max_bytes, txt_parse_fn parse, void *out, nnv_error *err);
+int txt_parse_file(const char *path, size_t max_bytes, txt_head_fn head, txt_parse_fn parse, void *out,
+                   nnv_error *err);
 
 /* A piece of text: n bytes at s, not NUL-terminated. */
 typedef struct txt_span {

@@ -35,7 +35,20 @@ static int out_of_memory(const char *path, nnv_error *err)
     return nnv_error_set(err, NNV_ENOMEM, "%s: out of memory reading the file", path);
 }
 
+int txt_head_text(const unsigned char *b, size_t n, const char *path, nnv_error *err)
+{
+    const unsigned char *z = memchr(b, 0, n);
+    if (!z) return NNV_OK;
+    return nnv_error_set(err, NNV_EINPUT, "%s: byte offset %zu: a NUL byte: not a text file", path, (size_t)(z - b));
+}
+
 int txt_read_file(const char *path, size_t max_bytes, unsigned char **buf, size_t *len, nnv_error *err)
+{
+    return txt_read_file_head(path, max_bytes, NULL, buf, len, err);
+}
+
+int txt_read_file_head(const char *path, size_t max_bytes, txt_head_fn head, unsigned char **buf, size_t *len,
+                       nnv_error *err)
 {
     FILE *f = NULL;
     unsigned char *b = NULL;
@@ -48,6 +61,10 @@ int txt_read_file(const char *path, size_t max_bytes, unsigned char **buf, size_
     if (!(f = fopen(path, "rb"))) return nnv_error_set(err, NNV_EIO, "%s: cannot open: %s", path, strerror(errno));
     /* A regular file says its size: refuse it before reading, and read it
      * into one buffer of that size (no doubling, no copy). */
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = nnv_error_set(err, NNV_EIO, "%s: a folder, not a file", path);
+        goto cleanup;
+    }
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
         if ((uintmax_t)st.st_size > (uintmax_t)max_bytes) {
             rc = too_large(path, max_bytes, err);
@@ -77,6 +94,12 @@ int txt_read_file(const char *path, size_t max_bytes, unsigned char **buf, size_
         }
         got = fread(b + n, 1, cap - 1 - n, f);
         n += got;
+        /* The head once (the first chunk, or the whole of a short file):
+         * /dev/zero as a molecule fails here, not after a GiB. */
+        if (head && (n >= TXT_HEAD_BYTES || got == 0)) {
+            if ((rc = head(b, n < TXT_HEAD_BYTES ? n : TXT_HEAD_BYTES, path, err)) != NNV_OK) goto cleanup;
+            head = NULL;
+        }
         if (n > max_bytes) {
             rc = too_large(path, max_bytes, err);
             goto cleanup;
@@ -84,9 +107,10 @@ int txt_read_file(const char *path, size_t max_bytes, unsigned char **buf, size_
         if (got == 0) break;
     }
     if (ferror(f)) {
-        rc = nnv_error_set(err, NNV_EIO, "%s: read error", path);
+        rc = nnv_error_set(err, NNV_EIO, "%s: read error: %s", path, strerror(errno));
         goto cleanup;
     }
+    if (head && (rc = head(b, n < TXT_HEAD_BYTES ? n : TXT_HEAD_BYTES, path, err)) != NNV_OK) goto cleanup;
     b[n] = '\0';
     *buf = b;
     *len = n;
@@ -97,11 +121,12 @@ cleanup:
     return rc;
 }
 
-int txt_parse_file(const char *path, size_t max_bytes, txt_parse_fn parse, void *out, nnv_error *err)
+int txt_parse_file(const char *path, size_t max_bytes, txt_head_fn head, txt_parse_fn parse, void *out,
+                   nnv_error *err)
 {
     unsigned char *buf = NULL;
     size_t len = 0;
-    int rc = txt_read_file(path, max_bytes, &buf, &len, err);
+    int rc = txt_read_file_head(path, max_bytes, head, &buf, &len, err);
     if (rc == NNV_OK) rc = parse(out, (const char *)buf, len, path, err);
     free(buf);
     return rc;

@@ -323,6 +323,15 @@ int args_parse(const arg_command *cmd, int argc, char **argv, const char **pos, 
         for (size_t k = 0; k < n && !o; k++)
             if (t[k].name && (t[k].short_name ? (unsigned char)t[k].short_name : LONG_VAL_BASE + (int)k) == c)
                 o = &t[k];
+        /* An optional value may also be the next argument when it is a
+         * number (--qrrho 100 as --qrrho=100); a file name after the option
+         * stays a positional argument. */
+        if (o && o->optional_value && !optarg && optind < argc && argv[optind]) {
+            char *end;
+            errno = 0;
+            double v = strtod(argv[optind], &end);
+            if (end != argv[optind] && !*end && !errno && isfinite(v)) optarg = argv[optind++];
+        }
         if (li >= 0) {
             /* The option's own element: before its value when that was separate. */
             const char *arg = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];

@@ -65,7 +65,8 @@ typedef struct arg_spec {
      *  or CLI_EXIT_INTERNAL (out of memory). */
     int (*call)(void *ctx, const char *value, char *msg, size_t msglen);
     void *ctx;                 /**< ARG_CALL */
-    int optional_value;        /**< ARG_CALL only: the value comes only as --name=VALUE, else NULL */
+    int optional_value;        /**< ARG_CALL only: the value as --name=VALUE, or as the next argument
+                                    when that is a number (--name 100); else NULL */
     const char *section;       /**< with name NULL: a heading line in the help */
     int *given;                /**< set to 1 when the option was given (may be NULL): for
                                     rules between options ("--split needs --evaluate") */

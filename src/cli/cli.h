@@ -20,6 +20,7 @@ typedef struct cli_out {
     FILE *f;
     nnv_ofile *of;    /**< NULL: standard output */
     const char *path; /**< NULL: standard output */
+    int tmp_slot;     /**< its temporary file's slot (cli_tmp_register), or -1 */
 } cli_out;
 
 /** Open path (NULL: standard output). CLI_EXIT_OK, or CLI_EXIT_OUTPUT /
@@ -33,6 +34,24 @@ void cli_out_abort(cli_out *o);
  *  that returned -1 (errno set). */
 int cli_out_failed(const cli_out *o, char *msg, size_t msglen);
 
+/** Remember a temporary file's name (copied) so that SIGINT, SIGTERM or
+ *  SIGHUP remove it before the program dies of the signal (the handler is
+ *  installed at the first call); the slot, or -1 when none is free. */
+int cli_tmp_register(const char *tmp);
+/** Forget a slot (after the commit or the discard); -1 is ignored. */
+void cli_tmp_unregister(int slot);
+
+/** A file a command reads or writes, for cli_check_paths. */
+typedef struct cli_path {
+    const char *path; /**< NULL: not given */
+    const char *what; /**< "-o", "--cml", "molecule", "potential" ... */
+    int output;
+} cli_path;
+/** CLI_EXIT_USAGE with a message when an output is an input or another
+ *  output (the same device and inode when both exist, the same name when
+ *  neither does); devices and pipes, written in place, never clash. */
+int cli_check_paths(const cli_path *paths, int n, char *msg, size_t msglen);
+
 /* ---- inputs and failures (common.c) --------------------------------------------- */
 
 /** The exit status of a failed library call, its message copied to msg
@@ -43,6 +62,15 @@ int cli_lib_failed(int code, const nnv_error *err, char *msg, size_t msglen);
  *  a one-line message in msg on failure. */
 int cli_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *pot, int opt, nnv_opt_report *rep,
              char *msg, size_t msglen);
+/** 1 when path is a regular file that starts with the weights.bin magic. */
+int cli_is_weights_file(const char *path);
+/** CLI_EXIT_USAGE with a message when the molecule argument xyz is a
+ *  weights.bin (the arguments swapped); usage names the right order. */
+int cli_check_order(const char *xyz, const char *pot, const char *usage, char *msg, size_t msglen);
+/** CLI_EXIT_INPUT when an atom's element has no network in the potential,
+ *  naming the molecule file, the atom, the potential file and its elements. */
+int cli_check_elements(const nnv_structure *s, const char *xyz, const nnv_potential *p, const char *pot, char *msg,
+                       size_t msglen);
 /** Every warning on stderr as "PROGRAM: warning: TEXT". */
 void cli_print_warnings(const char *program, const nnv_warnings *w);
 

@@ -28,7 +28,9 @@ static int take_mass(void *ctx, const char *val, char *msg, size_t msglen)
     if (!eq || len == 0 || len >= sizeof idx) return CLI_EXIT_USAGE;
     memcpy(idx, val, len);
     idx[len] = '\0';
-    if (args_long(idx, 1, INT_MAX, &index) != 0 || args_double(eq + 1, &mass) != 0 || !(mass > 0))
+    /* Sane masses: an electron is 0.00055 u, the heaviest nucleus ~300 u;
+     * 1e-300 gave frequencies of 1e150 cm-1 without a word. */
+    if (args_long(idx, 1, INT_MAX, &index) != 0 || args_double(eq + 1, &mass) != 0 || !(mass >= 1e-3 && mass <= 1e6))
         return CLI_EXIT_USAGE;
     if (!(grown = realloc(o->masses, (size_t)(o->n_masses + 1) * sizeof *grown))) return CLI_EXIT_INTERNAL;
     o->masses = grown;
@@ -72,10 +74,10 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
          .hi = INT_MAX},
         {.name = "mass", .kind = ARG_CALL, .metavar = "INDEX=MASS",
          .help = "mass of atom INDEX (from 1, as in the XYZ file) in u;\nrepeatable (e.g. --mass 3=2.01410177812 for D)",
-         .expect = "INDEX=MASS (atom INDEX >= 1, MASS a number > 0 in u)", .call = take_mass, .ctx = o},
+         .expect = "INDEX=MASS (atom INDEX >= 1, MASS in u from 0.001 to 1e6)", .call = take_mass, .ctx = o},
         {.name = "charge", .kind = ARG_DOUBLE, .dest = &o->charge, .metavar = "Q",
          .help = "total charge in e, for potentials with charge networks [0]",
-         .expect = "a finite number (total charge in e)", .lo = -HUGE_VAL, .hi = HUGE_VAL},
+         .expect = "a total charge in e from -100 to 100", .lo = -100, .hi = 100},
         {.name = "length-unit", .kind = ARG_CHOICE, .dest = &o->n2p2_length_unit, .metavar = "bohr|angstrom",
          .help = "length unit of an n2p2 potential folder's training data\n[from input.nn]", .choices = length},
         {.name = "energy-unit", .kind = ARG_CHOICE, .dest = &o->n2p2_energy_unit, .metavar = "hartree|ev",
@@ -87,8 +89,9 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
          .help = "analyse the analytic Hessian, or central differences\nof the analytic forces (a cross-check) [analytic]",
          .choices = hessian},
         {.name = "fd-step", .kind = ARG_DOUBLE, .dest = &o->fd_step, .metavar = "H",
-         .help = "finite-difference step in A, 0 < H < 0.1 [0.001]", .expect = "a number > 0 and < 0.1", .lo = 0,
-         .hi = 0.1, .open = ARG_OPEN_LO | ARG_OPEN_HI},
+         .help = "finite-difference step in A, 1e-5 <= H < 0.1 [0.001]",
+         .expect = "a step from 1e-5 to 0.1 A (smaller ones lose the force differences to round-off)",
+         .lo = 1e-5, .hi = 0.1, .open = ARG_OPEN_HI},
         {.name = "check", .kind = ARG_FLAG, .dest = &o->check,
          .help = "compute both Hessians and report their largest\ndifferences and the largest frequency difference"},
         {.name = "opt", .kind = ARG_FLAG, .dest = &o->opt,
@@ -97,8 +100,8 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
          .help = "convergence: max |force component| in eV/A [1e-5]", .expect = "a number > 0 (eV/A)", .lo = 0,
          .hi = HUGE_VAL, .open = ARG_OPEN_LO},
         {.name = "opt-steps", .kind = ARG_INT, .dest = &o->opt_steps, .metavar = "N",
-         .help = "at most N optimisation steps [500]", .expect = "an integer from 1 to 10000000", .lo = 1,
-         .hi = 10000000},
+         .help = "at most N optimisation steps [500]; a run without progress\nfor 100 steps stops earlier",
+         .expect = "an integer from 1 to 100000", .lo = 1, .hi = 100000},
         {.section = "Output:"},
         {.name = "json", .kind = ARG_FLAG, .dest = &o->json, .help = "one JSON object instead of the text table"},
         {.name = "json-hessian", .kind = ARG_FLAG, .dest = &json_hessian,
@@ -228,10 +231,13 @@ static int read_inputs(const cli_options *o, cli_run *run, nnv_structure **s, nn
 {
     nnv_error err = {0, ""};
     int code;
+    if ((code = cli_check_order(o->xyz_path, o->weights_path, "molecule.xyz POTENTIAL", msg, msglen)) != CLI_EXIT_OK)
+        return code;
     if ((code = nnv_structure_read_xyz(s, o->xyz_path, o->frame - 1, &err)) != NNV_OK ||
         (code = nnv_potential_load(p, o->weights_path, &(nnv_n2p2_options){o->n2p2_length_unit, o->n2p2_energy_unit},
                                    &err)) != NNV_OK)
         return cli_lib_failed(code, &err, msg, msglen);
+    if ((code = cli_check_elements(*s, o->xyz_path, *p, o->weights_path, msg, msglen)) != CLI_EXIT_OK) return code;
     for (int i = 0; i < (*p)->warnings.count; i++) warn_once(&run->warnings, (*p)->warnings.messages[i]);
     for (int i = 0; i < o->n_masses; i++) {
         const cli_mass *m = &o->masses[i];
@@ -245,6 +251,11 @@ static int read_inputs(const cli_options *o, cli_run *run, nnv_structure **s, nn
     }
     if (o->have_charge && !((*p)->flags & NNV_FLAG_CHARGES))
         nnv_warnings_add(&run->warnings, "--charge %g ignored: the potential has no charge networks", o->charge);
+    else if (o->charge != 0.0)
+        nnv_warnings_add(&run->warnings,
+                         "--charge %g: the charge networks of nnvib-train potentials are trained on neutral molecules; "
+                         "unless this one saw charged ones, the charges, dipole and IR intensities are not "
+                         "meaningful (they change 4-16x), the frequencies are unaffected", o->charge);
     return CLI_EXIT_OK;
 }
 
@@ -257,7 +268,7 @@ static int run_analysis(const cli_options *o)
     nnv_analysis_options ao;
     nnv_thermo thermo;
     cli_run run;
-    cli_out out = {NULL, NULL, NULL};
+    cli_out out = {NULL, NULL, NULL, -1};
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
     int st, code;
 
@@ -265,6 +276,14 @@ static int run_analysis(const cli_options *o)
     run.opt = o;
     run.extrap_index = -1;
     msg[0] = '\0';
+    {
+        const cli_path paths[] = {{o->xyz_path, "molecule", 0},         {o->weights_path, "potential", 0},
+                                  {o->output_path, "-o", 1},            {o->cml_path, "--cml", 1},
+                                  {o->molden_path, "--molden", 1},      {o->extxyz_path, "--extxyz", 1},
+                                  {o->jcamp_path, "--jcamp", 1},        {o->jcamp_peaks_path, "--jcamp-peaks", 1}};
+        if ((st = cli_check_paths(paths, (int)(sizeof paths / sizeof paths[0]), msg, sizeof msg)) != CLI_EXIT_OK)
+            goto cleanup;
+    }
     if ((st = cli_out_open(&out, o->output_path, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
     if ((st = read_inputs(o, &run, &s, &p, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
 
@@ -309,8 +328,13 @@ static int run_analysis(const cli_options *o)
     }
     st = cli_out_close(&out, msg, sizeof msg);
     if (st == CLI_EXIT_OK && a->optimized && !a->opt.converged) {
-        snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)", a->opt.steps,
-                 a->opt.max_force, o->opt_fmax);
+        if (a->opt.stalled)
+            snprintf(msg, sizeof msg, "--opt: stalled after %d steps: no progress in %d steps (max force stuck at "
+                     "%.3e eV/A > %g eV/A; a kinked surface such as ReLU's?)", a->opt.steps, NNV_OPT_STALL_STEPS,
+                     a->opt.max_force, o->opt_fmax);
+        else
+            snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)",
+                     a->opt.steps, a->opt.max_force, o->opt_fmax);
         st = CLI_EXIT_NOCONV;
     }
 cleanup:

@@ -144,8 +144,9 @@ static void analyse_item(batch_item *it, const nnv_potential *p, const batch_opt
             if (st == CLI_EXIT_USAGE) st = CLI_EXIT_INTERNAL; /* the batch built the call: not the user's usage */
         } else if (a->optimized && !a->opt.converged) {
             st = CLI_EXIT_NOCONV;
-            snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)",
-                     a->opt.steps, a->opt.max_force, 1e-5);
+            snprintf(msg, sizeof msg, "--opt: %s %d steps (max force %.3e eV/A > %g eV/A)",
+                     a->opt.stalled ? "stalled (no progress) after" : "not converged in", a->opt.steps,
+                     a->opt.max_force, 1e-5);
         }
     }
     if ((f = open_memstream(&it->line, &len))) {
@@ -242,6 +243,14 @@ int cli_main_batch(int argc, char **argv)
     st = args_parse(&cmd, argc, argv, pos, &n_pos, msg, sizeof msg);
     if (st != CLI_EXIT_OK) goto cleanup;
     bo.max_hessian_mb = cli_max_hessian_mb();
+    /* batch takes the potential first, unlike the other commands. */
+    for (int f = 1; f < n_pos; f++)
+        if (!cli_is_weights_file(pos[0]) && cli_is_weights_file(pos[f])) {
+            snprintf(msg, sizeof msg, "%s is a potential (weights.bin), given after the molecules: batch takes the "
+                     "potential first: nnvib batch %s %s ...", pos[f], pos[f], pos[0]);
+            st = CLI_EXIT_USAGE;
+            goto cleanup;
+        }
     if ((st = nnv_potential_load(&p, pos[0], NULL, &err)) != NNV_OK) {
         st = err.code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_INPUT;
         snprintf(msg, sizeof msg, "%s", err.message);

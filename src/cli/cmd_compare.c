@@ -99,11 +99,11 @@ int cli_main_compare(int argc, char **argv)
     cli_spectrum_report *srep = NULL;
     nnv_warnings warn = {0, 0, NULL};
     nnv_ofile *csv = NULL;
-    cli_out out = {NULL, NULL, NULL};
+    cli_out out = {NULL, NULL, NULL, -1};
     nnv_analysis_options co;
     cli_compare_set set;
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
-    int st, code, noconv = 0, n_sin = 0;
+    int st, code, noconv = 0, n_sin = 0, csv_slot = -1;
     const char *noconv_path = "";
 
     msg[0] = '\0';
@@ -114,10 +114,35 @@ int cli_main_compare(int argc, char **argv)
         free(pos);
         return st == ARGS_DONE ? CLI_EXIT_OK : args_fail("nnvib compare", st, msg);
     }
+    /* No output over an input or another output. */
+    {
+        cli_path *paths = calloc((size_t)a.n_pots + 7, sizeof *paths);
+        int np = 0;
+        if (!paths) {
+            st = CLI_EXIT_INTERNAL;
+            snprintf(msg, sizeof msg, "out of memory");
+            goto cleanup;
+        }
+        paths[np++] = (cli_path){a.xyz, "molecule", 0};
+        for (int k = 0; k < a.n_pots; k++) paths[np++] = (cli_path){a.pots[k], "potential", 0};
+        paths[np++] = (cli_path){a.ref, "--ref", 0};
+        paths[np++] = (cli_path){a.teacher, "--teacher", 0};
+        paths[np++] = (cli_path){a.spectrum, "--spectrum", 0};
+        paths[np++] = (cli_path){a.output, "-o", 1};
+        paths[np++] = (cli_path){a.csv, "--csv", 1};
+        paths[np++] = (cli_path){a.svg, "--svg", 1};
+        st = cli_check_paths(paths, np, msg, sizeof msg);
+        free(paths);
+        if (st != CLI_EXIT_OK) goto cleanup;
+    }
     /* Outputs first, so an unwritable target fails before any work. */
     if ((st = cli_out_open(&out, a.output, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
     if (a.csv && nnv_ofile_open(&csv, a.csv, &err) != NNV_OK) goto out_fail;
+    if (csv && nnv_ofile_temp_path(csv)) csv_slot = cli_tmp_register(nnv_ofile_temp_path(csv));
 
+    if ((st = cli_check_order(a.xyz, a.n_pots ? a.pots[0] : NULL, "MOLECULE.xyz POTENTIAL...", msg, sizeof msg)) !=
+        CLI_EXIT_OK)
+        goto cleanup;
     if ((code = nnv_structure_read_xyz(&s, a.xyz, 0, &err)) != NNV_OK) goto lib_fail;
     if ((code = nnv_reference_read(&ref, a.ref, &err)) != NNV_OK) goto lib_fail;
     if (a.teacher && (code = nnv_reference_read(&teacher, a.teacher, &err)) != NNV_OK) goto lib_fail;
@@ -137,6 +162,7 @@ int cli_main_compare(int argc, char **argv)
     /* Every input is read before the first (slow) optimisation. */
     for (int k = 0; k < a.n_pots; k++) {
         if ((code = nnv_potential_load(&pots[k], a.pots[k], NULL, &err)) != NNV_OK) goto lib_fail;
+        if ((st = cli_check_elements(s, a.xyz, pots[k], a.pots[k], msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
         for (int i = 0; i < pots[k]->warnings.count; i++)
             nnv_warnings_add(&warn, "%s", pots[k]->warnings.messages[i]);
         if (nnv_potential_smoothness(pots[k]) == NNV_C0)
@@ -237,6 +263,7 @@ cleanup:
     if (st != CLI_EXIT_OK) args_fail("nnvib compare", st, msg);
     cli_out_abort(&out);
     nnv_ofile_discard(csv);
+    cli_tmp_unregister(csv_slot);
     cli_spectrum_report_free(srep);
     for (int k = 0; k < a.n_pots; k++) {
         if (cmp) nnv_comparison_free(cmp[k]);

@@ -163,6 +163,10 @@ int cli_main_convert(int argc, char **argv)
         snprintf(msg, sizeof msg, "expected 1 argument (one potential), got %d (see nnvib convert --help)", n_pos);
         st = CLI_EXIT_USAGE;
     }
+    for (int k = 0; st == CLI_EXIT_OK && !info && k < n_pos; k++) {
+        const cli_path paths[] = {{all[k], "input", 0}, {output, "-o", 1}};
+        st = cli_check_paths(paths, 2, msg, sizeof msg);
+    }
     if (st != CLI_EXIT_OK) return args_fail("nnvib convert", st, msg);
     msg[0] = '\0';
     if (info) {

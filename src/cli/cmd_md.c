@@ -51,12 +51,12 @@ int cli_main_md(int argc, char **argv)
     nnv_md_options mo;
     nnv_ofile *traj = NULL;
     nnv_md_report rep;
-    nnv_opt_report orep = {0, 0, 0, 0};
+    nnv_opt_report orep = {0, 0, 0, 0, 0};
     nnv_structure *s = NULL;
     nnv_potential *p = NULL;
     nnv_error err = {0, ""};
     char msg[NNV_ERROR_MESSAGE_MAX + 64];
-    int n_pos = 0, json = 0, opt = 0, quiet = 0, st, code;
+    int n_pos = 0, json = 0, opt = 0, quiet = 0, st, code, traj_slot = -1;
     const arg_spec opts[] = {
         {.name = "temperature", .kind = ARG_DOUBLE, .dest = &mo.temperature, .metavar = "K",
          .help = "initial temperature, K, >= 0 [300]", .expect = "a temperature in [0, 100000] K", .lo = 0,
@@ -94,6 +94,10 @@ int cli_main_md(int argc, char **argv)
     xyz = pos[0], pot = pos[1];
 
     msg[0] = '\0';
+    {
+        const cli_path paths[] = {{xyz, "molecule", 0}, {pot, "potential", 0}, {traj_path, "--traj", 1}};
+        if ((st = cli_check_paths(paths, 3, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
+    }
     if ((st = cli_load(&s, &p, xyz, pot, opt, &orep, msg, sizeof msg)) != CLI_EXIT_OK) goto cleanup;
     if (opt && !orep.converged && !quiet)
         fprintf(stderr, "nnvib md: warning: --opt did not converge in %d steps (max force %.3e eV/A)\n", orep.steps,
@@ -106,10 +110,22 @@ int cli_main_md(int argc, char **argv)
             st = cli_exit_of_write(code);
             goto cleanup;
         }
+        if (nnv_ofile_temp_path(traj)) traj_slot = cli_tmp_register(nnv_ofile_temp_path(traj));
         mo.observe = traj_frame;
         mo.observe_ctx = traj;
     }
     code = nnv_md_run(&rep, p, s, &mo, &err);
+    if (code != NNV_OK && rep.aborted && traj) {
+        /* A guard stopped the run: keep the trajectory up to that step (it
+         * shows what went wrong) and say so; the status stays the failure. */
+        nnv_error werr = {0, ""};
+        int wcode = nnv_ofile_commit(traj, &werr);
+        traj = NULL;
+        snprintf(msg, sizeof msg, "%s; the trajectory up to that step (%d frames, the last at step %d) is in %s%s",
+                 err.message, rep.n_frames, rep.n_steps, traj_path, wcode == NNV_OK ? "" : " (could not be written)");
+        st = CLI_EXIT_NUMERIC;
+        goto cleanup;
+    }
     /* Complete before the report is printed (--traj /dev/stdout). */
     if (code == NNV_OK && traj) {
         code = nnv_ofile_commit(traj, &err);
@@ -148,6 +164,7 @@ int cli_main_md(int argc, char **argv)
     }
 cleanup:
     nnv_ofile_discard(traj); /* an unfinished trajectory leaves nothing */
+    cli_tmp_unregister(traj_slot);
     if (st != CLI_EXIT_OK) args_fail("nnvib md", st, msg);
     nnv_potential_free(p);
     nnv_structure_free(s);

@@ -117,7 +117,9 @@ static int parse(smooth_opts *o, int argc, char **argv, char *msg, size_t msglen
 static const char *verdict(const nnv_scan *sc)
 {
     double r = sc->ratio[sc->n_levels - 2];
-    if (sc->level[sc->n_levels - 1].max_jump == 0.0) return "constant";
+    if (sc->level[sc->n_levels - 1].max_jump == 0.0)
+        return "constant: no change at the finest step, so no ratio (a path outside every cutoff, or a quantity "
+               "the path does not move)";
     if (r >= 1.6) return "continuous";
     if (r <= 1.3) return "jumps";
     return "unclear";
@@ -149,10 +151,12 @@ static void text_scan(FILE *f, const nnv_scan *sc, const nnv_path *pa, int n3)
         else
             snprintf(comp, sizeof comp, "atom %d %c", lv->component / 3 + 1, "xyz"[lv->component % 3]);
         fprintf(f, "    %10.6f %7d %14.6e %11.5f %14s", lv->h, lv->n_steps, lv->max_jump, lv->t_at, comp);
-        if (k > 0) fprintf(f, " %7.3f\n", sc->ratio[k - 1]);
+        /* A ratio with a zero finer jump is undefined, not a number. */
+        if (k > 0 && !isnan(sc->ratio[k - 1])) fprintf(f, " %7.3f\n", sc->ratio[k - 1]);
         else fputs("       -\n", f);
     }
-    fprintf(f, "    verdict: %s (ratio ~2: continuous, jump ~ h; ~1: a jump on the path)\n", verdict(sc));
+    fprintf(f, "    verdict: %s%s\n", verdict(sc),
+            sc->level[sc->n_levels - 1].max_jump == 0.0 ? "" : " (ratio ~2: continuous, jump ~ h; ~1: a jump on the path)");
 }
 
 static void json_scan(FILE *f, const nnv_scan *sc)
@@ -181,7 +185,7 @@ int cli_main_smoothness(int argc, char **argv)
     smooth_opts o;
     nnv_structure *s = NULL;
     nnv_potential *p = NULL;
-    nnv_opt_report rep = {0, 0, 0, 0};
+    nnv_opt_report rep = {0, 0, 0, 0, 0};
     nnv_curvature *cv = NULL;
     nnv_fd_disagreement fd[N_FD_STEPS];
     nnv_scan (*scans)[2] = NULL;

@@ -263,6 +263,14 @@ static int xydata_line(jc_state *st, int line, const char *text)
             if (!have_prev) return jc_fail(st, line, "##XYDATA", "DUP count before any value");
             if (v < 1 || v > JC_MAX_POINTS)
                 return jc_fail(st, line, "##XYDATA", "DUP count out of range");
+            /* Bounded before it is expanded: a few bytes of DUP counts must
+             * not build 10^7 points before the count is found wrong. */
+            if (!st->have_npoints)
+                return jc_fail(st, line, "##XYDATA", "DUP count without ##NPOINTS before the data (needed to bound them)");
+            if (v - 1 > (double)st->npoints - (double)st->n)
+                return nnv_error_set(st->err, NNV_EINPUT,
+                                     "%s: line %d: ##NPOINTS=%ld but a DUP count of %.0f makes more points", st->name,
+                                     line, st->npoints, v);
             reps = (long)v - 1;
             kind = prev_kind;
             v = prev_val;
@@ -567,7 +575,7 @@ int nnv_jcamp_read(nnv_jcamp_spectrum **out, const char *path, nnv_error *err)
 {
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_jcamp_read: no file name");
     *out = NULL;
-    return txt_parse_file(path, TXT_MAX_JCAMP, parse_text, out, err);
+    return txt_parse_file(path, TXT_MAX_JCAMP, txt_head_text, parse_text, out, err);
 }
 
 void nnv_jcamp_free(nnv_jcamp_spectrum *s)

@@ -74,8 +74,9 @@ static int decide_unit(conv *c, int given, const unit_hint *h, int (*map)(const 
         if (h->line && from_hint != given)
             nnv_warnings_add(&c->warn, "%s line %d says the %s unit is \"%s\", but %s was given explicitly; "
                              "using the explicit unit", c->in.path, h->line, what, q,
-                             given == NNV_N2P2_BOHR ? "Bohr" : given == NNV_N2P2_ANGSTROM ? "Angstrom"
-                             : given == NNV_N2P2_HARTREE ? "Hartree" : "eV");
+                             /* The two enums share their values (BOHR == HARTREE): name by kind. */
+                             what[0] == 'l' ? (given == NNV_N2P2_BOHR ? "Bohr" : "Angstrom")
+                                            : (given == NNV_N2P2_HARTREE ? "Hartree" : "eV"));
         return NNV_OK;
     }
     if (!h->line)

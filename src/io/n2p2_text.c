@@ -44,7 +44,7 @@ int n2p2_load_text(conv *c, text_file *tf, const char *name, int e, nnv_error *e
     if (!(tf->path = n2p2_join_path(c->dir, name))) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
     if (!c->from_memory) {
         unsigned char *b = NULL;
-        if ((rc = txt_read_file(tf->path, TXT_MAX_N2P2, &b, &tf->len, err)) != NNV_OK) goto cleanup;
+        if ((rc = txt_read_file_head(tf->path, TXT_MAX_N2P2, txt_head_text, &b, &tf->len, err)) != NNV_OK) goto cleanup;
         tf->buf = (char *)b;
     } else {
         if (e < 0) {

@@ -595,9 +595,18 @@ static int parse_bytes(void *out, const char *bytes, size_t len, const char *nam
     return nnv_potential_parse(out, (const unsigned char *)bytes, len, name, err);
 }
 
+/* A file that does not start with the magic fails on its first bytes, with
+ * the parser's own message (a stream such as /dev/zero is not read to 4 GiB). */
+static int check_magic(const unsigned char *b, size_t n, const char *path, nnv_error *err)
+{
+    nnv_potential *p = NULL;
+    if (n < MAGIC_LEN || memcmp(b, MAGIC, MAGIC_LEN) == 0) return NNV_OK;
+    return nnv_potential_parse(&p, b, MAGIC_LEN, path, err);
+}
+
 int nnv_potential_read(nnv_potential **out, const char *path, nnv_error *err)
 {
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_potential_read: NULL argument");
     *out = NULL;
-    return txt_parse_file(path, WEIGHTS_MAX_BYTES, parse_bytes, out, err);
+    return txt_parse_file(path, WEIGHTS_MAX_BYTES, check_magic, parse_bytes, out, err);
 }

@@ -325,5 +325,5 @@ int nnv_reference_read(nnv_reference **out, const char *path, nnv_error *err)
 {
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_reference_read: no file name");
     *out = NULL;
-    return txt_parse_file(path, TXT_MAX_REFERENCE, parse_text, out, err);
+    return txt_parse_file(path, TXT_MAX_REFERENCE, txt_head_text, parse_text, out, err);
 }

@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/base_internal.h"
+#include "io/xyz_internal.h"
 
 #define XYZ_MIN_DISTANCE 0.1 /* Å: closer atoms are a typo, not a molecule */
+/* Å: a double holds a coordinate this large to 1.2e-7 Å; at 1e15 Å only to
+ * 0.125 Å, and water's frequencies come out 70-290 cm-1 off. Farther
+ * coordinates are refused, not silently rounded (docs/limits.md). */
+#define XYZ_MAX_COORDINATE 1e9
 
 /* ---- the close-contact check ---------------------------------------------
  * Sorting atoms by 0.1 Å grid cell keeps the check O(N log N), so a large
@@ -176,18 +180,29 @@ static void skip_lines(txt_cursor *c, long n)
     }
 }
 
-/* `of` names the frame in messages that would not otherwise ("" or " of frame 3"). */
-static int parse_atom(txt_span l, const char *name, int lineno, long k, const char *of, int *Z, double x[3],
-                      nnv_error *err)
+/* `of` names the frame in messages that would not otherwise ("" or " of frame 3");
+ * cols says where the symbol and x y z are (xyz_comment_columns). */
+static int parse_atom(txt_span l, const xyz_columns *cols, const char *name, int lineno, long k, const char *of,
+                      int *Z, double x[3], nnv_error *err)
 {
-    txt_span tok[4];
+    txt_span tok[4], rest = l, one;
     char q[TXT_QUOTE_SIZE];
-    int nt = txt_split(l, tok, 4);
+    int nt = 0;
+    /* tok: the symbol, then x y z, picked from their columns. */
+    while (nt <= cols->n && txt_next_token(&rest, &one)) {
+        if (nt == cols->species) tok[0] = one;
+        else if (nt >= cols->pos && nt < cols->pos + 3) tok[1 + nt - cols->pos] = one;
+        nt++;
+    }
     if (nt == 0)
         return nnv_error_set(err, NNV_EINPUT,
-                             "%s: line %d: atom %ld%s: empty line where 'Symbol x y z' was expected "
+                             "%s: line %d: atom %ld%s: empty line where %s was expected "
                              "(fewer atoms than the count says?)",
-                             name, lineno, k + 1, of);
+                             name, lineno, k + 1, of, cols->declared ? "an atom" : "'Symbol x y z'");
+    if (cols->declared && nt != cols->n)
+        return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %ld%s: %s%d field%s where Properties= declares %d",
+                             name, lineno, k + 1, of, nt > cols->n ? "more than " : "", nt > cols->n ? cols->n : nt,
+                             nt == 1 ? "" : "s", cols->n);
     if (nt < 4)
         return nnv_error_set(err, NNV_EINPUT, "%s: line %d: atom %ld%s: expected 'Symbol x y z', found %d field%s",
                              name, lineno, k + 1, of, nt, nt == 1 ? "" : "s");
@@ -209,6 +224,12 @@ static int parse_atom(txt_span l, const char *name, int lineno, long k, const ch
             return nnv_error_set(err, NNV_EINPUT, "%s: line %d: field '%c' of atom %ld%s: %s: \"%s\"", name, lineno,
                                  "xyz"[c], k + 1, of, rc == TXT_ERANGE ? "not a finite number" : "not a number",
                                  txt_quote(q, tok[c + 1]));
+        if (fabs(x[c]) > XYZ_MAX_COORDINATE)
+            return nnv_error_set(err, NNV_EINPUT,
+                                 "%s: line %d: field '%c' of atom %ld%s: %s A is too far from the origin (limit %.0e A: "
+                                 "a double holds it only to %.2g A); move the molecule near the origin",
+                                 name, lineno, "xyz"[c], k + 1, of, txt_quote(q, tok[c + 1]), XYZ_MAX_COORDINATE,
+                                 nextafter(fabs(x[c]), HUGE_VAL) - fabs(x[c]));
     }
     return NNV_OK;
 }
@@ -222,7 +243,9 @@ static int parse_atoms(nnv_structure **out, txt_cursor *c, const char *name, int
     txt_span l;
     int rc = NNV_OK, count_line = c->line - 1;
     char q[TXT_QUOTE_SIZE];
+    xyz_columns cols;
 
+    if ((rc = xyz_comment_columns(comment, name, c->line, of, &cols, err)) != NNV_OK) return rc;
     s = st_alloc((int)count, comment.s, comment.n);
     if (!s) {
         rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory for %ld atoms", name, count);
@@ -230,7 +253,7 @@ static int parse_atoms(nnv_structure **out, txt_cursor *c, const char *name, int
     }
     for (long k = 0; k < count; k++) {
         txt_next_line(c, &l);
-        rc = parse_atom(l, name, c->line, k, of, &s->Z[k], &s->xyz[3 * k], err);
+        rc = parse_atom(l, &cols, name, c->line, k, of, &s->Z[k], &s->xyz[3 * k], err);
         if (rc != NNV_OK) goto cleanup;
         s->masses[k] = nnv_element_mass(s->Z[k]);
     }
@@ -326,7 +349,7 @@ int nnv_structure_read_xyz(nnv_structure **out, const char *path, int frame, nnv
     frame_request req = {out, frame};
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_structure_read_xyz: NULL argument");
     *out = NULL;
-    return txt_parse_file(path, TXT_MAX_XYZ, parse_frame, &req, err);
+    return txt_parse_file(path, TXT_MAX_XYZ, txt_head_text, parse_frame, &req, err);
 }
 
 /* ---- every frame in turn ----------------------------------------------------------- */
@@ -376,7 +399,7 @@ int nnv_xyz_open(nnv_xyz_reader **out, const char *path, nnv_error *err)
     int rc;
     if (!out || !path) return nnv_error_set(err, NNV_EUSAGE, "nnv_xyz_open: NULL argument");
     *out = NULL;
-    if ((rc = txt_read_file(path, TXT_MAX_XYZ, &buf, &len, err)) != NNV_OK) return rc;
+    if ((rc = txt_read_file_head(path, TXT_MAX_XYZ, txt_head_text, &buf, &len, err)) != NNV_OK) return rc;
     if ((rc = nnv_xyz_open_memory(out, (const char *)buf, len, path, err)) != NNV_OK) {
         free(buf);
         return rc;

@@ -436,6 +436,43 @@ fail:
     return rc;
 }
 
+/* Bounds on the labels, far beyond any molecule (docs/training.md): a value
+ * past them is a corrupt file (energy=1e308), refused here by frame and field
+ * rather than ending as a non-finite loss blamed on the learning rate. */
+#define DS_MAX_ENERGY_PER_ATOM 1e6 /* eV; all-electron heavy atoms are ~1e5 */
+#define DS_MAX_FORCE 1e4           /* eV/Å; hot MD reaches ~1e2 */
+#define DS_MAX_DIPOLE 1e4          /* e·Å */
+#define DS_MAX_COORD 1e6           /* Å */
+
+static int check_labels(const cursor *c, int line, int frame, const ds_frame *fr, nnv_error *err)
+{
+    static const char *const xyz[3] = {"x", "y", "z"}, *const fxyz[3] = {"fx", "fy", "fz"};
+    const int N = fr->n_atoms;
+    if (fr->has_energy && !(fabs(fr->energy) <= DS_MAX_ENERGY_PER_ATOM * N))
+        return nnv_error_set(err, NNV_EINPUT,
+                             "%s: frame %d (line %d): field 'energy': %.6g eV is %.3g eV per atom, beyond the "
+                             "%.0e eV per atom any molecule has (a corrupt value?)",
+                             c->name, frame, line, fr->energy, fr->energy / N, DS_MAX_ENERGY_PER_ATOM);
+    for (int k = 0; fr->has_dipole && k < 3; k++)
+        if (!(fabs(fr->dipole[k]) <= DS_MAX_DIPOLE))
+            return nnv_error_set(err, NNV_EINPUT,
+                                 "%s: frame %d (line %d): field 'dipole' %s: %.6g e*A, beyond %.0e e*A (a corrupt "
+                                 "value?)", c->name, frame, line, xyz[k], fr->dipole[k], DS_MAX_DIPOLE);
+    for (int i = 0; i < 3 * N; i++) {
+        if (!(fabs(fr->xyz[i]) <= DS_MAX_COORD))
+            return nnv_error_set(err, NNV_EINPUT,
+                                 "%s: frame %d (line %d): atom %d: field '%s': %.6g A, beyond %.0e A (a corrupt "
+                                 "value?)", c->name, frame, line + 2 + i / 3, i / 3 + 1, xyz[i % 3], fr->xyz[i],
+                                 DS_MAX_COORD);
+        if (fr->forces && !(fabs(fr->forces[i]) <= DS_MAX_FORCE))
+            return nnv_error_set(err, NNV_EINPUT,
+                                 "%s: frame %d (line %d): atom %d: field '%s': %.6g eV/A, beyond %.0e eV/A (a "
+                                 "corrupt value?)", c->name, frame, line + 2 + i / 3, i / 3 + 1, fxyz[i % 3],
+                                 fr->forces[i], DS_MAX_FORCE);
+    }
+    return NNV_OK;
+}
+
 int ds_parse(ds_set *out, const char *text, size_t len, const char *name, nnv_error *err)
 {
     cursor c;
@@ -463,7 +500,14 @@ int ds_parse(ds_set *out, const char *text, size_t len, const char *name, nnv_er
                 }
             break;
         }
-        if ((rc = parse_frame(&c, b, n, &fr, err)) != NNV_OK) goto cleanup;
+        {
+            int count_line = c.t.line;
+            if ((rc = parse_frame(&c, b, n, &fr, err)) != NNV_OK) goto cleanup;
+            if ((rc = check_labels(&c, count_line, out->n_frames + 1, &fr, err)) != NNV_OK) {
+                ds_frame_free(&fr);
+                goto cleanup;
+            }
+        }
         if (grow(out) != NNV_OK) {
             ds_frame_free(&fr);
             rc = nnv_error_set(err, NNV_ENOMEM, "%s: out of memory after %d frames", c.name, out->n_frames);
@@ -553,6 +597,13 @@ cleanup:
     return rc;
 }
 
+/* gzip or text: anything else (/dev/zero) fails on its first bytes. */
+static int gzip_or_text(const unsigned char *b, size_t n, const char *path, nnv_error *err)
+{
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return NNV_OK;
+    return txt_head_text(b, n, path, err);
+}
+
 size_t ds_info_value(const char *info, const char *key, char *buf, size_t n)
 {
     size_t klen = strlen(key);
@@ -617,7 +668,7 @@ static int read_set(ds_set *out, const char *path, int unlabelled_ok, uint32_t *
 
     memset(out, 0, sizeof *out);
     if (!path) return nnv_error_set(err, NNV_EUSAGE, "ds_read: path is NULL");
-    if ((rc = txt_read_file(path, TXT_MAX_EXTXYZ, &raw, &rawlen, err)) != NNV_OK) return rc;
+    if ((rc = txt_read_file_head(path, TXT_MAX_EXTXYZ, gzip_or_text, &raw, &rawlen, err)) != NNV_OK) return rc;
     /* The CRC is of the bytes on disk: the run log then identifies the file
      * as stored, compressed or not. */
     if (crc) *crc = nnv_crc32(raw, rawlen);
