@@ -129,6 +129,9 @@ txt_span txt_trim(txt_span t);
 int txt_is_blank(txt_span t);
 /* The next blank-separated token of *rest (consumed from *rest); 0 when none. */
 int txt_next_token(txt_span *rest, txt_span *tok);
+/* The end of the key=value pair of an extended XYZ comment that starts at s:
+ * the first space or tab outside double quotes (the end of s when none). */
+const char *txt_pair_end(const char *s);
 /* Up to max blank-separated tokens of t into tok[]; returns how many there are,
  * counting at most max + 1, so a caller can tell "too many". */
 int txt_split(txt_span t, txt_span *tok, int max);

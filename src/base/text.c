@@ -206,6 +206,19 @@ int txt_next_token(txt_span *rest, txt_span *tok)
     return 1;
 }
 
+const char *txt_pair_end(const char *s)
+{
+    while (*s && *s != ' ' && *s != '\t') {
+        if (*s == '"') {
+            const char *q = strchr(s + 1, '"');
+            s = q ? q + 1 : s + strlen(s);
+        } else {
+            s++;
+        }
+    }
+    return s;
+}
+
 int txt_split(txt_span t, txt_span *tok, int max)
 {
     txt_span one;

@@ -35,14 +35,7 @@ static int kept_fields(const char *comment, char *tail, size_t len)
         while (*s == ' ' || *s == '\t') s++;
         if (!*s) break;
         start = s;
-        while (*s && *s != ' ' && *s != '\t') {
-            if (*s == '"') {
-                const char *q = strchr(s + 1, '"');
-                s = q ? q + 1 : s + strlen(s);
-            } else {
-                s++;
-            }
-        }
+        s = txt_pair_end(s);
         n = (size_t)(s - start);
         eq = memchr(start, '=', n);
         if (replaced_key(start, eq ? (size_t)(eq - start) : n)) continue;

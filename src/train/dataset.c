@@ -628,14 +628,7 @@ size_t ds_info_value(const char *info, const char *key, char *buf, size_t n)
             return len;
         }
         /* Skip this pair, honouring quotes so a quoted value holding "k=" is not a key. */
-        while (*s && *s != ' ' && *s != '\t') {
-            if (*s == '"') {
-                const char *q = strchr(s + 1, '"');
-                s = q ? q + 1 : s + strlen(s);
-            } else {
-                s++;
-            }
-        }
+        s = txt_pair_end(s);
     }
     return 0;
 }

@@ -216,14 +216,7 @@ static char *info_without(const char *info, const char *key)
         while (*s == ' ' || *s == '\t') s++;
         if (!*s) break;
         start = s;
-        while (*s && *s != ' ' && *s != '\t') {
-            if (*s == '"') {
-                const char *q = strchr(s + 1, '"');
-                s = q ? q + 1 : s + strlen(s);
-            } else {
-                s++;
-            }
-        }
+        s = txt_pair_end(s);
         if (strncmp(start, key, klen) == 0 && start[klen] == '=') continue;
         if (n) out[n++] = ' ';
         memcpy(out + n, start, (size_t)(s - start));

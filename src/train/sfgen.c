@@ -30,6 +30,26 @@ int sfgen_count(const sfgen_options *o, int n_el)
     return n_el * o->n_radial + n_el * (n_el + 1) / 2 * (o->n_ang_eta + o->n_ang_shells) * 3 * 2;
 }
 
+/* The six type-9 functions (ζ 1, 2, 4 × λ ±1) of one element pair, one η
+ * and rs, from sf[k] on; the index after them. */
+static int add_angular(nnv_sf *sf, int k, int Zj, int Zk, int cutoff, double rc, double eta, double rs)
+{
+    for (int z = 0; z < 3; z++)
+        for (int l = 0; l < 2; l++, k++) {
+            sf[k].type = NNV_SF_ANGULAR_WIDE;
+            sf[k].Zj = Zj;
+            sf[k].Zk = Zk;
+            sf[k].cutoff = cutoff;
+            sf[k].rc = rc;
+            sf[k].eta = eta;
+            sf[k].rs = rs;
+            sf[k].zeta = ZETAS[z];
+            sf[k].lambda = l ? 1.0 : -1.0;
+            sf[k].scale = 1.0;
+        }
+    return k;
+}
+
 int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options *o, nnv_error *err)
 {
     nnv_potential *p = NULL;
@@ -88,20 +108,9 @@ int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options 
         for (int j = 0; j < n_el; j++)
             for (int j2 = j; j2 < n_el; j2++)
                 for (int g = 0; g < o->n_ang_eta; g++)
-                    for (int z = 0; z < 3; z++)
-                        for (int l = 0; l < 2; l++) {
-                            nnv_sf *sf = &em->sf[k++];
-                            sf->type = NNV_SF_ANGULAR_WIDE;
-                            sf->Zj = Z[j];
-                            sf->Zk = Z[j2];
-                            sf->cutoff = o->cutoff;
-                            sf->rc = o->rc;
-                            /* η from 0.05 to 0.5 Å⁻²: the first shell alone, then the whole molecule. */
-                            sf->eta = o->n_ang_eta > 1 ? 0.05 * pow(10.0, (double)g / (o->n_ang_eta - 1)) : 0.15;
-                            sf->zeta = ZETAS[z];
-                            sf->lambda = l ? 1.0 : -1.0;
-                            sf->scale = 1.0;
-                        }
+                    /* η from 0.05 to 0.5 Å⁻²: the first shell alone, then the whole molecule. */
+                    k = add_angular(em->sf, k, Z[j], Z[j2], o->cutoff, o->rc,
+                                    o->n_ang_eta > 1 ? 0.05 * pow(10.0, (double)g / (o->n_ang_eta - 1)) : 0.15, 0.0);
         /* Shifted angular functions (ANI's angular shells, in type 9's form):
          * both neighbours near the same distance rs, narrow enough that a
          * C-H at 1.1 Å and a C-C at 1.5 Å fall in different shells, so the
@@ -109,20 +118,7 @@ int sfgen_make(nnv_potential **out, int n_el, const int *Z, const sfgen_options 
         for (int j = 0; j < n_el; j++)
             for (int j2 = j; j2 < n_el; j2++)
                 for (int g = 0; g < o->n_ang_shells; g++)
-                    for (int z = 0; z < 3; z++)
-                        for (int l = 0; l < 2; l++) {
-                            nnv_sf *sf = &em->sf[k++];
-                            sf->type = NNV_SF_ANGULAR_WIDE;
-                            sf->Zj = Z[j];
-                            sf->Zk = Z[j2];
-                            sf->cutoff = o->cutoff;
-                            sf->rc = rca;
-                            sf->rs = o->n_ang_shells > 1 ? a0 + g * da : a0;
-                            sf->eta = 1.0 / (da * da);
-                            sf->zeta = ZETAS[z];
-                            sf->lambda = l ? 1.0 : -1.0;
-                            sf->scale = 1.0;
-                        }
+                    k = add_angular(em->sf, k, Z[j], Z[j2], o->cutoff, rca, 1.0 / (da * da), a0 + g * da);
     }
     *out = p;
     return NNV_OK;
