@@ -30,7 +30,7 @@ W="$tmp/work"
 al() {
     "$SRC/tools/active-learn" --sample "$SAMPLE" --train "$TRAIN" --rounds 2 --committee 4 \
         --train-args "--hidden 4,4 --epochs 5" --seed 11 --temperatures 300,1000 --per-temperature 5 \
-        --threshold 0 --max-per-molecule 3 "$W" "$SRC/molecules/water.xyz" "$SRC/molecules/ammonia.xyz"
+        --threshold 0 --max-per-molecule 3 --group-by molecule "$W" "$SRC/molecules/water.xyz" "$SRC/molecules/ammonia.xyz"
 }
 if ! al >"$tmp/log1" 2>"$tmp/err1"; then
     cat "$tmp/err1"
