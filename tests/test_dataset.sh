@@ -108,5 +108,29 @@ for name in gfn2xtb-hcno gfn2xtb-hcno-hot; do
     fi
 done
 
+# The active-learning data on the HCNO library, when present: intact, every
+# frame labelled (energy= on its comment line), and only molecules of the
+# library's train set: a held-out or large molecule in training data would
+# make every transfer number of issue 18 an in-distribution one.
+for data in "$SRC"/weights/data/al-hcno/round-*-data.extxyz.gz; do
+    [ -f "$data" ] || continue
+    name=$(basename "$data")
+    if command -v sha256sum >/dev/null 2>&1; then
+        (cd "$SRC/weights/data/al-hcno" && sha256sum -c --quiet "$name.sha256") || fail "al-hcno/$name: sha256 mismatch"
+    fi
+    out=$(gzip -dc "$data" | awk -F'\t' -v table="$SRC/molecules/hcno/molecules.tsv" '
+        BEGIN { while ((getline l < table) > 0) { split(l, c, "\t"); if (l !~ /^#/) set[c[1]] = c[4] } }
+        /^Properties/ { n++; if ($0 !~ / energy=/) unl++
+                        m = $0; sub(/^.* molecule=/, "", m); sub(/ .*/, "", m)
+                        if (set[m] != "train") { bad++; if (!first) first = m } }
+        END { printf "%d %d %d %s\n", n, unl, bad, first }')
+    # shellcheck disable=SC2086
+    set -- $out
+    echo "al-hcno/$name: $1 frames"
+    [ "${1:-0}" -ge 1000 ] || fail "al-hcno/$name: only ${1:-0} frames"
+    [ "${2:-1}" -eq 0 ] || fail "al-hcno/$name: $2 frames without energy="
+    [ "${3:-1}" -eq 0 ] || fail "al-hcno/$name: $3 frames of molecules outside the train set (first: ${4:-?})"
+done
+
 [ "$fails" -eq 0 ] || exit 1
 echo "PASS: committed data sets"
