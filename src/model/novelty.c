@@ -40,14 +40,20 @@ static double forward_norm2(const double *L, const double *v, double *y, int n)
     return sum;
 }
 
-double nnv_novelty_d2(const nnv_novelty_element *el, const double *s)
+/* d² of the scaled SF vector s against el, with work (2 n_sf doubles). */
+static double centred_d2(const nnv_novelty_element *el, const double *s, double *work)
 {
     int n = el->n_sf;
-    double *v = malloc(2 * (size_t)n * sizeof *v), d2;
-    if (!v) return NAN;
-    for (int k = 0; k < n; k++) v[k] = s[k] - el->mean[k];
-    d2 = forward_norm2(el->chol, v, v + n, n) / n;
-    free(v);
+    for (int k = 0; k < n; k++) work[k] = s[k] - el->mean[k];
+    return forward_norm2(el->chol, work, work + n, n) / n;
+}
+
+double nnv_novelty_d2(const nnv_novelty_element *el, const double *s)
+{
+    double *work = malloc(2 * (size_t)el->n_sf * sizeof *work), d2;
+    if (!work) return NAN;
+    d2 = centred_d2(el, s, work);
+    free(work);
     return d2;
 }
 
@@ -140,10 +146,7 @@ int nnv_novelty_element_fit(nnv_novelty_element *out, const double *rows, size_t
             }
         }
     }
-    for (size_t a = 0; a < n_rows; a++) {
-        for (size_t k = 0; k < n; k++) v[k] = rows[a * n + k] - el.mean[k];
-        d2[a] = forward_norm2(el.chol, v, v + n, n_sf) / n_sf;
-    }
+    for (size_t a = 0; a < n_rows; a++) d2[a] = centred_d2(&el, rows + a * n, v);
     qsort(d2, n_rows, sizeof *d2, cmp_double);
     for (int q = 0; q < NNV_NOVELTY_NQ - 1; q++) el.quantile[q] = nearest_rank(d2, n_rows, levels[q]);
     el.quantile[NNV_NOVELTY_NQ - 1] = d2[n_rows - 1];
@@ -258,8 +261,7 @@ int nnv_novelty(const nnv_potential *p, const nnv_structure *s, double *d2_per_a
     for (int i = 0; i < s->n_atoms; i++) {
         const nnv_element_model *e = nnv_potential_element(p, s->Z[i]);
         const nnv_novelty_element *nv = &p->novelty[e - p->elements];
-        for (int k = 0; k < e->n_sf; k++) v[k] = at[k] - nv->mean[k];
-        d2_per_atom[i] = forward_norm2(nv->chol, v, v + e->n_sf, e->n_sf) / e->n_sf;
+        d2_per_atom[i] = centred_d2(nv, at, v);
         /* Overflow (SFs scaled far beyond any training value) is as far
          * from the training set as it gets. */
         if (isnan(d2_per_atom[i])) d2_per_atom[i] = INFINITY;
