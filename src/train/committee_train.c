@@ -49,11 +49,15 @@ static int calibrate(nnv_potential *c, const ds_set *data, const train_options *
     return rc;
 }
 
-/* --init with a committee run: a committee of the same kind and size, so that
- * every member (or the shallow network) continues from its own weights. */
-static int init_is_committee(const train_options *o, int n_members, int kind, nnv_error *err)
+/* A committee run's size, and its --init: a committee of the same kind and
+ * size, so that every member (or the shallow network) continues from its own
+ * weights. */
+static int committee_args(const train_options *o, int n_members, int kind, nnv_error *err)
 {
     const char *name = o->init_name ? o->init_name : "--init";
+    if (n_members < NNV_COMMITTEE_MIN || n_members > NNV_COMMITTEE_MAX)
+        return nnv_error_set(err, NNV_EUSAGE, "a committee has %d to %d members, not %d", NNV_COMMITTEE_MIN,
+                             NNV_COMMITTEE_MAX, n_members);
     if (!o->init) return NNV_OK;
     if (o->init->n_members == 0)
         return nnv_error_set(err, NNV_EUSAGE, "%s: one potential; --committee %d%s continues from a %s committee of "
@@ -89,10 +93,7 @@ int train_shallow(nnv_potential **out, const ds_set *data, int n_el, const int *
     char head[256];
     int rc, on_val = 0;
     *out = NULL;
-    if (n_members < NNV_COMMITTEE_MIN || n_members > NNV_COMMITTEE_MAX)
-        return nnv_error_set(err, NNV_EUSAGE, "a committee has %d to %d members, not %d", NNV_COMMITTEE_MIN,
-                             NNV_COMMITTEE_MAX, n_members);
-    if ((rc = init_is_committee(o, n_members, NNV_COMMITTEE_SHALLOW, err)) != NNV_OK) return rc;
+    if ((rc = committee_args(o, n_members, NNV_COMMITTEE_SHALLOW, err)) != NNV_OK) return rc;
     so.shallow = n_members;
     so.member = 0;
     if ((rc = train_run(&c, data, n_el, Z, sfo, &so, progress, ctx, rep, err)) != NNV_OK) return rc;
@@ -124,10 +125,7 @@ int train_committee(nnv_potential **out, const ds_set *data, int n_el, const int
     int rc = NNV_OK, on_val = 0;
     char head[256];
     *out = NULL;
-    if (n_members < NNV_COMMITTEE_MIN || n_members > NNV_COMMITTEE_MAX)
-        return nnv_error_set(err, NNV_EUSAGE, "a committee has %d to %d members, not %d", NNV_COMMITTEE_MIN,
-                             NNV_COMMITTEE_MAX, n_members);
-    if ((rc = init_is_committee(o, n_members, NNV_COMMITTEE_FULL, err)) != NNV_OK) return rc;
+    if ((rc = committee_args(o, n_members, NNV_COMMITTEE_FULL, err)) != NNV_OK) return rc;
     if (!(m = calloc((size_t)n_members, sizeof *m))) return nnv_error_set(err, NNV_ENOMEM, "out of memory");
     for (int k = 0; k < n_members && rc == NNV_OK; k++) {
         nnv_potential *start = NULL;
