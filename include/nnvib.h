@@ -23,5 +23,6 @@
 #include <nnvib/diagnostics.h>
 #include <nnvib/md.h>
 #include <nnvib/novelty.h>
+#include <nnvib/reliability.h>
 
 #endif

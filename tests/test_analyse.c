@@ -233,8 +233,9 @@ START_TEST(test_analyse_usage)
 {
     nnv_analysis *a = NULL;
     nnv_error err;
-    nnv_analysis_options ao = {0, {0, 0, 0}, 0.0, 0, 0, 0, 0.0, 0.0};
+    nnv_analysis_options ao;
     nnv_structure *s = tu_molecule("water.xyz");
+    memset(&ao, 0, sizeof ao);
     ao.hessian = 2;
     ck_assert_int_eq(nnv_analyse(&a, tanh_pot, s, &ao, &err), NNV_EUSAGE);
     ao.hessian = NNV_HESSIAN_FD;
@@ -256,6 +257,77 @@ START_TEST(test_analyse_usage)
 }
 END_TEST
 
+/* ---- the reliability verdict ------------------------------------------------ */
+
+static int has_reason(const nnv_reliability *r, unsigned bit)
+{
+    for (int k = 0; k < r->n_reasons; k++)
+        if (r->reason_code[k] == bit) return 1;
+    return 0;
+}
+
+/* Reasons come worst first and the verdict is the worst of them: a ReLU
+ * network is unreliable whatever else holds. */
+START_TEST(test_reliability_c0)
+{
+    nnv_potential *relu = tu_potential("hcno-relu.bin");
+    nnv_structure *s = tu_molecule("water.xyz");
+    nnv_analysis *a = NULL;
+    nnv_error err;
+    ck_assert_int_eq(nnv_analyse(&a, relu, s, NULL, &err), NNV_OK);
+    ck_assert_int_eq(a->reliability.verdict, NNV_VERDICT_UNRELIABLE);
+    ck_assert(has_reason(&a->reliability, NNV_REASON_C0));
+    ck_assert_int_eq(a->reliability.reason_verdict[0], NNV_VERDICT_UNRELIABLE);
+    for (int k = 1; k < a->reliability.n_reasons; k++)
+        ck_assert_int_le(a->reliability.reason_verdict[k], a->reliability.reason_verdict[k - 1]);
+    ck_assert_str_eq(nnv_reason_name(a->reliability.reason_code[0]), "c0");
+    nnv_analysis_free(a);
+    nnv_structure_free(s);
+    nnv_potential_free(relu);
+}
+END_TEST
+
+/* Each guard input, and its threshold moving it: a displaced geometry is not
+ * stationary (unless the bound is raised), a potential without committee and
+ * novelty statistics has nothing to judge by, and a non-finite threshold is
+ * a usage error. */
+START_TEST(test_reliability_inputs)
+{
+    nnv_structure *s = tu_molecule("water.xyz");
+    nnv_analysis *a = NULL;
+    nnv_analysis_options ao;
+    nnv_reliability_thresholds t;
+    nnv_error err;
+    nnv_novelty_clear(tanh_pot);
+    s->xyz[0] += 0.05;
+    memset(&ao, 0, sizeof ao);
+    ck_assert_int_eq(nnv_analyse(&a, tanh_pot, s, &ao, &err), NNV_OK);
+    ck_assert(has_reason(&a->reliability, NNV_REASON_NOT_STATIONARY));
+    ck_assert(has_reason(&a->reliability, NNV_REASON_NO_ESTIMATE));
+    ck_assert(!has_reason(&a->reliability, NNV_REASON_C0));
+    ck_assert_int_eq(a->reliability.verdict, NNV_VERDICT_UNCERTAIN);
+    ck_assert_int_eq(a->reliability.has_novelty, 0);
+    ck_assert_int_eq(a->reliability.has_committee, 0);
+    nnv_analysis_free(a);
+    ao.reliability.stationary_fmax = 1e3;
+    ck_assert_int_eq(nnv_analyse(&a, tanh_pot, s, &ao, &err), NNV_OK);
+    ck_assert(!has_reason(&a->reliability, NNV_REASON_NOT_STATIONARY));
+    nnv_analysis_free(a);
+    a = NULL;
+    ao.reliability.novelty_unreliable = NAN;
+    ck_assert_int_eq(nnv_analyse(&a, tanh_pot, s, &ao, &err), NNV_EUSAGE);
+    ck_assert_ptr_null(a);
+    ck_assert_msg(strstr(err.message, "novelty_unreliable") != NULL, "%s", err.message);
+    memset(&t, 0, sizeof t);
+    ck_assert_int_eq(nnv_reliability_thresholds_resolve(&t, &err), NNV_OK);
+    ck_assert(t.novelty_uncertain == NNV_REL_NOVELTY_UNCERTAIN && t.freq_std_unreliable == NNV_REL_FREQ_STD_UNRELIABLE);
+    ck_assert_str_eq(nnv_verdict_name(NNV_VERDICT_UNCERTAIN), "uncertain");
+    ck_assert_str_eq(nnv_verdict_name(7), "?");
+    ck_assert_ptr_null(nnv_reason_name(3u));
+    nnv_structure_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("analyse");
@@ -267,6 +339,8 @@ int main(void)
     tcase_add_test(tp, test_analyse_fd_mode);
     tcase_add_test(tp, test_analyse_warnings);
     tcase_add_test(tp, test_analyse_usage);
+    tcase_add_test(tp, test_reliability_c0);
+    tcase_add_test(tp, test_reliability_inputs);
     suite_add_tcase(su, tp);
     return tu_run(su);
 }

@@ -60,7 +60,9 @@ if grep -q "committee force spread per atom" "$tmp/out"; then pass "--evaluate p
 else fail "--evaluate prints the spread line"; fi
 
 if command -v python3 >/dev/null 2>&1; then
-    expect_status 0 "analysis of water with it (JSON)" "$bin" "$src/molecules/water.xyz" "$tmp/s.bin" -q --json
+    # A few epochs on a toy set: the heads disagree by thousands of cm-1, so the
+    # verdict is unreliable and the complete report exits 7 (docs/reliability.md).
+    expect_status 7 "analysis of water with it (JSON; unreliable: the heads disagree)" "$bin" "$src/molecules/water.xyz" "$tmp/s.bin" -q --json
     if python3 - "$tmp/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

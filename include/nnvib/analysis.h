@@ -13,6 +13,7 @@
 #include <nnvib/model.h>
 #include <nnvib/optimize.h>
 #include <nnvib/potential.h>
+#include <nnvib/reliability.h>
 #include <nnvib/structure.h>
 #include <nnvib/vib.h>
 
@@ -45,6 +46,7 @@ typedef struct nnv_analysis_options {
     int fd_check;          /**< 1: compute both Hessians and the cross-check figures */
     double fd_step;        /**< central-difference step, Å, >= 0; 0 = NNV_FD_STEP_DEFAULT */
     double max_hessian_mb; /**< Hessian budget of nnv_compute, MiB (0 = its default, 2048) */
+    nnv_reliability_thresholds reliability; /**< thresholds of the verdict (zeros = the calibrated defaults) */
 } nnv_analysis_options;
 
 /** Analytic against central-difference Hessian at one step. */
@@ -78,6 +80,7 @@ typedef struct nnv_analysis {
      * of v (every member's Hessian projected on the mean's modes). */
     double *member_frequencies; /**< K x v->n_modes, cm⁻¹, or NULL for a single potential */
     double *frequency_std;      /**< v->n_modes, sigma_nu,k in cm⁻¹ (spread_scale x sample std), or NULL */
+    nnv_reliability reliability; /**< the verdict on these results and its reasons (reliability.h) */
 } nnv_analysis;
 
 /** The analysis pipeline: copy s; relax the copy on p when o->optimize (not
@@ -87,13 +90,15 @@ typedef struct nnv_analysis {
  *  when o->hessian is NNV_HESSIAN_FD or o->fd_check; run nnv_vib_analyse on
  *  the Hessian chosen by o->hessian; with o->fd_check also analyse the other
  *  one and fill fd_check (nnv_hessian_fd_disagreement's figures); for a
- *  committee the mean's analysis and its per-mode spread (frequency_std).
+ *  committee the mean's analysis and its per-mode spread (frequency_std);
+ *  last the reliability verdict (committee spread, novelty, ranges,
+ *  smoothness, optimisation, stationarity, imaginary modes).
  *  @param[out] out  the results, free with nnv_analysis_free
  *  @param p, s      potential and structure (s is not changed)
  *  @param o         options; NULL = defaults
  *  @return NNV_OK;
  *          NNV_EUSAGE for a NULL argument or an option out of range (hessian
- *          kind, a negative or non-finite fd_step, or what nnv_optimize,
+ *          kind, a negative or non-finite fd_step, a non-finite threshold, or what nnv_optimize,
  *          nnv_compute or nnv_vib_analyse refuse);
  *          NNV_EINPUT for an element the potential lacks or a bad structure;
  *          NNV_ENUMERIC for a non-finite result or a failed diagonalisation;

@@ -72,7 +72,7 @@ int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, 
 /** Free an assignment (NULL is fine). */
 void nnv_assignment_free(nnv_assignment *a);
 
-/** One potential's run on one molecule and its comparisons. The first six
+/** One potential's run on one molecule and its comparisons. The first seven
  *  fields are taken over from nnv_analyse's results. */
 typedef struct nnv_comparison {
     nnv_structure *s;        /**< geometry analysed (after the optimisation) */
@@ -81,6 +81,7 @@ typedef struct nnv_comparison {
     nnv_result *r;           /**< energy, forces, Hessian (and dipole derivatives with charge networks) */
     nnv_vib *v;              /**< harmonic analysis (IR intensities with charge networks) */
     double max_force;        /**< max |force component| at s, eV/Å */
+    nnv_reliability reliability; /**< the analysis's verdict (reliability.h) */
     nnv_assignment *vs_ref;      /**< against the reference, NULL when none was given */
     nnv_assignment *vs_teacher;  /**< against the second reference (e.g. the teacher), NULL when none */
 } nnv_comparison;

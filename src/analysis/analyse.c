@@ -137,6 +137,7 @@ int nnv_analyse(nnv_analysis **out, const nnv_potential *p, const nnv_structure 
         (status = nnv_committee_mode_spread(&a->member_frequencies, &a->frequency_std, p, a->s, a->v,
                                             o->max_hessian_mb, err)) != NNV_OK)
         goto cleanup;
+    if ((status = analysis_reliability(a, p, &o->reliability, err)) != NNV_OK) goto cleanup;
     *out = a;
     a = NULL;
 cleanup:

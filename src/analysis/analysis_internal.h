@@ -102,4 +102,11 @@ int asg_min_cost(int n_rows, int n_cols, const double *cost, int *row_col, doubl
  * The positions at t along a checked path (xyz: 3N, caller-allocated). */
 int diag_path_point(double *xyz, const nnv_path *path, const nnv_structure *s, double t, nnv_error *err);
 
+/* ---- reliability (reliability.c) --------------------------------------------
+ * Fill a->reliability from the finished analysis a of potential p with the
+ * thresholds given (zeros = defaults). NNV_OK, NNV_EUSAGE (a non-finite
+ * threshold), NNV_ENOMEM, or nnv_novelty's error. */
+int analysis_reliability(nnv_analysis *a, const nnv_potential *p, const nnv_reliability_thresholds *given,
+                         nnv_error *err);
+
 #endif

@@ -38,6 +38,7 @@ int nnv_compare_potential(nnv_comparison **out, const nnv_structure *s, const nn
     c->optimized = a->optimized;
     c->opt = a->opt;
     c->max_force = a->max_force;
+    c->reliability = a->reliability;
     if (ref && (rc = nnv_assign_modes(&c->vs_ref, c->v->n_modes, c->v->frequencies, ref, err)) != NNV_OK)
         goto cleanup;
     if (teacher && (rc = nnv_assign_modes(&c->vs_teacher, c->v->n_modes, c->v->frequencies, teacher, err)) != NNV_OK)

@@ -72,6 +72,7 @@ typedef struct cli_run {
     int symmetry_detected;        /**< 1: σ from nnv_symmetry_number, 0: --symmetry-number */
     const double *freq_std;       /**< committee: sigma of each mode's frequency, cm⁻¹; else NULL */
     const double *member_freq;    /**< committee: K x n_modes member frequencies, cm⁻¹; else NULL */
+    const nnv_reliability *rel;   /**< the verdict and its reasons */
 } cli_run;
 
 /** The text report (report_table.c); 0 or -1 on a write error (errno set). */

@@ -415,6 +415,7 @@ void args_help(FILE *f, const arg_command *cmd)
             "numerical failure (a non-finite result, LAPACK, a run that blew up)",
             "cannot write an output (nothing half-written is left)",
             "an optimisation did not converge (the results are still written)",
+            "the results are written, but their reliability verdict is \"unreliable\"",
         };
         fputs("\nExit status:\n", f);
         for (int k = 0; k < (int)(sizeof meaning / sizeof meaning[0]); k++)

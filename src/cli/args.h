@@ -18,7 +18,8 @@ enum cli_exit {
     CLI_EXIT_INPUT = 3,    /**< bad input file, missing element, bad index */
     CLI_EXIT_NUMERIC = 4,  /**< LAPACK failure, non-finite result, a run that blew up */
     CLI_EXIT_OUTPUT = 5,   /**< cannot write the output */
-    CLI_EXIT_NOCONV = 6    /**< an optimisation did not converge (results still written) */
+    CLI_EXIT_NOCONV = 6,   /**< an optimisation did not converge (results still written) */
+    CLI_EXIT_UNRELIABLE = 7 /**< results written, but their reliability verdict is "unreliable" */
 };
 
 /** Returned by args_parse after --help or --version was printed (and
@@ -101,7 +102,7 @@ typedef struct arg_command {
                          ARG_EXIT(CLI_EXIT_INPUT))
 /** Every status of docs/exit-status.md. */
 #define ARGS_EXIT_ALL (ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT) | \
-                       ARG_EXIT(CLI_EXIT_NOCONV))
+                       ARG_EXIT(CLI_EXIT_NOCONV) | ARG_EXIT(CLI_EXIT_UNRELIABLE))
 
 /** Parse argv[1..argc) (GNU style: options and positional arguments in any
  *  order, "--" ends the options, --name=VALUE or --name VALUE, -xVALUE or

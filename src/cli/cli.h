@@ -74,6 +74,14 @@ int cli_check_elements(const nnv_structure *s, const char *xyz, const nnv_potent
 /** Every warning on stderr as "PROGRAM: warning: TEXT". */
 void cli_print_warnings(const char *program, const nnv_warnings *w);
 
+/* The reliability verdict (report_reliability.c): the table's lines, the
+ * JSON object (its lines indented by indent), "verdict[:code,code...]" for a
+ * column, and one warning line on stderr when the verdict is not ok. */
+void cli_reliability_table(FILE *f, const nnv_reliability *r);
+void cli_reliability_json(FILE *f, const nnv_reliability *r, const char *indent);
+void cli_reliability_codes(char *buf, size_t n, const nnv_reliability *r);
+void cli_reliability_stderr(const char *program, const nnv_reliability *r);
+
 /* ---- the subcommands: argv[0] is the subcommand's name; an exit status ---------------- */
 
 /** `nnvib [options] molecule.xyz POTENTIAL` (cmd_analyse.c); more_usage: the

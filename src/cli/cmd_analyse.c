@@ -312,6 +312,7 @@ static int run_analysis(const cli_options *o)
     run.smoothness = a->smoothness;
     run.opt_report = a->optimized ? &a->opt : NULL;
     run.fd_check = a->has_fd_check ? &a->fd_check : NULL;
+    run.rel = &a->reliability;
     add_analysis_warnings(&run, a);
 
     /* Thermochemistry before the files (the CML carries it); then JCAMP-DX.
@@ -321,7 +322,10 @@ static int run_analysis(const cli_options *o)
         (st = cli_write_jcamp(&run, msg, sizeof msg)) != CLI_EXIT_OK ||
         (st = cli_write_files(&run, msg, sizeof msg)) != CLI_EXIT_OK)
         goto cleanup;
-    if (!o->quiet) print_warnings(&run);
+    if (!o->quiet) {
+        print_warnings(&run);
+        cli_reliability_stderr("nnvib", run.rel);
+    }
     if ((o->json ? cli_write_json(out.f, &run) : cli_write_table(out.f, &run)) != 0) {
         st = cli_out_failed(&out, msg, sizeof msg);
         goto cleanup;
@@ -336,6 +340,10 @@ static int run_analysis(const cli_options *o)
             snprintf(msg, sizeof msg, "--opt: not converged in %d steps (max force %.3e eV/A > %g eV/A)",
                      a->opt.steps, a->opt.max_force, o->opt_fmax);
         st = CLI_EXIT_NOCONV;
+    } else if (st == CLI_EXIT_OK && a->reliability.verdict == NNV_VERDICT_UNRELIABLE) {
+        snprintf(msg, sizeof msg, "the results are written, but the reliability verdict is unreliable: %s",
+                 a->reliability.reason[0]);
+        st = CLI_EXIT_UNRELIABLE;
     }
 cleanup:
     if (st != CLI_EXIT_OK) args_fail("nnvib", st, msg);

@@ -41,11 +41,12 @@ static int severity(int st)
 {
     switch (st) {
     case CLI_EXIT_OK: return 0;
-    case CLI_EXIT_NOCONV: return 1;
-    case CLI_EXIT_NUMERIC: return 2;
-    case CLI_EXIT_INPUT: return 3;
-    case CLI_EXIT_OUTPUT: return 4;
-    default: return 5; /* internal */
+    case CLI_EXIT_UNRELIABLE: return 1;
+    case CLI_EXIT_NOCONV: return 2;
+    case CLI_EXIT_NUMERIC: return 3;
+    case CLI_EXIT_INPUT: return 4;
+    case CLI_EXIT_OUTPUT: return 5;
+    default: return 6; /* internal */
     }
 }
 
@@ -54,6 +55,7 @@ static const char *status_name(int st)
     switch (st) {
     case CLI_EXIT_OK: return "ok";
     case CLI_EXIT_NOCONV: return "not-converged";
+    case CLI_EXIT_UNRELIABLE: return "unreliable";
     case CLI_EXIT_NUMERIC: return "numeric";
     case CLI_EXIT_INPUT: return "input";
     case CLI_EXIT_OUTPUT: return "output";
@@ -87,6 +89,8 @@ static void put_json_line(FILE *f, const batch_item *it, const nnv_analysis *a, 
         fputs(", \"frequencies_cm1\": ", f);
         json_vec(f, v->frequencies, v->n_modes);
         if (opt) fprintf(f, ", \"opt\": {\"steps\": %d, \"converged\": %s}", a->opt.steps, a->opt.converged ? "true" : "false");
+        fputs(", \"reliability\": ", f);
+        cli_reliability_json(f, &a->reliability, NULL);
     }
     fputs(", \"error\": ", f);
     if (msg[0]) json_str(f, msg);
@@ -109,6 +113,13 @@ static void put_text_line(FILE *f, const batch_item *it, const nnv_analysis *a, 
         fputs("- - - - - ", f);
     }
     fputs(status_name(st), f);
+    if (a) {
+        char codes[256];
+        cli_reliability_codes(codes, sizeof codes, &a->reliability);
+        fprintf(f, " %s", codes);
+    } else {
+        fputs(" -", f);
+    }
     if (msg[0]) {
         /* One line per structure: no newline inside the message. */
         for (char *q = msg; *q; q++)
@@ -147,6 +158,9 @@ static void analyse_item(batch_item *it, const nnv_potential *p, const batch_opt
             snprintf(msg, sizeof msg, "--opt: %s %d steps (max force %.3e eV/A > %g eV/A)",
                      a->opt.stalled ? "stalled (no progress) after" : "not converged in", a->opt.steps,
                      a->opt.max_force, 1e-5);
+        } else if (a->reliability.verdict == NNV_VERDICT_UNRELIABLE) {
+            st = CLI_EXIT_UNRELIABLE;
+            snprintf(msg, sizeof msg, "%s", a->reliability.reason[0]);
         }
     }
     if ((f = open_memstream(&it->line, &len))) {
@@ -225,12 +239,14 @@ int cli_main_batch(int argc, char **argv)
         .program = "nnvib batch", .usage = "POTENTIAL FILE.xyz... [--jobs N] [--opt] [--json]",
         .summary = "Analyse every frame of every XYZ file with the potential (weights.bin or n2p2\n"
                    "directory), one line per structure in input order:\n"
-                   "  FILE FRAME N_ATOMS ENERGY_eV N_IMAGINARY LOWEST_cm-1 HIGHEST_cm-1 STATUS [(message)]",
+                   "  FILE FRAME N_ATOMS ENERGY_eV N_IMAGINARY LOWEST_cm-1 HIGHEST_cm-1 STATUS VERDICT [(message)]\n"
+                   "VERDICT is the reliability verdict and its reason codes, e.g. ok or\n"
+                   "uncertain:novelty,extrapolation (docs/reliability.md); - when there is no analysis.",
         .opts = opts, .min_pos = 2, .max_pos = -1, .positional = "a potential and at least one XYZ file",
         .exits = ARGS_EXIT_ALL,
         .epilogue = "A failing structure is reported on its line and the batch goes on; the exit\n"
                     "status is the worst of the structures' (input 3 > numeric 4 > not converged 6\n"
-                    "> ok 0), 3 also when the potential cannot be read.\n"};
+                    "> unreliable 7 > ok 0), 3 also when the potential cannot be read.\n"};
     const char **pos = NULL;
     char msg[NNV_ERROR_MESSAGE_MAX + 64];
     int n_pos = 0, st, worst = CLI_EXIT_OK;

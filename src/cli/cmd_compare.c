@@ -105,6 +105,7 @@ int cli_main_compare(int argc, char **argv)
     char msg[NNV_ERROR_MESSAGE_MAX + 256];
     int st, code, noconv = 0, n_sin = 0, csv_slot = -1;
     const char *noconv_path = "";
+    const char *unreliable_path = NULL;
 
     msg[0] = '\0';
     if (!(pos = malloc(((size_t)argc + 1) * sizeof *pos)))
@@ -191,6 +192,7 @@ int cli_main_compare(int argc, char **argv)
                              "compared at the last geometry", a.pots[k], cmp[k]->opt.steps, cmp[k]->opt.max_force,
                              a.opt_fmax);
         }
+        if (cmp[k]->reliability.verdict == NNV_VERDICT_UNRELIABLE && !unreliable_path) unreliable_path = a.pots[k];
         if (cmp[k]->r->n_extrapolations > 0)
             nnv_warnings_add(&warn, "%s: %d symmetry-function value%s outside the training range: the network "
                              "extrapolates", a.pots[k], cmp[k]->r->n_extrapolations,
@@ -250,6 +252,10 @@ int cli_main_compare(int argc, char **argv)
         snprintf(msg, sizeof msg, "optimisation not converged for %s%s (compared at the last geometry; see "
                  "the report)", noconv_path, noconv > 1 ? " and others" : "");
         st = CLI_EXIT_NOCONV;
+    } else if (unreliable_path) {
+        snprintf(msg, sizeof msg, "the comparison is written, but the reliability verdict of %s is unreliable (see "
+                 "the report)", unreliable_path);
+        st = CLI_EXIT_UNRELIABLE;
     }
     goto cleanup;
 

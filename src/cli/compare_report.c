@@ -104,6 +104,7 @@ int cli_compare_write_table(FILE *f, const cli_compare_set *c)
         else
             fprintf(f, "  no optimisation (--no-opt): energy %.8f eV, max force %.2e eV/A\n", r->r->energy,
                     r->max_force);
+        cli_reliability_table(f, &r->reliability);
         fprintf(f, "  %d vibrational modes, %d imaginary\n", r->v->n_modes, m->n_imaginary);
         put_metrics_line(f, "vs reference:", m);
         if (r->vs_teacher) put_metrics_line(f, "vs teacher:", &r->vs_teacher->metrics);
@@ -252,6 +253,8 @@ int cli_compare_write_json(FILE *f, const cli_compare_set *c)
         json_str(f, c->pots[k]->description);
         fputs(", \"smoothness\": ", f);
         json_str(f, nnv_smoothness_name(nnv_potential_smoothness(c->pots[k])));
+        fputs(",\n      \"reliability\": ", f);
+        cli_reliability_json(f, &r->reliability, "      ");
         fputs(",\n      \"optimization\": ", f);
         if (r->optimized) {
             fprintf(f, "{\"steps\": %d, \"converged\": %s, \"energy_eV\": ", r->opt.steps,

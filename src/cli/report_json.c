@@ -89,6 +89,7 @@ int cli_write_json(FILE *f, const cli_run *run)
     fputs("{\n  \"program\": \"nnvib\"", f);
     key(f, "version"); json_str(f, nnv_version());
     key(f, "schema_version"); fprintf(f, "%d", SCHEMA_VERSION);
+    key(f, "reliability"); cli_reliability_json(f, run->rel, "  ");
     key(f, "molecule_file"); json_str(f, o->xyz_path);
     key(f, "frame"); fprintf(f, "%d", o->frame);
     key(f, "molecule_comment"); json_str(f, s->comment);

@@ -112,6 +112,7 @@ int cli_write_table(FILE *f, const cli_run *run)
     int n_imag = 0;
 
     fprintf(f, RULE " nnvib %s  harmonic vibrational analysis, analytic NNP Hessian\n" RULE, nnv_version());
+    cli_reliability_table(f, run->rel);
     fprintf(f, " molecule file      : %s (frame %d)\n", o->xyz_path, o->frame);
     fputs(" comment            : ", f);
     put_line_text(f, s->comment, DESCRIPTION_MAX);

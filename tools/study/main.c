@@ -283,6 +283,11 @@ static int write_outputs(const study *st, char *msg, size_t msglen)
         free(path);
     }
     if (lib == NNV_OK) {
+        if (!(path = pathf("%s/reliability.csv", st->outdir))) goto oom;
+        lib = study_write_reliability_csv(st, path, &err);
+        free(path);
+    }
+    if (lib == NNV_OK) {
         if (!(path = pathf("%s/results.md", st->outdir))) goto oom;
         lib = study_write_report(st, path, &err);
         free(path);

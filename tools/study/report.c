@@ -12,8 +12,21 @@
  * every table keeps its columns. */
 static void fnum(FILE *f, const char *fmt, double x)
 {
-    if (isfinite(x)) fprintf(f, fmt, x);
-    else fputs("–", f);
+    const char *pc, *end;
+    if (isfinite(x)) {
+        fprintf(f, fmt, x);
+        return;
+    }
+    /* The dash replaces the conversion only: the text around it stays. */
+    pc = strchr(fmt, '%');
+    if (!pc) {
+        fputs(fmt, f);
+        return;
+    }
+    for (end = pc + 1; *end && strchr("0123456789.+- #'", *end); end++) {}
+    fwrite(fmt, 1, (size_t)(pc - fmt), f);
+    fputs("–", f);
+    fputs(*end ? end + 1 : end, f);
 }
 
 /* Markdown table cell text: '|' escaped, newlines dropped. */
@@ -26,54 +39,12 @@ static void md_text(FILE *f, const char *s)
     }
 }
 
-/* CSV field: commas become ';' and quotes ''' so that every row splits the same way. */
-static void csv_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == ',') fputc(';', f);
-        else if (*s == '"') fputc('\'', f);
-        else if (*s == '\n' || *s == '\r') fputc(' ', f);
-        else fputc(*s, f);
-    }
-}
-
 /* The training RMSEs of a potential: its description from "RMSE" on, where
  * nnvib-train writes them. */
 static const char *rmse_part(const char *desc)
 {
     const char *r = desc ? strstr(desc, "RMSE") : NULL;
     return r ? r : "";
-}
-
-/* Commit a written file, or drop it on a write error: never half a report. */
-static int finish(nnv_ofile *of, const char *path, nnv_error *err)
-{
-    if (ferror(nnv_ofile_stream(of))) {
-        nnv_ofile_discard(of);
-        return nnv_error_set(err, NNV_EIO, "%s: write error", path);
-    }
-    return nnv_ofile_commit(of, err);
-}
-
-/* The names of the sets in report order: train, heldout, large, then any
- * other in order of appearance. Returns their number (at most cap). */
-static int list_sets(const study *st, const char **names, int cap)
-{
-    static const char *const first[3] = {"train", "heldout", "large"};
-    int n = 0;
-    for (int q = 0; q < 3; q++)
-        for (int m = 0; m < st->n_mols; m++)
-            if (st->mols[m].set && strcmp(st->mols[m].set, first[q]) == 0 && n < cap) {
-                names[n++] = first[q];
-                break;
-            }
-    for (int m = 0; m < st->n_mols; m++) {
-        int seen = 0;
-        if (!st->mols[m].set) continue;
-        for (int j = 0; j < n && !seen; j++) seen = strcmp(names[j], st->mols[m].set) == 0;
-        if (!seen && n < cap) names[n++] = st->mols[m].set;
-    }
-    return n;
 }
 
 /* The distinct groups of the molecules of one set, sorted; their number. */
@@ -114,7 +85,7 @@ static int write_sets(FILE *f, const study *st, nnv_error *err)
 {
     const char *sets[16];
     char groups[64][32];
-    int n_sets = list_sets(st, sets, 16), code;
+    int n_sets = study_list_sets(st, sets, 16), code;
     if (n_sets == 0) return NNV_OK;
     fprintf(f, "## Per set\n\nThe molecules' sets from `%s`: *train* molecules are those the potentials were "
                "trained on (their own configurations, so an in-distribution number), *heldout* molecules were never "
@@ -466,6 +437,7 @@ int study_write_report(const study *st, const char *path, nnv_error *err)
         return code;
     }
     write_findings(f, st);
+    study_write_verdicts(f, st);
     fputs("## Per molecule\n\nMAE in cm⁻¹ (T = vs teacher, E = vs experiment), imaginary modes (im); † = the "
           "optimisation did not converge. Each molecule name links to its figure: the teacher's and the "
           "experimental sticks over each potential's stick spectrum.\n\n| molecule | atoms | GFN2-xTB E |",
@@ -501,7 +473,7 @@ int study_write_report(const study *st, const char *path, nnv_error *err)
     }
     fputc('\n', f);
     write_smoothness(f, st);
-    return finish(of, path, err);
+    return study_commit(of, path, err);
 }
 
 int study_write_csv(const study *st, const char *path, nnv_error *err)
@@ -524,11 +496,11 @@ int study_write_csv(const study *st, const char *path, nnv_error *err)
                 if (!a || !r) continue;
                 for (int b = 0; b < a->n_bands; b++) {
                     fprintf(f, "%s,%s,", mo->name, st->pots[k].label);
-                    csv_text(f, st->pots[k].path);
+                    study_csv_text(f, st->pots[k].path);
                     fprintf(f, ",%s,%d,", t ? "teacher" : "experiment", b + 1);
-                    csv_text(f, r->bands[b].mode);
+                    study_csv_text(f, r->bands[b].mode);
                     fputc(',', f);
-                    csv_text(f, r->bands[b].symmetry);
+                    study_csv_text(f, r->bands[b].symmetry);
                     fprintf(f, ",%d,%.2f,", r->bands[b].degeneracy, r->bands[b].freq);
                     if (a->band_n_calc[b])
                         fprintf(f, "%.2f,%.2f,", a->band_calc[b], a->band_calc[b] - r->bands[b].freq);
@@ -536,11 +508,11 @@ int study_write_csv(const study *st, const char *path, nnv_error *err)
                         fputs(",,", f);
                     fprintf(f, "%d,%d,%d,", a->band_n_calc[b], mo->cmp[k]->opt.converged,
                             study_count_imag(mo->cmp[k]));
-                    csv_text(f, mo->set ? mo->set : "");
+                    study_csv_text(f, mo->set ? mo->set : "");
                     fputc('\n', f);
                 }
             }
         }
     }
-    return finish(of, path, err);
+    return study_commit(of, path, err);
 }

@@ -127,3 +127,24 @@ int study_in_group(const study_mol *mo, const char *group)
     }
     return 0;
 }
+
+/* The names of the sets in report order: train, heldout, large, then any
+ * other in order of appearance. Returns their number (at most cap). */
+int study_list_sets(const study *st, const char **names, int cap)
+{
+    static const char *const first[3] = {"train", "heldout", "large"};
+    int n = 0;
+    for (int q = 0; q < 3; q++)
+        for (int m = 0; m < st->n_mols; m++)
+            if (st->mols[m].set && strcmp(st->mols[m].set, first[q]) == 0 && n < cap) {
+                names[n++] = first[q];
+                break;
+            }
+    for (int m = 0; m < st->n_mols; m++) {
+        int seen = 0;
+        if (!st->mols[m].set) continue;
+        for (int j = 0; j < n && !seen; j++) seen = strcmp(names[j], st->mols[m].set) == 0;
+        if (!seen && n < cap) names[n++] = st->mols[m].set;
+    }
+    return n;
+}

@@ -132,10 +132,29 @@ int study_in_subset(const study_mol *mo, study_subset sub);
 int study_read_sets(study *st, char *msg, size_t msglen);
 /** 1 when group is one of mo's comma-separated groups. */
 int study_in_group(const study_mol *mo, const char *group);
+/** The names of the sets in report order (train, heldout, large, then others); their number. */
+int study_list_sets(const study *st, const char **names, int cap);
 
 /* ---- report.c: docs/results.md and docs/results.csv ---- */
 int study_write_report(const study *st, const char *path, nnv_error *err);
 int study_write_csv(const study *st, const char *path, nnv_error *err);
+
+/* ---- output.c: helpers of the writers ---- */
+/** Commit a written file, or drop it on a write error: never half a report. */
+int study_commit(nnv_ofile *of, const char *path, nnv_error *err);
+/** A CSV field: commas become ';' and double quotes single ones, so every row splits the same way. */
+void study_csv_text(FILE *f, const char *s);
+
+/* ---- verdict.c: the reliability verdicts against the teacher ---- */
+/** An analysis further than this from the teacher (MAE, cm⁻¹) must not be "ok" (issue 19). */
+#define STUDY_OFF_CM1 30.0
+/** The section "Reliability verdict" of results.md: per potential and set the
+ *  verdicts, the false alarms on training molecules and the misses (analyses
+ *  off by more than STUDY_OFF_CM1 with verdict ok). */
+void study_write_verdicts(FILE *f, const study *st);
+/** DIR/reliability.csv: one row per molecule and potential with the MAE
+ *  against the teacher and every input of the verdict (tools/calibrate-reliability reads it). */
+int study_write_reliability_csv(const study *st, const char *path, nnv_error *err);
 
 /* ---- figures.c: the SVG figures ---- */
 int study_molecule_figure(const study *st, const study_mol *mo, const char *path, nnv_error *err);
