@@ -265,6 +265,33 @@ START_TEST(test_network_overflow_energy)
 }
 END_TEST
 
+/* --opt on a surface that falls without bound: the energy guard stops it
+ * (more than NNV_OPT_MAX_FALL_PER_ATOM below the start) before any atoms
+ * collide, with NNV_ENUMERIC and no result. The random CH potential with
+ * its output layers scaled by 1e4 is steep enough for the first step. */
+START_TEST(test_opt_energy_fall_guard)
+{
+    nnv_potential *p = load_ch();
+    int Z[5];
+    double xyz[15];
+    nnv_structure *s = NULL;
+    nnv_opt_report rep;
+    nnv_error err;
+    for (int e = 0; e < p->n_elements; e++) {
+        nnv_layer *out = &p->elements[e].energy.layers[p->elements[e].energy.n_layers - 1];
+        for (int k = 0; k < out->n_in * out->n_out; k++) out->W[k] *= 1e4;
+    }
+    methane(Z, xyz, 0.01, -0.02, 0.03);
+    xyz[3] += 0.05; /* off the symmetric point, so the forces are not zero */
+    ck_assert_int_eq(nnv_structure_new(&s, 5, Z, xyz, &err), NNV_OK);
+    ck_assert_int_eq(nnv_optimize(s, p, NULL, &rep, &err), NNV_ENUMERIC);
+    ck_assert_msg(strstr(err.message, "the energy fell from") && strstr(err.message, "eV per atom"), "%s",
+                  err.message);
+    nnv_structure_free(s);
+    nnv_potential_free(p);
+}
+END_TEST
+
 /* A finite energy whose second derivative overflows: gelu at a pre-activation
  * of ~1e200 has a'' = phi(x) (2 - x^2) = 0 * inf (found by fuzz_weights). */
 START_TEST(test_network_overflow_hessian_only)
@@ -483,6 +510,7 @@ int main(void)
     SRunner *sr;
     int failed;
     tcase_add_test(tc, test_overlap_rejected_by_reader);
+    tcase_add_test(tc, test_opt_energy_fall_guard);
     tcase_add_test(tc, test_coincident_atoms_in_memory);
     tcase_add_test(tc, test_fragments_1e6_apart);
     tcase_add_test(tc, test_atoms_outside_every_cutoff);
