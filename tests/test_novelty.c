@@ -259,6 +259,31 @@ START_TEST(test_invariance)
 }
 END_TEST
 
+/* nnv_novelty_of_result (the analysis's path: the SF values nnv_compute
+ * already has) gives nnv_novelty's values, and refuses a result of other atoms. */
+START_TEST(test_of_result)
+{
+    nnv_potential *p = tu_potential(SMALL);
+    nnv_structure **f = frames(20, 0.1, 11), **g = frames(2, 0.2, 12);
+    nnv_result *r = NULL;
+    double d0[8], d1[8];
+    nnv_error err;
+    fit_on(p, f, 20, NNV_NOVELTY_RIDGE);
+    ck_assert_int_eq(nnv_compute(&r, p, g[0], TU_WANT(NNV_WANT_FORCES), &err), NNV_OK);
+    ck_assert_int_eq(nnv_novelty(p, g[0], d0, &err), NNV_OK);
+    ck_assert_int_eq(nnv_novelty_of_result(p, g[0], r, d1, &err), NNV_OK);
+    for (int i = 0; i < 8; i++) ck_assert_msg(tu_close(d1[i], d0[i], 1e-12, 1e-10), "atom %d: %g vs %g", i, d1[i], d0[i]);
+    ck_assert_int_eq(nnv_novelty_of_result(p, g[0], NULL, d1, &err), NNV_EUSAGE);
+    r->n_atoms = 3;
+    ck_assert_int_eq(nnv_novelty_of_result(p, g[0], r, d1, &err), NNV_EUSAGE);
+    r->n_atoms = 8;
+    nnv_result_free(r);
+    free_frames(f, 20);
+    free_frames(g, 2);
+    nnv_potential_free(p);
+}
+END_TEST
+
 START_TEST(test_unavailable)
 {
     nnv_potential *p = tu_potential(SMALL);
@@ -471,6 +496,7 @@ int main(void)
     tcase_add_test(tc, test_fit_refusals);
     tcase_add_test(tc, test_training_quantiles);
     tcase_add_test(tc, test_invariance);
+    tcase_add_test(tc, test_of_result);
     tcase_add_test(tc, test_unavailable);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_rejections);

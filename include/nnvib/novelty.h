@@ -5,6 +5,7 @@
 #define NNVIB_NOVELTY_H
 
 #include <nnvib/core.h>
+#include <nnvib/model.h>
 #include <nnvib/potential.h>
 #include <nnvib/structure.h>
 
@@ -62,6 +63,12 @@ void nnv_novelty_clear(nnv_potential *p);
  *          block: "no novelty statistics", the caller's "unavailable"; or an
  *          element without a block, naming the atom), NNV_ENOMEM. */
 int nnv_novelty(const nnv_potential *p, const nnv_structure *s, double *d2_per_atom, nnv_error *err);
+
+/** nnv_novelty from the SF values nnv_compute already evaluated for s on p
+ *  (r->sf_values), so an analysis does not compute them twice. Same values
+ *  and statuses; NNV_EUSAGE also when r is not a result of s on p. */
+int nnv_novelty_of_result(const nnv_potential *p, const nnv_structure *s, const nnv_result *r, double *d2_per_atom,
+                          nnv_error *err);
 
 #ifdef __cplusplus
 }

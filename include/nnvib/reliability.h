@@ -83,7 +83,6 @@ typedef struct nnv_reliability {
     int n_extrapolations;        /**< symmetry-function values outside [gmin, gmax] */
     int n_extrapolating_atoms;
     int n_imaginary;             /**< modes below -imaginary_cm1 */
-    double max_force;            /**< max |force component| at the analysed geometry, eV/Å */
 } nnv_reliability;
 
 /** "ok", "uncertain", "unreliable" ("?" for anything else). */

@@ -103,8 +103,6 @@ static void judge_committee(nnv_reliability *r, const nnv_analysis *a, const nnv
 {
     int nm = a->v->n_modes, lv;
     r->has_committee = 1;
-    r->max_freq_std_mode = -1;
-    r->max_force_std_atom = -1;
     if (a->frequency_std && nm > 0) {
         double sum = 0.0;
         for (int m = 0; m < nm; m++) {
@@ -143,12 +141,11 @@ static int judge_novelty(nnv_reliability *r, const nnv_analysis *a, const nnv_po
     int n = a->s->n_atoms, rc, lv;
     double *d2 = malloc((size_t)(n > 0 ? n : 1) * sizeof *d2);
     if (!d2) return nnv_error_set(err, NNV_ENOMEM, "reliability: out of memory");
-    if ((rc = nnv_novelty(p, a->s, d2, err)) != NNV_OK) {
+    if ((rc = nnv_novelty_of_result(p, a->s, a->r, d2, err)) != NNV_OK) {
         free(d2);
         return rc;
     }
     r->has_novelty = 1;
-    r->max_novelty_atom = -1;
     for (int i = 0; i < n; i++) {
         const nnv_element_model *e = nnv_potential_element(p, a->s->Z[i]);
         double q99 = p->novelty[e - p->elements].quantile[2];
@@ -183,7 +180,6 @@ int analysis_reliability(nnv_analysis *a, const nnv_potential *p, const nnv_reli
     memset(r, 0, sizeof *r);
     r->max_freq_std_mode = r->max_force_std_atom = r->max_novelty_atom = -1;
     if ((rc = nnv_reliability_thresholds_resolve(&t, err)) != NNV_OK) return rc;
-    r->max_force = a->max_force;
 
     if (a->smoothness == NNV_C0)
         add_reason(r, NNV_REASON_C0, NNV_VERDICT_UNRELIABLE,

@@ -242,22 +242,17 @@ cleanup:
     return rc;
 }
 
-int nnv_novelty(const nnv_potential *p, const nnv_structure *s, double *d2_per_atom, nnv_error *err)
+/* d² of every atom of s from its scaled SF values S (in atom order, each
+ * atom's n_sf of its element, as nnv_novelty_sf lays them out). */
+static int d2_of_scaled(const nnv_potential *p, const nnv_structure *s, const double *S, double *d2_per_atom,
+                        nnv_error *err)
 {
-    double *S = NULL, *v = NULL, *at;
-    int rc, max_sf = 1;
-    if (!p || !s || !d2_per_atom) return nnv_error_set(err, NNV_EUSAGE, "nnv_novelty: NULL argument");
-    if (!p->novelty)
-        return nnv_error_set(err, NNV_EINPUT, "no novelty statistics in the potential (flag bit 2 not set; add them "
-                             "with nnvib-train --add-novelty)");
-    if ((rc = nnv_novelty_sf(&S, p, s, err)) != NNV_OK) return rc;
+    double *v;
+    const double *at = S;
+    int max_sf = 1;
     for (int e = 0; e < p->n_elements; e++)
         if (p->elements[e].n_sf > max_sf) max_sf = p->elements[e].n_sf;
-    if (!(v = malloc(2 * (size_t)max_sf * sizeof *v))) {
-        free(S);
-        return nnv_error_set(err, NNV_ENOMEM, "novelty: out of memory");
-    }
-    at = S;
+    if (!(v = malloc(2 * (size_t)max_sf * sizeof *v))) return nnv_error_set(err, NNV_ENOMEM, "novelty: out of memory");
     for (int i = 0; i < s->n_atoms; i++) {
         const nnv_element_model *e = nnv_potential_element(p, s->Z[i]);
         const nnv_novelty_element *nv = &p->novelty[e - p->elements];
@@ -267,6 +262,54 @@ int nnv_novelty(const nnv_potential *p, const nnv_structure *s, double *d2_per_a
         if (isnan(d2_per_atom[i])) d2_per_atom[i] = INFINITY;
         at += e->n_sf;
     }
-    FREE_ALL(S, v);
+    free(v);
     return NNV_OK;
+}
+
+static int no_statistics(const nnv_potential *p, nnv_error *err)
+{
+    if (p->novelty) return NNV_OK;
+    return nnv_error_set(err, NNV_EINPUT, "no novelty statistics in the potential (flag bit 2 not set; add them "
+                         "with nnvib-train --add-novelty)");
+}
+
+int nnv_novelty(const nnv_potential *p, const nnv_structure *s, double *d2_per_atom, nnv_error *err)
+{
+    double *S = NULL;
+    int rc;
+    if (!p || !s || !d2_per_atom) return nnv_error_set(err, NNV_EUSAGE, "nnv_novelty: NULL argument");
+    if ((rc = no_statistics(p, err)) != NNV_OK) return rc;
+    if ((rc = nnv_novelty_sf(&S, p, s, err)) != NNV_OK) return rc;
+    rc = d2_of_scaled(p, s, S, d2_per_atom, err);
+    free(S);
+    return rc;
+}
+
+int nnv_novelty_of_result(const nnv_potential *p, const nnv_structure *s, const nnv_result *r, double *d2_per_atom,
+                          nnv_error *err)
+{
+    double *S;
+    int rc, total;
+    if (!p || !s || !r || !d2_per_atom) return nnv_error_set(err, NNV_EUSAGE, "nnv_novelty_of_result: NULL argument");
+    if (!r->sf_values || !r->sf_offset || r->n_atoms != s->n_atoms)
+        return nnv_error_set(err, NNV_EUSAGE, "nnv_novelty_of_result: the result holds no SF values of these %d atoms",
+                             s->n_atoms);
+    if ((rc = no_statistics(p, err)) != NNV_OK) return rc;
+    total = r->sf_offset[s->n_atoms];
+    if (!(S = malloc((size_t)(total > 0 ? total : 1) * sizeof *S)))
+        return nnv_error_set(err, NNV_ENOMEM, "novelty: out of memory for %d atoms", s->n_atoms);
+    for (int i = 0; i < s->n_atoms; i++) {
+        const nnv_element_model *e = nnv_potential_element(p, s->Z[i]);
+        const double *G = r->sf_values + r->sf_offset[i];
+        double *to = S + r->sf_offset[i];
+        if (!e || r->sf_offset[i + 1] - r->sf_offset[i] != e->n_sf) {
+            free(S);
+            return nnv_error_set(err, NNV_EUSAGE, "nnv_novelty_of_result: atom %d's SF values are not those of "
+                                 "this potential", i + 1);
+        }
+        for (int k = 0; k < e->n_sf; k++) to[k] = (G[k] - e->sf[k].shift) * e->sf[k].scale;
+    }
+    rc = d2_of_scaled(p, s, S, d2_per_atom, err);
+    free(S);
+    return rc;
 }

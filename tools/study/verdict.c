@@ -14,8 +14,11 @@ static double teacher_mae(const study_mol *mo, int k)
     return c && c->vs_teacher ? c->vs_teacher->metrics.mae : NAN;
 }
 
+/* One potential over one set: analyses, failures, each verdict, those off by
+ * more than STUDY_OFF_CM1 and how many of them are ok (misses), and those
+ * within it that are not ok (false alarms on training molecules). */
 typedef struct verdict_count {
-    int n, failed, v[3], off, off_ok;
+    int n, failed, v[3], off, off_ok, within_not_ok;
 } verdict_count;
 
 static void count(verdict_count *vc, const study *st, int k, const char *set)
@@ -24,17 +27,22 @@ static void count(verdict_count *vc, const study *st, int k, const char *set)
     for (int m = 0; m < st->n_mols; m++) {
         const study_mol *mo = &st->mols[m];
         double mae;
+        int verdict;
         if (!mo->described || !study_in_subset(mo, (study_subset){set, NULL})) continue;
         vc->n++;
         if (!mo->cmp[k]) {
             vc->failed++; /* an error is a flag: no numbers were printed */
             continue;
         }
-        vc->v[mo->cmp[k]->reliability.verdict]++;
+        verdict = mo->cmp[k]->reliability.verdict;
+        vc->v[verdict]++;
         mae = teacher_mae(mo, k);
-        if (isfinite(mae) && mae > STUDY_OFF_CM1) {
+        if (!isfinite(mae)) continue;
+        if (mae > STUDY_OFF_CM1) {
             vc->off++;
-            if (mo->cmp[k]->reliability.verdict == NNV_VERDICT_OK) vc->off_ok++;
+            vc->off_ok += verdict == NNV_VERDICT_OK;
+        } else {
+            vc->within_not_ok += verdict != NNV_VERDICT_OK;
         }
     }
 }
@@ -53,18 +61,10 @@ void study_write_verdicts(FILE *f, const study *st)
     for (int q = 0; q < (n_sets ? n_sets : 1); q++)
         for (int k = 0; k < st->n_pots; k++) {
             verdict_count vc;
-            int alarms = 0;
             const char *set = n_sets ? sets[q] : NULL;
             count(&vc, st, k, set);
-            for (int m = 0; m < st->n_mols; m++) {
-                const study_mol *mo = &st->mols[m];
-                double mae = mo->described ? teacher_mae(mo, k) : NAN;
-                if (!mo->described || !mo->cmp[k] || !study_in_subset(mo, (study_subset){set, NULL})) continue;
-                if (mo->cmp[k]->reliability.verdict != NNV_VERDICT_OK && isfinite(mae) && mae <= STUDY_OFF_CM1)
-                    alarms++;
-            }
             fprintf(f, "| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d |\n", set ? set : "all", st->pots[k].label,
-                    vc.n, vc.v[0], vc.v[1], vc.v[2], vc.failed, vc.off, vc.off_ok, alarms);
+                    vc.n, vc.v[0], vc.v[1], vc.v[2], vc.failed, vc.off, vc.off_ok, vc.within_not_ok);
         }
     fputc('\n', f);
 }
