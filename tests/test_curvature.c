@@ -335,8 +335,10 @@ static void add_probes(ds_set *s, int n_probes, uint64_t seed)
     }
 }
 
-/* A small trainer problem on the toy set with two probes per frame. */
-static tr_problem *probe_problem(nnv_potential **pot, ds_set *data, int act, double wF, double wH, int n_frames)
+/* A small trainer problem on the toy set with two probes per frame; with
+ * K > 1 a shallow ensemble of K heads, wN the weight of its force NLL term. */
+static tr_problem *probe_problem_k(nnv_potential **pot, ds_set *data, int act, double wF, double wH, int n_frames,
+                                   int K, double wN)
 {
     static const int Z[3] = {1, 6, 8};
     sfgen_options so;
@@ -350,22 +352,38 @@ static tr_problem *probe_problem(nnv_potential **pot, ds_set *data, int act, dou
     o.energy_weight = 0.5;
     o.force_weight = wF;
     o.hvp_weight = wH;
+    o.shallow = K > 1 ? K : 0;
+    o.nll_floor = 0.01;
     ck_assert_int_eq(sfgen_make(pot, 3, Z, &so, &err), NNV_OK);
     ck_assert_msg(tr_problem_new(&pb, *pot, data, NULL, 0, &o, &err) == NNV_OK, "%s", err.message);
     tr_init(pb, 3, NULL, 0);
-    for (int p = 0; p < tr_n_params(pb); p++) tr_params(pb)[p] += 0.05 * sin(1.3 * p);
+    /* Heads made to differ, so a wrong mean or fold cannot hide. */
+    for (int p = 0; p < tr_n_params(pb); p++) tr_params(pb)[p] += 0.05 * sin(1.3 * p) + 0.02 * cos(0.7 * p * p);
+    if (K > 1) tr_set_nll_weight(pb, wN);
     return pb;
 }
 
-START_TEST(test_hv_matches_model)
+static tr_problem *probe_problem(nnv_potential **pot, ds_set *data, int act, double wF, double wH, int n_frames)
 {
-    /* The trainer's H v equals the library's analytic Hessian of the exported
-     * potential times the probe. */
+    return probe_problem_k(pot, data, act, wF, wH, n_frames, 1, 0.0);
+}
+
+/* The trainer's H v equals the library's analytic Hessian of the exported
+ * potential times the probe (with K > 1: the Hessian of the heads' mean, the
+ * committee's own). */
+static void check_hv_matches_model(int act, int K)
+{
     ds_set data;
     nnv_potential *pot = NULL;
-    tr_problem *pb = probe_problem(&pot, &data, ACTS[_i], 1.0, 1.0, 4);
+    tr_problem *pb = probe_problem_k(&pot, &data, act, 1.0, 1.0, 4, K, 0.1);
     nnv_error err;
     ck_assert_int_eq(tr_export(pb), NNV_OK);
+    if (K > 1) { /* what train_shallow marks on the file */
+        pot->flags |= NNV_FLAG_COMMITTEE;
+        pot->n_members = K;
+        pot->committee_kind = NNV_COMMITTEE_SHALLOW;
+        pot->spread_scale = 1.0;
+    }
     for (int f = 0; f < data.n_frames; f++) {
         const ds_frame *d = &data.frames[f];
         nnv_structure *s = NULL;
@@ -383,8 +401,9 @@ START_TEST(test_hv_matches_model)
                     want += r->hessian[c * n3 + q] * v[q];
                     scale += fabs(r->hessian[c * n3 + q] * v[q]);
                 }
-                ck_assert_msg(fabs(hv[c] - want) <= 1e-10 * (1.0 + scale), "%s frame %d probe %d comp %d: %.12g vs %.12g",
-                              nnv_activation_name(ACTS[_i]), f, p, c, hv[c], want);
+                ck_assert_msg(fabs(hv[c] - want) <= 1e-10 * (1.0 + scale),
+                              "%s K %d frame %d probe %d comp %d: %.12g vs %.12g", nnv_activation_name(act), K, f, p, c,
+                              hv[c], want);
             }
         }
         ck_assert_int_eq(tr_predict_hv(pb, f, 2, hv), NNV_EINPUT);
@@ -395,13 +414,19 @@ START_TEST(test_hv_matches_model)
     nnv_potential_free(pot);
     ds_free(&data);
 }
+
+START_TEST(test_hv_matches_model)
+{
+    check_hv_matches_model(ACTS[_i], 1);
+    check_hv_matches_model(ACTS[_i], 3);
+}
 END_TEST
 
-static void check_loss_gradient(int act, double wF, double wH)
+static void check_loss_gradient(int act, double wF, double wH, int K, double wN)
 {
     ds_set data;
     nnv_potential *pot = NULL;
-    tr_problem *pb = probe_problem(&pot, &data, act, wF, wH, 3);
+    tr_problem *pb = probe_problem_k(&pot, &data, act, wF, wH, 3, K, wN);
     int idx[3] = {0, 1, 2}, np = tr_n_params(pb), worst = -1;
     double *g = malloc((size_t)np * sizeof *g), *th = tr_params(pb), L, Lp, Lm, h = 1e-6, maxerr = 0.0, gmax = 0.0;
     double sse[TR_N_TERMS], cnt[TR_N_TERMS];
@@ -419,8 +444,9 @@ static void check_loss_gradient(int act, double wF, double wH)
         if (fabs(g[p]) > gmax) gmax = fabs(g[p]);
         if (fabs(fd - g[p]) > maxerr) maxerr = fabs(fd - g[p]), worst = p;
     }
-    ck_assert_msg(gmax > 0 && maxerr <= 1e-6 * (1.0 + gmax), "%s (wF %g wH %g): max |grad - FD| %.3e at %d, max %.3e",
-                  nnv_activation_name(act), wF, wH, maxerr, worst, gmax);
+    ck_assert_msg(gmax > 0 && maxerr <= 1e-6 * (1.0 + gmax),
+                  "%s (wF %g wH %g K %d wN %g): max |grad - FD| %.3e at %d, max %.3e", nnv_activation_name(act), wF, wH,
+                  K, wN, maxerr, worst, gmax);
     free(g);
     tr_problem_free(pb);
     nnv_potential_free(pot);
@@ -431,8 +457,12 @@ START_TEST(test_loss_gradient_curvature)
 {
     /* The whole loss with the curvature term, alone and beside energy and
      * forces, against central differences in every weight. */
-    check_loss_gradient(ACTS[_i], 0.0, 1.0);
-    check_loss_gradient(ACTS[_i], 0.3, 0.7);
+    check_loss_gradient(ACTS[_i], 0.0, 1.0, 1, 0.0);
+    check_loss_gradient(ACTS[_i], 0.3, 0.7, 1, 0.0);
+    /* A shallow ensemble: the term trains the heads' mean, beside the mean's
+     * forces and the spread's NLL. */
+    check_loss_gradient(ACTS[_i], 0.0, 1.0, 3, 0.0);
+    check_loss_gradient(ACTS[_i], 0.3, 0.7, 3, 0.05);
 }
 END_TEST
 
@@ -500,10 +530,11 @@ END_TEST
 START_TEST(test_curvature_any_thread_count)
 {
     /* With the curvature term, loss, error sums and gradient are the same
-     * bits for 1 and 2 threads (40 frames: three chunks). */
+     * bits for 1 and 2 threads (40 frames: three chunks), for a single network
+     * and a shallow ensemble. */
     ds_set data;
     nnv_potential *pot = NULL;
-    tr_problem *pb = probe_problem(&pot, &data, NNV_ACT_SILU, 0.5, 1.0, 40);
+    tr_problem *pb = probe_problem_k(&pot, &data, NNV_ACT_SILU, 0.5, 1.0, 40, 1 + 2 * _i, 0.05);
     int idx[40], np = tr_n_params(pb);
     double L[2], sse[2][TR_N_TERMS], *g[2];
     for (int i = 0; i < 40; i++) idx[i] = 39 - i;
@@ -539,7 +570,7 @@ int main(void)
     tcase_add_loop_test(tc, test_hv_matches_model, 0, N_ACTS);
     tcase_add_loop_test(tc, test_loss_gradient_curvature, 0, N_ACTS);
     tcase_add_test(tc, test_curvature_off_unchanged);
-    tcase_add_test(tc, test_curvature_any_thread_count);
+    tcase_add_loop_test(tc, test_curvature_any_thread_count, 0, 2); /* K 1 and 3 */
     tcase_add_test(tc, test_evaluate_hv);
     suite_add_tcase(s, tc);
     return tu_run(s);

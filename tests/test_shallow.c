@@ -260,9 +260,6 @@ START_TEST(test_train_shallow)
     ck_assert_int_eq(train_shallow(&c[1], &data, 3, Z3, &so, &o, 4, NULL, NULL, &rep, &scale[1], &err),
                      NNV_EUSAGE);
     o.bootstrap = 0;
-    o.hvp_weight = 1.0;
-    ck_assert_int_eq(train_shallow(&c[1], &data, 3, Z3, &so, &o, 4, NULL, NULL, &rep, &scale[1], &err), NNV_EUSAGE);
-    o.hvp_weight = 0.0;
     ck_assert_int_eq(train_shallow(&c[1], &data, 3, Z3, &so, &o, 1, NULL, NULL, &rep, &scale[1], &err), NNV_EUSAGE);
     nnv_potential_free(c[0]);
     ds_free(&data);

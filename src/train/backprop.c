@@ -294,9 +294,13 @@ static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const doubl
             }
         }
         /* The curvature term adds its own gradient (its passes are separate). */
-        if (t->curv.n > 0 && pb->wH > 0.0 &&
-            tr_curv_loss(pb, t, &t->curv, nrm[3], &w->curv, &acc[0], &acc[4], grad) != NNV_OK)
-            w->status = NNV_ENOMEM;
+        if (t->curv.n > 0 && pb->wH > 0.0) {
+            double *gh = grad && K > 1 ? w->curv.gc : grad;
+            /* With K > 1 the term's gradient is that of the mean network: kept
+             * apart and folded into the heads once per chunk. */
+            if (tr_curv_loss(pb, t, &t->curv, nrm[3], &w->curv, &acc[0], &acc[4], gh) != NNV_OK)
+                w->status = NNV_ENOMEM;
+        }
         if (!grad) continue;
         /* Seeds of the reverse pass: cE/K on every atom's member energies;
          * with forces, tangent block k is u_k = S J dL/dF_k with weight -1 on
@@ -326,6 +330,7 @@ static void chunk_loss(const tr_problem *pb, const int *idx, int nb, const doubl
         }
     }
     if (!grad) return;
+    if (K > 1 && pb->wH > 0.0) tr_curv_fold(pb, w->curv.gc, grad);
     for (int e = 0; e < pb->n_el; e++) {
         tr_rows *er = &w->el[e];
         if (!er->n) continue;
@@ -362,6 +367,7 @@ int tr_loss(tr_problem *pb, const int *idx, int n, double *loss, double *grad, d
 #endif
     if (nt > nch) nt = nch > 0 ? nch : 1;
     tr_counts(pb, idx, n, cnt);
+    if (pb->wH > 0.0) tr_curv_sync(pb);
     nrm[0] = cnt[0] > 0 ? pb->wE / cnt[0] : 0.0;
     nrm[1] = cnt[1] > 0 ? pb->wF / cnt[1] : 0.0;
     nrm[2] = cnt[2] > 0 ? pb->wM / cnt[2] : 0.0;
@@ -428,6 +434,7 @@ int tr_predict_hv(tr_problem *pb, int f, int p, double *hv)
     int rc;
     if (p < 0 || p >= t->curv.n) return NNV_EINPUT;
     if (tr_curv_ws_alloc(&w, pb) != NNV_OK) return NNV_ENOMEM;
+    tr_curv_sync(pb);
     rc = tr_curv_hv(pb, t, &t->curv, p, &w, hv);
     tr_curv_ws_free(&w);
     return rc;

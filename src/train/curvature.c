@@ -83,10 +83,11 @@ int tr_curv_ws_alloc(tr_curv_ws *w, const tr_problem *pb)
     size_t A = (size_t)pb->max_atoms, S = (size_t)pb->max_sf, D = (size_t)pb->max_D;
     memset(w, 0, sizeof *w);
     for (int e = 0; e < pb->n_el; e++)
-        if (cn_ws_alloc(&w->net, &pb->enet[e]) != NNV_OK) goto nomem;
+        if (cn_ws_alloc(&w->net, &pb->cnet[e]) != NNV_OK) goto nomem;
     w->vec = malloc((2 * S + D) * sizeof *w->vec);
     w->atoms = malloc(A * sizeof *w->atoms);
     if (!w->vec || !w->atoms) goto nomem;
+    if (pb->ctheta != pb->theta && !(w->gc = calloc((size_t)pb->n_params, sizeof *w->gc))) goto nomem;
     return NNV_OK;
 nomem:
     tr_curv_ws_free(w);
@@ -98,7 +99,7 @@ void tr_curv_ws_free(tr_curv_ws *w)
     if (!w) return;
     cn_ws_free(&w->net);
     cnb_ws_free(&w->nb);
-    FREE_ALL(w->hv, w->rho, w->vec, w->G, w->HW, w->atoms);
+    FREE_ALL(w->hv, w->rho, w->vec, w->G, w->HW, w->atoms, w->gc);
     w->cap_rows = 0;
     w->cap_hv = 0;
 }
@@ -158,12 +159,12 @@ static int frame_hv(const tr_problem *pb, const tr_frame *t, const tr_curv *c, t
     if (reserve(w, pb, c->n * N, (size_t)c->n * n3) != NNV_OK) return NNV_ENOMEM;
     memset(w->hv, 0, (size_t)c->n * n3 * sizeof *w->hv);
     for (int e = 0; e < pb->n_el; e++) {
-        const tr_net *nt = &pb->enet[e];
+        const tr_net *nt = &pb->cnet[e];
         int Ne = atoms_of(t, e, w->atoms), n = nt->size[0], R = c->n * Ne;
         if (Ne == 0) continue;
         if (cnb_ws_reserve(&w->nb, nt, R) != NNV_OK) return NNV_ENOMEM;
         fill_pw(t, c, w->atoms, Ne, n, cnb_in(&w->nb, CNB_P, R, n), cnb_in(&w->nb, CNB_W, R, n));
-        cnb_grad_hvp(nt, pb->theta, R, w->G, w->HW, &w->nb);
+        cnb_grad_hvp(nt, pb->ctheta, R, w->G, w->HW, &w->nb);
         for (int p = 0; p < c->n; p++) {
             for (int j = 0; j < Ne; j++) {
                 int i = w->atoms[j], m = t->nb_off[i + 1] - t->nb_off[i], D = 3 * (m + 1);
@@ -205,7 +206,7 @@ int tr_curv_loss(const tr_problem *pb, const tr_frame *t, const tr_curv *c, doub
     }
     if (!grad) return NNV_OK;
     for (int e = 0; e < pb->n_el; e++) {
-        const tr_net *nt = &pb->enet[e];
+        const tr_net *nt = &pb->cnet[e];
         int Ne = atoms_of(t, e, w->atoms), n = nt->size[0], R = c->n * Ne;
         double *A, *B;
         if (Ne == 0) continue;
@@ -225,7 +226,49 @@ int tr_curv_loss(const tr_problem *pb, const tr_frame *t, const tr_curv *c, doub
                 cblas_dgemv(CblasRowMajor, CblasNoTrans, n, D, 1.0, SJ, D, loc, 1, 0.0, B + r * (size_t)n, 1);
             }
         }
-        cnb_backward(nt, pb->theta, R, grad, &w->nb);
+        cnb_backward(nt, pb->ctheta, R, grad, &w->nb);
     }
     return NNV_OK;
+}
+
+void tr_curv_sync(tr_problem *pb)
+{
+    if (pb->ctheta == pb->theta) return;
+    memcpy(pb->ctheta, pb->theta, (size_t)pb->n_params * sizeof *pb->ctheta);
+    for (int e = 0; e < pb->n_el; e++) {
+        const tr_net *nt = &pb->enet[e];
+        int L = nt->n_layers - 1, ni = nt->size[L], K = pb->K;
+        const double *W = pb->theta + nt->woff[L], *b = pb->theta + nt->boff[L];
+        double *wm = pb->ctheta + nt->woff[L], sb = 0.0;
+        for (int i = 0; i < ni; i++) {
+            double s = 0.0;
+            for (int k = 0; k < K; k++) s += W[(size_t)k * (size_t)ni + (size_t)i];
+            wm[i] = s / K;
+        }
+        for (int k = 0; k < K; k++) sb += b[k];
+        pb->ctheta[nt->boff[L]] = sb / K;
+    }
+}
+
+void tr_curv_fold(const tr_problem *pb, double *gc, double *grad)
+{
+    size_t np = (size_t)pb->n_params;
+    /* The mean's output weights are (1/K) sum_k of the heads' rows, so each
+     * head's row receives 1/K of their gradient; every other weight is shared. */
+    for (int e = 0; e < pb->n_el; e++) {
+        const tr_net *nt = &pb->enet[e];
+        int L = nt->n_layers - 1, ni = nt->size[L], K = pb->K;
+        double *gw = gc + nt->woff[L], *gb = gc + nt->boff[L];
+        for (int i = 0; i < ni; i++) {
+            double g = gw[i] / K;
+            for (int k = 0; k < K; k++) grad[nt->woff[L] + (size_t)k * (size_t)ni + (size_t)i] += g;
+            gw[i] = 0.0;
+        }
+        for (int k = 0; k < K; k++) grad[nt->boff[L] + (size_t)k] += gb[0] / K;
+        gb[0] = 0.0;
+    }
+    for (size_t p = 0; p < np; p++) {
+        grad[p] += gc[p];
+        gc[p] = 0.0;
+    }
 }

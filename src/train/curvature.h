@@ -22,6 +22,7 @@ typedef struct tr_curv_ws {
     double *G, *HW;     /* g and H w per row, cap_rows x max_sf */
     double *vec;        /* 2 max_sf + max_D */
     int *atoms;         /* max_atoms */
+    double *gc;         /* K > 1: the term's gradient for the mean network (n_params, zero between folds) */
     size_t cap_rows, cap_hv;
 } tr_curv_ws;
 
@@ -37,5 +38,14 @@ int tr_curv_hv(const tr_problem *pb, const tr_frame *t, const tr_curv *c, int p,
  * NNV_OK or NNV_ENOMEM. */
 int tr_curv_loss(const tr_problem *pb, const tr_frame *t, const tr_curv *c, double nrm, tr_curv_ws *w,
                   double *loss, double *sse, double *grad);
+
+/* K > 1: copies theta into ctheta with each energy network's output row 0
+ * set to the mean of its K rows (before any pass of the curvature term at
+ * new weights). Nothing to do for K = 1. */
+void tr_curv_sync(tr_problem *pb);
+
+/* K > 1: adds gc, the curvature gradient with respect to ctheta, to grad
+ * (theta's gradient) and zeroes gc. */
+void tr_curv_fold(const tr_problem *pb, double *gc, double *grad);
 
 #endif

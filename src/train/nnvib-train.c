@@ -595,9 +595,6 @@ static int parse(cli *c, train_options *o, sfgen_options *sfo, int *Z, int *nZ, 
     else if (c->shallow && o->bootstrap)
         snprintf(msg, msglen, "--bootstrap cannot be combined with --shallow (the members of a shallow ensemble "
                               "share every configuration)");
-    else if (c->shallow && o->hvp_weight > 0)
-        snprintf(msg, msglen, "--hvp-weight cannot be combined with --shallow (the curvature term is not built for "
-                              "shallow ensembles)");
     else if (!c->shallow && nll_opt) snprintf(msg, msglen, "--%s needs --shallow", nll_opt);
     else if (o->energy_weight == 0 && o->force_weight == 0 && o->dipole_weight == 0 && o->hvp_weight == 0)
         snprintf(msg, msglen, "all loss weights are 0");

@@ -21,6 +21,7 @@ void tr_problem_free(tr_problem *pb)
     if (pb->fr)
         for (int f = 0; f < pb->n_frames; f++) frame_free(&pb->fr[f]);
     free(pb->fr);
+    if (pb->ctheta != pb->theta) free(pb->ctheta);
     free(pb->theta);
     free(pb);
 }
@@ -74,11 +75,6 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
     pb->wH = o->hvp_weight;
     pb->K = o->shallow >= 2 ? o->shallow : 1;
     pb->nll_var = o->nll_floor * o->nll_floor;
-    /* The curvature term's passes know one output only. */
-    if (pb->K > 1 && pb->wH > 0.0) {
-        free(pb);
-        return nnv_error_set(err, NNV_EUSAGE, "a shallow ensemble is trained without the curvature term (w_H 0)");
-    }
     if (pb->K > NNV_COMMITTEE_MAX) {
         free(pb);
         return nnv_error_set(err, NNV_EUSAGE, "a shallow ensemble has at most %d members, not %d", NNV_COMMITTEE_MAX,
@@ -150,6 +146,13 @@ int tr_problem_new(tr_problem **out, nnv_potential *pot, const ds_set *data, con
     }
     pb->n_params = (int)np;
     if (!(pb->theta = calloc(np, sizeof *pb->theta))) goto nomem;
+    pb->ctheta = pb->theta;
+    for (int e = 0; e < pb->n_el; e++) {
+        pb->cnet[e] = pb->enet[e];
+        pb->cnet[e].size[pb->cnet[e].n_layers] = 1;
+        pb->cnet[e].units = pb->cnet[e].uoff[pb->cnet[e].n_layers] = pb->cnet[e].uoff[pb->cnet[e].n_layers - 1] + 1;
+    }
+    if (pb->K > 1 && pb->wH > 0.0 && !(pb->ctheta = malloc(np * sizeof *pb->ctheta))) goto nomem;
 
     /* Pass 2: scaled SFs and Jacobians of every frame. */
     pb->n_frames = data->n_frames;

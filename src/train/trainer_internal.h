@@ -122,6 +122,14 @@ struct tr_problem {
      * nll_var its variance floor, (eV/Å)². */
     int K;
     double wN, nll_var;
+    /* What the curvature passes see (curvature.c): one output per network.
+     * With K > 1 that is the ensemble's mean: cnet[e] is enet[e] cut to one
+     * output, and ctheta a copy of theta whose output row 0 of every energy
+     * network holds the K rows' mean (the output layer is linear, so this
+     * network's output is the members' mean); tr_curv_sync refreshes it from
+     * theta. With K = 1, cnet = enet and ctheta = theta. */
+    tr_net cnet[NNV_MAX_Z];
+    double *ctheta;
     int max_atoms, max_sf, max_D, max_units;
     int max_el_atoms[NNV_MAX_Z]; /* most atoms of element e in one frame */
     /* Workspaces of tr_loss, grown on demand and then reused (backprop.c). */
