@@ -91,12 +91,14 @@ int nnv_thermo_rrho(nnv_thermo *out, int n_atoms, double mass, const double mome
 int nnv_thermo_compute(nnv_thermo *out, const nnv_vib *vib, double mass,
                        const nnv_thermo_options *opt, nnv_warnings *warn, nnv_error *err);
 
-/** Rotational symmetry number σ (order of the group of proper rotations, axes
- *  up to C8) of a molecule: atoms of equal Z and mass must map onto each other
- *  within `tol` Å (0 = 0.05 Å). Linear molecules give 1 or 2, an atom 1;
- *  molecules of more than 500 atoms are not searched (σ = 1).
+/** Rotational symmetry number σ: the number of proper rotations of the point
+ *  group nnv_point_group_detect finds (symmetry.h) with tolerance `tol` Å
+ *  (0 = NNV_SYM_TOL_DEFAULT, 0.05 Å): atoms of equal Z and mass must map onto
+ *  each other. Linear molecules give 1 (Cinfv) or 2 (Dinfh), an atom 1;
+ *  molecules of more than NNV_SYM_MAX_ATOMS atoms are not searched (σ = 1).
  *  @param[out] sigma   σ >= 1
- *  @return NNV_OK, NNV_EINPUT for n_atoms < 1 or NULL arrays, NNV_ENOMEM. */
+ *  @return NNV_OK, NNV_EINPUT for n_atoms < 1, NULL arrays or a bad mass or
+ *          position, NNV_EUSAGE for tol < 0, NNV_ENOMEM. */
 int nnv_symmetry_number(int *sigma, int n_atoms, const int *Z, const double *xyz,
                         const double *masses, double tol, nnv_error *err);
 

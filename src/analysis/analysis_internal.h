@@ -109,4 +109,40 @@ int diag_path_point(double *xyz, const nnv_path *path, const nnv_structure *s, d
 int analysis_reliability(nnv_analysis *a, const nnv_potential *p, const nnv_reliability_thresholds *given,
                          nnv_error *err);
 
+/* ---- point groups (pointgroup.c, chartab.c, irreps.c) -----------------------
+ * A character table names its classes by what their operations are in the
+ * standard orientation (type, angle 2 pi k/n, where the axis lies), so an
+ * exact operation of the detected group finds its class without conjugacy
+ * bookkeeping. Real tables: complex-conjugate pairs (C3's E) are one row. */
+enum { PG_E, PG_C, PG_S, PG_SIGMA, PG_I };
+/* Where the axis of the proper part (the normal of a mirror) lies:
+ * anywhere; along z, x or y; perpendicular to z (any, or in the set of the
+ * x axis, the directions at multiples of 2 pi/n, or the bisecting set;
+ * mirrors go by the in-plane direction perpendicular to z); along a
+ * coordinate axis (the C4 axes of O/Oh) or not. */
+enum { PG_AX_ANY, PG_AX_Z, PG_AX_X, PG_AX_Y, PG_AX_P, PG_AX_PX, PG_AX_PD, PG_AX_C4, PG_AX_NC4 };
+typedef struct pg_class {
+    int type, k, n, axis;
+} pg_class;
+#define PG_MAX_CLASSES 12
+#define PG_MAX_IRREPS 12
+typedef struct pg_table {
+    const char *name;
+    int n;        /* order of the principal axis (PG_AX_PX/PD) */
+    int n_classes;
+    pg_class cls[PG_MAX_CLASSES];
+    int n_irreps;
+    const char *irrep[PG_MAX_IRREPS];
+    double chi[PG_MAX_IRREPS][PG_MAX_CLASSES];
+} pg_table;
+
+/* The table of a group name (Cinfv and Dinfh: their Sigma/Pi rows over the
+ * classes of C2v and D2h), as an index (-1 when there is none) and by index. */
+int pg_table_find(const char *name);
+const pg_table *pg_table_get(int index);
+/* The class in t of the operation S (3 x 3, standard orientation), or -1. */
+int pg_class_of(const pg_table *t, const double *S);
+/* det (+1/-1), angle in [0, pi] and unit axis of the proper part det*S. */
+void pg_op_axis_angle(const double *S, int *det, double *angle, double *axis);
+
 #endif

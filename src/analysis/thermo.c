@@ -1,6 +1,6 @@
 /* Ideal-gas RRHO thermochemistry (translation, rotation, vibration, electronic
- * spin) with Grimme's quasi-RRHO entropy for low modes, and a rotational
- * symmetry-number detector (order of the proper-rotation group). */
+ * spin) with Grimme's quasi-RRHO entropy for low modes, and the rotational
+ * symmetry number of the detected point group. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,193 +202,18 @@ int nnv_thermo_compute(nnv_thermo *out, const nnv_vib *vib, double mass,
 
 /* ---- rotational symmetry number ------------------------------------------- */
 
-#define SYM_MAX_ATOMS 500
-#define SYM_MAX_ORDER 8    /* largest C_n looked for */
-#define SYM_MAX_GROUP 120  /* above the order of I (60): a guard against loops */
-#define SYM_ROT_TOL 0.02   /* entries of two rotation matrices taken as equal */
-
-typedef struct sym_ctx {
-    int n;
-    const int *Z;
-    const double *m;
-    double *x;        /* n x 3, centred on the centre of mass */
-    double tol;
-    double (*rot)[9]; /* found rotations (group elements) */
-    int n_rot;
-} sym_ctx;
-
-static void rot_matrix(double *R, const double *u, double angle)
-{
-    double c = cos(angle), s = sin(angle), C = 1.0 - c;
-    double x = u[0], y = u[1], z = u[2];
-    R[0] = c + x * x * C;     R[1] = x * y * C - z * s; R[2] = x * z * C + y * s;
-    R[3] = y * x * C + z * s; R[4] = c + y * y * C;     R[5] = y * z * C - x * s;
-    R[6] = z * x * C - y * s; R[7] = z * y * C + x * s; R[8] = c + z * z * C;
-}
-
-/* 1 when R maps every atom onto an atom of the same element and mass. */
-static int sym_maps(const sym_ctx *c, const double *R)
-{
-    for (int i = 0; i < c->n; i++) {
-        const double *p = c->x + 3 * i;
-        double q[3];
-        for (int a = 0; a < 3; a++) q[a] = R[3 * a] * p[0] + R[3 * a + 1] * p[1] + R[3 * a + 2] * p[2];
-        int found = 0;
-        for (int j = 0; j < c->n && !found; j++) {
-            if (c->Z[j] != c->Z[i] || fabs(c->m[j] - c->m[i]) > 1e-6) continue;
-            const double *r = c->x + 3 * j;
-            double d2 = (q[0] - r[0]) * (q[0] - r[0]) + (q[1] - r[1]) * (q[1] - r[1]) +
-                        (q[2] - r[2]) * (q[2] - r[2]);
-            found = d2 <= c->tol * c->tol;
-        }
-        if (!found) return 0;
-    }
-    return 1;
-}
-
-/* Add R to the list unless present; returns 1 if added, 0 if known, -1 if full. */
-static int sym_add(sym_ctx *c, const double *R)
-{
-    for (int k = 0; k < c->n_rot; k++) {
-        int same = 1;
-        for (int e = 0; e < 9 && same; e++) same = fabs(c->rot[k][e] - R[e]) <= SYM_ROT_TOL;
-        if (same) return 0;
-    }
-    if (c->n_rot >= SYM_MAX_GROUP) return -1;
-    memcpy(c->rot[c->n_rot++], R, sizeof c->rot[0]);
-    return 1;
-}
-
-/* Try C_n (n = 2..SYM_MAX_ORDER) about the direction v; record the largest n found. */
-static void sym_try_axis(sym_ctx *c, const double *v)
-{
-    double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-    if (len < 1e-3) return;
-    double u[3] = {v[0] / len, v[1] / len, v[2] / len};
-    for (int n = SYM_MAX_ORDER; n >= 2; n--) {
-        double R[9];
-        rot_matrix(R, u, 2.0 * PI / n);
-        if (sym_maps(c, R)) {
-            for (int k = 1; k < n; k++) {
-                rot_matrix(R, u, 2.0 * PI * k / n);
-                sym_add(c, R);
-            }
-            return;
-        }
-    }
-}
-
-static int is_linear(const sym_ctx *c)
-{
-    /* Direction of the farthest atom from the centre; all others on that line. */
-    int far = 0;
-    double best = -1;
-    for (int i = 0; i < c->n; i++) {
-        const double *p = c->x + 3 * i;
-        double d = p[0] * p[0] + p[1] * p[1] + p[2] * p[2];
-        if (d > best) best = d, far = i;
-    }
-    if (best < c->tol * c->tol) return 1;
-    const double *f = c->x + 3 * far;
-    double L = sqrt(best), u[3] = {f[0] / L, f[1] / L, f[2] / L};
-    for (int i = 0; i < c->n; i++) {
-        const double *p = c->x + 3 * i;
-        double t = p[0] * u[0] + p[1] * u[1] + p[2] * u[2];
-        double d[3] = {p[0] - t * u[0], p[1] - t * u[1], p[2] - t * u[2]};
-        if (d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > c->tol * c->tol) return 0;
-    }
-    return 1;
-}
-
+/* The point-group detector decides (symmetry.h): σ is the number of proper
+ * rotations of the detected group (2 for Dinfh, 1 for Cinfv). */
 int nnv_symmetry_number(int *sigma, int n_atoms, const int *Z, const double *xyz,
                         const double *masses, double tol, nnv_error *err)
 {
-    int rc = NNV_OK;
-    sym_ctx c = {0};
+    nnv_point_group *g = NULL;
     if (!sigma || n_atoms < 1 || !Z || !xyz || !masses)
         return nnv_error_set(err, NNV_EINPUT, "symmetry number: no atoms");
     *sigma = 1;
-    if (n_atoms == 1) return NNV_OK;
     if (!(tol >= 0)) return nnv_error_set(err, NNV_EUSAGE, "symmetry tolerance %g A < 0", tol);
-    /* Large molecules: the candidate search is O(N^4); σ = 1 is the usual answer. */
-    if (n_atoms > SYM_MAX_ATOMS) return NNV_OK;
-    c.n = n_atoms;
-    c.Z = Z;
-    c.m = masses;
-    c.tol = tol > 0 ? tol : 0.05;
-    c.x = malloc(3 * (size_t)n_atoms * sizeof *c.x);
-    c.rot = malloc(SYM_MAX_GROUP * sizeof *c.rot);
-    if (!c.x || !c.rot) {
-        rc = nnv_error_set(err, NNV_ENOMEM, "symmetry number: out of memory");
-        goto cleanup;
-    }
-    double com[3] = {0, 0, 0}, M = 0;
-    for (int i = 0; i < n_atoms; i++) {
-        for (int a = 0; a < 3; a++) com[a] += masses[i] * xyz[3 * i + a];
-        M += masses[i];
-    }
-    if (!(M > 0)) {
-        rc = nnv_error_set(err, NNV_EINPUT, "symmetry number: total mass %g u", M);
-        goto cleanup;
-    }
-    for (int i = 0; i < n_atoms; i++)
-        for (int a = 0; a < 3; a++) c.x[3 * i + a] = xyz[3 * i + a] - com[a] / M;
-
-    if (is_linear(&c)) {
-        /* D∞h (σ = 2) when inversion through the centre maps the molecule onto itself. */
-        double inv[9] = {-1, 0, 0, 0, -1, 0, 0, 0, -1};
-        *sigma = sym_maps(&c, inv) ? 2 : 1;
-        goto cleanup;
-    }
-
-    double I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-    sym_add(&c, I);
-    /* Candidate axes: through atoms, through midpoints of symmetry-equivalent
-     * pairs (same element, same distance from the centre), and normal to the
-     * plane of such a pair. The group closure below supplies any axis missed,
-     * as long as generators were found. */
-    for (int i = 0; i < n_atoms; i++) {
-        const double *p = c.x + 3 * i;
-        sym_try_axis(&c, p);
-        double ri = sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
-        for (int j = i + 1; j < n_atoms; j++) {
-            const double *q = c.x + 3 * j;
-            if (Z[i] != Z[j] || fabs(masses[i] - masses[j]) > 1e-6) continue;
-            double rj = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
-            if (fabs(ri - rj) > c.tol) continue;
-            double mid[3] = {p[0] + q[0], p[1] + q[1], p[2] + q[2]};
-            double nrm[3] = {p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2],
-                             p[0] * q[1] - p[1] * q[0]};
-            sym_try_axis(&c, mid);
-            sym_try_axis(&c, nrm);
-        }
-    }
-    /* Closure: products of known rotations until nothing new appears. */
-    for (int grew = 1; grew;) {
-        grew = 0;
-        int n0 = c.n_rot;
-        for (int a = 0; a < n0; a++)
-            for (int b = 0; b < n0; b++) {
-                double P[9];
-                for (int r = 0; r < 3; r++)
-                    for (int s = 0; s < 3; s++)
-                        P[3 * r + s] = c.rot[a][3 * r] * c.rot[b][s] +
-                                       c.rot[a][3 * r + 1] * c.rot[b][3 + s] +
-                                       c.rot[a][3 * r + 2] * c.rot[b][6 + s];
-                int added = sym_add(&c, P);
-                if (added < 0) {
-                    /* More elements than any point group: noise defeated the
-                     * tolerances; claim no symmetry rather than a wrong σ. */
-                    c.n_rot = 1;
-                    goto done;
-                }
-                if (added > 0) grew = 1;
-            }
-    }
-done:
-    *sigma = c.n_rot;
-cleanup:
-    free(c.x);
-    free(c.rot);
+    int rc = nnv_point_group_detect(&g, n_atoms, Z, xyz, masses, tol, err);
+    if (rc == NNV_OK) *sigma = g->sigma;
+    nnv_point_group_free(g);
     return rc;
 }
