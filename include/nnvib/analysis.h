@@ -15,6 +15,7 @@
 #include <nnvib/potential.h>
 #include <nnvib/reliability.h>
 #include <nnvib/structure.h>
+#include <nnvib/symmetry.h>
 #include <nnvib/vib.h>
 
 #ifdef __cplusplus
@@ -47,6 +48,9 @@ typedef struct nnv_analysis_options {
     double fd_step;        /**< central-difference step, Å, >= 0; 0 = NNV_FD_STEP_DEFAULT */
     double max_hessian_mb; /**< Hessian budget of nnv_compute, MiB (0 = its default, 2048) */
     nnv_reliability_thresholds reliability; /**< thresholds of the verdict (zeros = the calibrated defaults) */
+    int symmetrize;        /**< 1: symmetrise the copy onto its detected point group first (before
+                                optimize, which keeps the symmetry: the potential is invariant) */
+    double symmetry_tol;   /**< point-group tolerance, Å (0 = NNV_SYM_TOL_DEFAULT) */
 } nnv_analysis_options;
 
 /** Analytic against central-difference Hessian at one step. */
@@ -81,6 +85,10 @@ typedef struct nnv_analysis {
     double *member_frequencies; /**< K x v->n_modes, cm⁻¹, or NULL for a single potential */
     double *frequency_std;      /**< v->n_modes, sigma_nu,k in cm⁻¹ (spread_scale x sample std), or NULL */
     nnv_reliability reliability; /**< the verdict on these results and its reasons (reliability.h) */
+    nnv_point_group *point_group;  /**< the point group of s (symmetry.h) */
+    nnv_mode_symmetry *mode_symmetry; /**< the species of v's modes in point_group */
+    int symmetrized;         /**< 1 when the input copy was symmetrised (options.symmetrize) */
+    double symmetrize_shift; /**< largest displacement of an atom by the symmetrisation, Å */
 } nnv_analysis;
 
 /** The analysis pipeline: copy s; relax the copy on p when o->optimize (not
@@ -92,7 +100,10 @@ typedef struct nnv_analysis {
  *  one and fill fd_check (nnv_hessian_fd_disagreement's figures); for a
  *  committee the mean's analysis and its per-mode spread (frequency_std);
  *  last the reliability verdict (committee spread, novelty, ranges,
- *  smoothness, optimisation, stationarity, imaginary modes).
+ *  smoothness, optimisation, stationarity, imaginary modes). With
+ *  o->symmetrize the copy is first symmetrised onto its point group; after
+ *  the harmonic analysis the point group of the geometry analysed and the
+ *  species of the modes (a warning when some are unclear).
  *  @param[out] out  the results, free with nnv_analysis_free
  *  @param p, s      potential and structure (s is not changed)
  *  @param o         options; NULL = defaults

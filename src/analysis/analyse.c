@@ -19,6 +19,8 @@ void nnv_analysis_free(nnv_analysis *a)
     free(a->member_frequencies);
     free(a->frequency_std);
     nnv_vib_free(a->v);
+    nnv_point_group_free(a->point_group);
+    nnv_mode_symmetry_free(a->mode_symmetry);
     nnv_warnings_clear(&a->warnings);
     free(a);
 }
@@ -54,6 +56,31 @@ static void warn_extrapolation(nnv_analysis *a)
                      n, n == 1 ? "" : "s");
 }
 
+/* Symmetrise a's copy of the structure onto its detected point group. */
+static int symmetrize(nnv_analysis *a, double tol, nnv_error *err)
+{
+    nnv_point_group *g = NULL;
+    size_t n3 = 3 * (size_t)a->s->n_atoms;
+    double *x = malloc(n3 * sizeof *x);
+    int status = x ? NNV_OK : nnv_error_set(err, NNV_ENOMEM, "nnv_analyse: out of memory (symmetrize)");
+    if (status == NNV_OK)
+        status = nnv_point_group_detect(&g, a->s->n_atoms, a->s->Z, a->s->xyz, a->s->masses, tol, err);
+    if (status == NNV_OK) status = nnv_point_group_symmetrize(x, g, a->s->xyz, err);
+    if (status == NNV_OK) {
+        for (size_t k = 0; k < n3; k += 3) {
+            double d = sqrt((x[k] - a->s->xyz[k]) * (x[k] - a->s->xyz[k]) +
+                            (x[k + 1] - a->s->xyz[k + 1]) * (x[k + 1] - a->s->xyz[k + 1]) +
+                            (x[k + 2] - a->s->xyz[k + 2]) * (x[k + 2] - a->s->xyz[k + 2]));
+            if (d > a->symmetrize_shift) a->symmetrize_shift = d;
+        }
+        memcpy(a->s->xyz, x, n3 * sizeof *x);
+        a->symmetrized = 1;
+    }
+    nnv_point_group_free(g);
+    free(x);
+    return status;
+}
+
 int nnv_analyse(nnv_analysis **out, const nnv_potential *p, const nnv_structure *s,
                 const nnv_analysis_options *o, nnv_error *err)
 {
@@ -87,6 +114,7 @@ int nnv_analyse(nnv_analysis **out, const nnv_potential *p, const nnv_structure 
                          "everywhere and jumps at its kinks, so the Hessian and the frequencies are not "
                          "meaningful");
     if ((status = nnv_structure_copy(&a->s, s, err)) != NNV_OK) goto cleanup;
+    if (o->symmetrize && (status = symmetrize(a, o->symmetry_tol, err)) != NNV_OK) goto cleanup;
     if (o->optimize) {
         a->optimized = 1;
         if ((status = nnv_optimize(a->s, p, &o->opt, &a->opt, err)) != NNV_OK) goto cleanup;
@@ -137,6 +165,14 @@ int nnv_analyse(nnv_analysis **out, const nnv_potential *p, const nnv_structure 
         (status = nnv_committee_mode_spread(&a->member_frequencies, &a->frequency_std, p, a->s, a->v,
                                             o->max_hessian_mb, err)) != NNV_OK)
         goto cleanup;
+    if ((status = nnv_point_group_detect(&a->point_group, a->s->n_atoms, a->s->Z, a->s->xyz, a->s->masses,
+                                         o->symmetry_tol, err)) != NNV_OK ||
+        (status = nnv_mode_symmetry_assign(&a->mode_symmetry, a->point_group, a->v, a->s->masses, 0, err)) != NNV_OK)
+        goto cleanup;
+    if (a->mode_symmetry->n_unclear > 0)
+        nnv_warnings_add(&a->warnings, "symmetry: %d mode%s without a species (\"?\"): %s",
+                         a->mode_symmetry->n_unclear, a->mode_symmetry->n_unclear == 1 ? "" : "s",
+                         a->mode_symmetry->status);
     if ((status = analysis_reliability(a, p, &o->reliability, err)) != NNV_OK) goto cleanup;
     *out = a;
     a = NULL;

@@ -29,6 +29,8 @@ typedef struct cli_options {
     int opt;
     double opt_fmax;         /**< eV/Å */
     int opt_steps;
+    int symmetrize;          /**< --symmetrize: the start geometry onto its point group */
+    double symmetry_tol;     /**< --symmetry-tol, Å (0 = the library's default) */
     int json, json_hessian, modes, quiet;
     const char *cml_path;    /**< --cml FILE, or NULL */
     const char *molden_path; /**< --molden FILE, or NULL */
@@ -69,10 +71,14 @@ typedef struct cli_run {
     int extrap_index;             /**< index in warnings of the extrapolation summary, or -1 */
     nnv_warnings extrap_details;  /**< the lines listed under that summary */
     const nnv_thermo *thermo;     /**< thermochemistry, NULL when not computed */
-    int symmetry_detected;        /**< 1: σ from nnv_symmetry_number, 0: --symmetry-number */
+    int symmetry_detected;        /**< 1: σ of the detected point group, 0: --symmetry-number */
     const double *freq_std;       /**< committee: sigma of each mode's frequency, cm⁻¹; else NULL */
     const double *member_freq;    /**< committee: K x n_modes member frequencies, cm⁻¹; else NULL */
     const nnv_reliability *rel;   /**< the verdict and its reasons */
+    const nnv_point_group *pg;    /**< the point group of s */
+    const nnv_mode_symmetry *msym;/**< the species of v's modes */
+    int symmetrized;              /**< 1: --symmetrize moved the start geometry */
+    double symmetrize_shift;      /**< largest displacement by --symmetrize, Å */
 } cli_run;
 
 /** The text report (report_table.c); 0 or -1 on a write error (errno set). */

@@ -102,6 +102,11 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
         {.name = "opt-steps", .kind = ARG_INT, .dest = &o->opt_steps, .metavar = "N",
          .help = "at most N optimisation steps [500]; a run without progress\nfor 100 steps stops earlier",
          .expect = "an integer from 1 to 100000", .lo = 1, .hi = 100000},
+        {.name = "symmetrize", .kind = ARG_FLAG, .dest = &o->symmetrize,
+         .help = "symmetrise the start geometry onto its detected point\ngroup (before --opt, which keeps the symmetry)"},
+        {.name = "symmetry-tol", .kind = ARG_DOUBLE, .dest = &o->symmetry_tol, .metavar = "A",
+         .help = "point-group tolerance in A: an atom's image must lie\nthis close to an equivalent atom [0.05]",
+         .expect = "a tolerance from 1e-6 to 1 A", .lo = 1e-6, .hi = 1},
         {.section = "Output:"},
         {.name = "json", .kind = ARG_FLAG, .dest = &o->json, .help = "one JSON object instead of the text table"},
         {.name = "json-hessian", .kind = ARG_FLAG, .dest = &json_hessian,
@@ -297,6 +302,8 @@ static int run_analysis(const cli_options *o)
     ao.fd_check = o->check;
     ao.fd_step = o->fd_step;
     ao.max_hessian_mb = cli_max_hessian_mb();
+    ao.symmetrize = o->symmetrize;
+    ao.symmetry_tol = o->symmetry_tol;
     if ((code = nnv_analyse(&a, p, s, &ao, &err)) != NNV_OK) {
         st = cli_lib_failed(code, &err, msg, sizeof msg);
         goto cleanup;
@@ -313,6 +320,10 @@ static int run_analysis(const cli_options *o)
     run.opt_report = a->optimized ? &a->opt : NULL;
     run.fd_check = a->has_fd_check ? &a->fd_check : NULL;
     run.rel = &a->reliability;
+    run.pg = a->point_group;
+    run.msym = a->mode_symmetry;
+    run.symmetrized = a->symmetrized;
+    run.symmetrize_shift = a->symmetrize_shift;
     add_analysis_warnings(&run, a);
 
     /* Thermochemistry before the files (the CML carries it); then JCAMP-DX.

@@ -122,7 +122,16 @@ int cli_write_json(FILE *f, const cli_run *run)
         for (int k = 0; k < v->n_modes; k++) n_imag += v->frequencies[k] < 0;
         key(f, "n_imaginary"); fprintf(f, "%d", n_imag);
     }
+    key(f, "point_group"); json_str(f, run->pg ? run->pg->name : "C1");
+    put_key_num(f, "point_group_tolerance_A", run->pg ? run->pg->tol : NNV_SYM_TOL_DEFAULT);
+    key(f, "symmetrized"); fputs(run->symmetrized ? "true" : "false", f);
     key(f, "frequencies_cm1"); put_vec(f, v->frequencies, v->n_modes);
+    key(f, "mode_symmetries"); fputc('[', f);
+    for (int k = 0; k < v->n_modes; k++) {
+        if (k) fputs(", ", f);
+        json_str(f, run->msym ? run->msym->labels[k] : "?");
+    }
+    fputc(']', f);
     key(f, "eigenvalues_eV_A2_u"); put_vec(f, v->eigenvalues, v->n_modes);
     key(f, "reduced_masses_u"); put_vec(f, v->reduced_masses, v->n_modes);
     key(f, "force_constants_mdyn_A"); put_vec(f, v->force_constants, v->n_modes);

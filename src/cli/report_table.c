@@ -129,6 +129,13 @@ int cli_write_table(FILE *f, const cli_run *run)
             o->linear == NNV_LINEAR_AUTO ? "" : " (set by --linear)");
     fprintf(f, " principal moments  : %.6f %.6f %.6f u A^2\n", v->principal_moments[0],
             v->principal_moments[1], v->principal_moments[2]);
+    if (run->pg) {
+        fprintf(f, " point group        : %s (tolerance %g A, largest deviation %.1e A)\n", run->pg->name,
+                run->pg->tol, run->pg->max_deviation);
+        if (run->symmetrized)
+            fprintf(f, "                      start geometry symmetrised (--symmetrize): atoms moved <= %.1e A\n",
+                    run->symmetrize_shift);
+    }
     fprintf(f, " smoothness         : %s\n", nnv_smoothness_name(run->smoothness));
     if (note) fprintf(f, "                      %s\n", note);
     if (o->hessian_fd) fprintf(f, " Hessian            : central differences of the forces, step %g A\n", o->fd_step);
@@ -169,13 +176,13 @@ int cli_write_table(FILE *f, const cli_run *run)
     }
 
     if (run->freq_std)
-        fputs("\n" RULE "   mode   frequency      +-sigma   reduced mass   force constant   IR intensity\n"
-              "            (cm^-1)      (cm^-1)        (u)          (mdyn/A)         (km/mol)\n" RULE, f);
+        fputs("\n" RULE "   mode  sym      frequency      +-sigma   reduced mass   force constant   IR intensity\n"
+              "                   (cm^-1)      (cm^-1)        (u)          (mdyn/A)         (km/mol)\n" RULE, f);
     else
-        fputs("\n" RULE "   mode   frequency     reduced mass   force constant   IR intensity\n"
-              "            (cm^-1)          (u)          (mdyn/A)         (km/mol)\n" RULE, f);
+        fputs("\n" RULE "   mode  sym      frequency     reduced mass   force constant   IR intensity\n"
+              "                   (cm^-1)          (u)          (mdyn/A)         (km/mol)\n" RULE, f);
     for (int k = 0; k < v->n_modes; k++) {
-        fprintf(f, " %5d  ", k + 1);
+        fprintf(f, " %5d  %-8s", k + 1, run->msym ? run->msym->labels[k] : "?");
         put_freq(f, v->frequencies[k]);
         if (run->freq_std) fprintf(f, " +-%9.4f", run->freq_std[k]);
         fprintf(f, " %12.6f   %14.6f ", v->reduced_masses[k], v->force_constants[k]);

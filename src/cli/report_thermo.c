@@ -26,8 +26,11 @@ int cli_thermo(cli_run *run, nnv_thermo *t, char *msg, size_t msglen)
     for (int i = 0; i < s->n_atoms; i++) mass += s->masses[i];
     run->symmetry_detected = 0;
     if (sigma == 0) {
-        code = nnv_symmetry_number(&sigma, s->n_atoms, s->Z, s->xyz, s->masses, 0, &err);
-        if (code != NNV_OK) goto fail;
+        /* σ of the point group the analysis detected on this geometry */
+        if (run->pg) sigma = run->pg->sigma;
+        else if ((code = nnv_symmetry_number(&sigma, s->n_atoms, s->Z, s->xyz, s->masses, o->symmetry_tol, &err)) !=
+                 NNV_OK)
+            goto fail;
         run->symmetry_detected = 1;
     }
     memset(&to, 0, sizeof to);
@@ -73,9 +76,12 @@ int cli_write_thermo_table(FILE *f, const cli_run *run)
     fputs("\n" TRULE " Thermochemistry: ideal gas, rigid rotor, harmonic oscillator\n" TRULE, f);
     fprintf(f, " temperature %.2f K, pressure %g bar, multiplicity %d\n", t->temperature,
             t->pressure, t->multiplicity);
-    fprintf(f, " symmetry number %d (%s), rotor %s", t->symmetry_number,
-            run->symmetry_detected ? "detected from the geometry" : "--symmetry-number",
-            rotor_name(t->rotor));
+    if (run->symmetry_detected && run->pg)
+        fprintf(f, " symmetry number %d (point group %s), rotor %s", t->symmetry_number, run->pg->name,
+                rotor_name(t->rotor));
+    else
+        fprintf(f, " symmetry number %d (%s), rotor %s", t->symmetry_number,
+                run->symmetry_detected ? "detected from the geometry" : "--symmetry-number", rotor_name(t->rotor));
     if (t->rotor == NNV_ROTOR_LINEAR)
         fprintf(f, ", rotational temperature %.5f K", t->rot_temperatures[0]);
     else if (t->rotor == NNV_ROTOR_NONLINEAR)
