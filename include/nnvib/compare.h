@@ -13,6 +13,7 @@
 #include <nnvib/potential.h>
 #include <nnvib/reference.h>
 #include <nnvib/structure.h>
+#include <nnvib/symmetry.h>
 #include <nnvib/vib.h>
 
 #ifdef __cplusplus
@@ -50,6 +51,8 @@ typedef struct nnv_assignment {
     double *band_calc;  /**< n_bands: mean frequency of those modes, cm⁻¹, NaN when none */
     double total_cost;  /**< Σ |ν_calc − ν_ref| over assigned modes, cm⁻¹ (the minimised quantity) */
     nnv_metrics metrics; /**< over the bands, each band counted once with its mean frequency */
+    int species_restricted; /**< 1: only modes and bands of equal species were paired (nnv_assign_modes_species) */
+    int n_species_changed;  /**< with species_restricted: bands whose modes differ from the frequency-only assignment */
 } nnv_assignment;
 
 /** Assign n_calc computed frequencies (cm⁻¹, negative = imaginary) to the
@@ -59,8 +62,8 @@ typedef struct nnv_assignment {
  *  the total (common: all modes on one side of their bands) are broken
  *  towards the smaller Σ Δν² by adding 1e-7·Δν² to each cost, so the result
  *  does not flip with rounding; total_cost is still Σ|Δν|. Imaginary
- *  modes and bands with ν ≤ 0 take no part. Symmetry labels are NOT used (no
- *  point-group detection yet): modes are matched by frequency alone.
+ *  modes and bands with ν ≤ 0 take no part. Symmetry labels are not used here:
+ *  nnv_assign_modes_species restricts the pairs to equal species.
  *  Metrics: each band with at least one mode is one pair (the mean of its
  *  modes against ν_b).
  *  @param[out] out  free with nnv_assignment_free
@@ -68,6 +71,31 @@ typedef struct nnv_assignment {
  *          frequencies), NNV_EINPUT (a non-finite frequency), NNV_ENOMEM. */
 int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, const nnv_reference *ref,
                      nnv_error *err);
+
+/** A reference's species label or point group in nnvib's ASCII spelling
+ *  (symmetry.h): "a1" -> "A1", "e''" -> "E''", "f2" -> "T2", "Σg+" -> "Sigmag+",
+ *  "Πu" -> "Piu", "D∞h" -> "Dinfh"; stops at a blank; "" for NULL. */
+void nnv_species_ascii(char *out, size_t len, const char *label);
+
+/** nnv_assign_modes restricted to equal species: computed mode i may take a
+ *  slot of band b only when species->labels[i] is the band's symmetry (in ASCII,
+ *  nnv_species_ascii); a mode labelled "?" may take any band. Used only when
+ *  the reference's point group is point_group and every band carries a
+ *  species of its table; otherwise the result is nnv_assign_modes's
+ *  (species_restricted = 0). B labels that depend on the choice of axes
+ *  (C2v B1/B2 with the molecule in xz or yz; D2/D2h B1/B2/B3; the C2'/C2''
+ *  choice of C4v, C6v, D4h, D6h) are tried in every convention and the one
+ *  that pairs most modes, then at least total cost, is kept: sources differ
+ *  (Shimanouchi puts planar C2v molecules in xz, Mulliken in yz). A pair of
+ *  different species is never made, so a band may stay empty when the counts
+ *  differ. n_species_changed counts the bands whose modes differ from
+ *  nnv_assign_modes's.
+ *  @param species the labels of the n_calc modes (species->n_modes = n_calc), or NULL (then unrestricted)
+ *  @param point_group  the computed modes' group (ASCII Schoenflies), or NULL
+ *  @return as nnv_assign_modes. */
+int nnv_assign_modes_species(nnv_assignment **out, int n_calc, const double *freq_calc,
+                             const nnv_mode_symmetry *species, const char *point_group,
+                             const nnv_reference *ref, nnv_error *err);
 
 /** Free an assignment (NULL is fine). */
 void nnv_assignment_free(nnv_assignment *a);
@@ -84,13 +112,16 @@ typedef struct nnv_comparison {
     nnv_reliability reliability; /**< the analysis's verdict (reliability.h) */
     nnv_assignment *vs_ref;      /**< against the reference, NULL when none was given */
     nnv_assignment *vs_teacher;  /**< against the second reference (e.g. the teacher), NULL when none */
+    nnv_point_group *point_group;     /**< the point group of s */
+    nnv_mode_symmetry *mode_symmetry; /**< the species of v's modes */
 } nnv_comparison;
 
 /** The per-potential pipeline: nnv_analyse (copy s, relax the copy on p when
  *  o->optimize, where non-convergence is NOT an error: see out->opt.converged;
  *  the Hessian and dipole derivatives when p has charge networks; the
- *  harmonic analysis), then assign the frequencies to ref and to teacher
- *  (either may be NULL).
+ *  harmonic analysis, point group and species), then assign the frequencies
+ *  to ref and to teacher (either may be NULL) with nnv_assign_modes_species
+ *  (equal species when the reference carries them, else by frequency).
  *  @param[out] out  the results, free with nnv_comparison_free
  *  @param o         nnv_analyse's options; NULL or zeros = its defaults, which
  *                   do NOT optimise: a comparison at the minimum sets o->optimize

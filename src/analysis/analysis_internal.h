@@ -98,6 +98,11 @@ int spc_find_peaks(nnv_peak **peaks, int *n_peaks, int n, const double *x, const
  * 4·10⁶ entries) or NNV_ENOMEM. */
 int asg_min_cost(int n_rows, int n_cols, const double *cost, int *row_col, double *total, nnv_error *err);
 
+/* nnv_assign_modes with allowed[i n_bands + b] = 0 forbidding computed mode i
+ * in band b (NULL: everything allowed); a forbidden pair is never kept. */
+int asg_assign_masked(nnv_assignment **out, int n_calc, const double *freq_calc, const nnv_reference *ref,
+                      const unsigned char *allowed, nnv_error *err);
+
 /* ---- paths (diag_path.c) ------------------------------------------------------
  * The positions at t along a checked path (xyz: 3N, caller-allocated). */
 int diag_path_point(double *xyz, const nnv_path *path, const nnv_structure *s, double t, nnv_error *err);

@@ -13,6 +13,8 @@
 #define ASSIGN_MAX_ENTRIES 4000000.0
 /* Weight of the tie-breaking Δν² term in nnv_assign_modes, per cm⁻¹. */
 #define ASSIGN_TIE_BREAK 1e-7
+/* Added to the cost of a pair of different species (asg_assign_masked). */
+#define ASSIGN_FORBIDDEN 1e7
 
 /* Rows 1..n to distinct columns 1..m (n <= m), minimum total cost: the
  * shortest-augmenting-path form of the Hungarian method with row and column
@@ -175,6 +177,12 @@ void nnv_assignment_free(nnv_assignment *a)
 int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, const nnv_reference *ref,
                      nnv_error *err)
 {
+    return asg_assign_masked(out, n_calc, freq_calc, ref, NULL, err);
+}
+
+int asg_assign_masked(nnv_assignment **out, int n_calc, const double *freq_calc, const nnv_reference *ref,
+                      const unsigned char *allowed, nnv_error *err)
+{
     nnv_assignment *a = NULL;
     int *real = NULL, *slot_band = NULL, *row_col = NULL, n_real = 0, n_slots = 0, n_imag = 0, rc = NNV_OK;
     double *cost = NULL, *pc = NULL, *pr = NULL;
@@ -229,9 +237,17 @@ int nnv_assign_modes(nnv_assignment **out, int n_calc, const double *freq_calc, 
         for (int s = 0; s < n_slots; s++) {
             double d = freq_calc[real[i]] - ref->bands[slot_band[s]].freq;
             cost[(size_t)i * (size_t)n_slots + (size_t)s] = fabs(d) + ASSIGN_TIE_BREAK * d * d;
+            if (allowed && !allowed[(size_t)real[i] * (size_t)ref->n_bands + (size_t)slot_band[s]])
+                cost[(size_t)i * (size_t)n_slots + (size_t)s] += ASSIGN_FORBIDDEN;
         }
     rc = asg_min_cost(n_real, n_slots, cost, row_col, NULL, err);
     if (rc != NNV_OK) goto cleanup;
+    /* a forbidden pair is taken only when the species counts leave no other
+     * choice: it is no assignment */
+    for (int i = 0; i < n_real; i++)
+        if (allowed && row_col[i] >= 0 &&
+            !allowed[(size_t)real[i] * (size_t)ref->n_bands + (size_t)slot_band[row_col[i]]])
+            row_col[i] = -1;
     a->total_cost = 0.0;
     for (int i = 0; i < n_real; i++)
         if (row_col[i] >= 0) a->total_cost += fabs(freq_calc[real[i]] - ref->bands[slot_band[row_col[i]]].freq);

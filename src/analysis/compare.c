@@ -14,6 +14,8 @@ void nnv_comparison_free(nnv_comparison *c)
     nnv_vib_free(c->v);
     nnv_assignment_free(c->vs_ref);
     nnv_assignment_free(c->vs_teacher);
+    nnv_point_group_free(c->point_group);
+    nnv_mode_symmetry_free(c->mode_symmetry);
     free(c);
 }
 
@@ -39,9 +41,14 @@ int nnv_compare_potential(nnv_comparison **out, const nnv_structure *s, const nn
     c->opt = a->opt;
     c->max_force = a->max_force;
     c->reliability = a->reliability;
-    if (ref && (rc = nnv_assign_modes(&c->vs_ref, c->v->n_modes, c->v->frequencies, ref, err)) != NNV_OK)
+    c->point_group = a->point_group, a->point_group = NULL;
+    c->mode_symmetry = a->mode_symmetry, a->mode_symmetry = NULL;
+    if (ref && (rc = nnv_assign_modes_species(&c->vs_ref, c->v->n_modes, c->v->frequencies, c->mode_symmetry,
+                                              c->point_group->name, ref, err)) != NNV_OK)
         goto cleanup;
-    if (teacher && (rc = nnv_assign_modes(&c->vs_teacher, c->v->n_modes, c->v->frequencies, teacher, err)) != NNV_OK)
+    if (teacher &&
+        (rc = nnv_assign_modes_species(&c->vs_teacher, c->v->n_modes, c->v->frequencies, c->mode_symmetry,
+                                       c->point_group->name, teacher, err)) != NNV_OK)
         goto cleanup;
 cleanup:
     nnv_analysis_free(a);

@@ -90,9 +90,10 @@ int cli_compare_write_table(FILE *f, const cli_compare_set *c)
     fprintf(f, "%-10s %s (%d atoms)\n", "molecule", c->xyz_path, c->s->n_atoms);
     put_ref_header(f, "reference", c->ref_path, c->ref);
     if (c->teacher) put_ref_header(f, "teacher", c->teacher_path, c->teacher);
-    fputs("Modes are matched to bands by frequency alone (optimal one-to-one assignment on |delta|,\n"
-          "a band of degeneracy g takes g modes, its value is their mean); symmetry labels are not\n"
-          "used (no point-group detection). Imaginary modes are never assigned.\n",
+    fputs("Modes are matched to bands by frequency (optimal one-to-one assignment on |delta|, a band\n"
+          "of degeneracy g takes g modes, its value is their mean), only within one symmetry species\n"
+          "when the reference carries species of the detected point group (B1/B2/B3 in the file's\n"
+          "axis convention). Imaginary modes are never assigned.\n",
           f);
     for (int k = 0; k < c->n; k++) {
         const nnv_comparison *r = c->cmp[k];
@@ -106,11 +107,19 @@ int cli_compare_write_table(FILE *f, const cli_compare_set *c)
                     r->max_force);
         cli_reliability_table(f, &r->reliability);
         fprintf(f, "  %d vibrational modes, %d imaginary\n", r->v->n_modes, m->n_imaginary);
+        fprintf(f, "  point group %s: ", r->point_group ? r->point_group->name : "?");
+        if (r->vs_ref->species_restricted)
+            fprintf(f, "assignment restricted to equal species, %d band%s differ%s from frequency-only\n",
+                    r->vs_ref->n_species_changed, r->vs_ref->n_species_changed == 1 ? "" : "s",
+                    r->vs_ref->n_species_changed == 1 ? "s" : "");
+        else
+            fprintf(f, "matched by frequency only (the reference's point group is %s)\n",
+                    c->ref->point_group[0] ? c->ref->point_group : "not given");
         put_metrics_line(f, "vs reference:", m);
         if (r->vs_teacher) put_metrics_line(f, "vs teacher:", &r->vs_teacher->metrics);
-        fprintf(f, "\n  %-8s %-6s %2s %10s %10s %9s", "band", "sym", "g", "ref", "calc", "calc-ref");
+        fprintf(f, "\n  %-8s %-6s %2s %10s %10s %9s %-7s", "band", "sym", "g", "ref", "calc", "calc-ref", "calc-sym");
         if (c->teacher) fprintf(f, " %10s %9s", "teacher", "calc-tch");
-        fprintf(f, "\n  %-8s %-6s %2s %10s %10s %9s", "", "", "", "(cm-1)", "(cm-1)", "(cm-1)");
+        fprintf(f, "\n  %-8s %-6s %2s %10s %10s %9s %-7s", "", "", "", "(cm-1)", "(cm-1)", "(cm-1)", "");
         if (c->teacher) fprintf(f, " %10s %9s", "(cm-1)", "(cm-1)");
         fputc('\n', f);
         for (int b = 0; b < c->ref->n_bands; b++) {
@@ -126,6 +135,12 @@ int cli_compare_write_table(FILE *f, const cli_compare_set *c)
             put_cell(f, "%*.1f", calc, 10);
             fputc(' ', f);
             put_cell(f, "%+*.1f", calc - rb->freq, 9);
+            {
+                const char *lab = "-";
+                for (int i = 0; i < r->v->n_modes && r->mode_symmetry; i++)
+                    if (r->vs_ref->calc_band[i] == b) lab = r->mode_symmetry->labels[i];
+                fprintf(f, " %-8s", lab);
+            }
             if (c->teacher) {
                 double t = teacher_of_band(r, c->teacher, b);
                 fputc(' ', f);
@@ -216,6 +231,8 @@ static void j_assignment(FILE *f, const nnv_assignment *a, const nnv_reference *
     fprintf(f, ", \"n_imaginary\": %d, \"n_unassigned_calc\": %d, \"n_unassigned_ref\": %d", m->n_imaginary,
             m->n_unassigned_calc, m->n_unassigned_ref);
     json_key_num(f, ", ", "total_abs_cm1", a->total_cost);
+    fprintf(f, ", \"species_restricted\": %s, \"n_species_changed\": %d", a->species_restricted ? "true" : "false",
+            a->n_species_changed);
     fputs(",\n      \"bands\": [", f);
     for (int b = 0; b < a->n_bands; b++) {
         fprintf(f, "%s{\"band\": %d, \"mode\": ", b ? ", " : "", b + 1);
