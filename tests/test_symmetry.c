@@ -357,6 +357,62 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* The file's labels in nnvib's spelling. */
+START_TEST(species_ascii)
+{
+    static const char *in[][2] = {{"a1", "A1"}, {"b2g", "B2g"}, {"e'", "E'"}, {"a2''", "A2''"}, {"f2", "T2"},
+                                  {"e1u", "E1u"}, {"\xCE\xA3g+", "Sigmag+"}, {"\xCE\xA0u", "Piu"},
+                                  {"\xCE\xA3+", "Sigma+"}, {"D\xE2\x88\x9Eh", "Dinfh"}, {"C\xE2\x88\x9Ev", "Cinfv"},
+                                  {"C2v", "C2v"}, {"", ""}};
+    char out[NNV_SYM_LABEL_SIZE];
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++) {
+        nnv_species_ascii(out, sizeof out, in[k][0]);
+        ck_assert_str_eq(out, in[k][1]);
+    }
+}
+END_TEST
+
+/* Two close bands of different species that frequency alone swaps: the
+ * species keep them apart, in the file's B1/B2 convention (Shimanouchi's b1
+ * is Mulliken's B2 for a planar C2v molecule). */
+START_TEST(assign_by_species)
+{
+    const char *tsv = "# point_group: C2v\n"
+                      "mode\tsymmetry\tfreq_cm1\tdegeneracy\tir_active\tir_intensity_km_mol\tsource\tnotes\n"
+                      "nu1\ta1\t1000\t1\tyes\t\ts\t\n"
+                      "nu2\ta1\t2000\t1\tyes\t\ts\t\n"
+                      "nu3\tb1\t2010\t1\tyes\t\ts\t\n";
+    nnv_reference *r = NULL;
+    nnv_error err = {0, ""};
+    ck_assert_int_eq(nnv_reference_parse(&r, tsv, strlen(tsv), "t.tsv", &err), NNV_OK);
+    double freq[3] = {990, 2004, 2012};
+    char labels[3][NNV_SYM_LABEL_SIZE] = {"A1", "B2", "A1"};
+    int irrep[3] = {0, 3, 0}, start[3] = {0, 1, 2};
+    nnv_mode_symmetry ms = {3, labels, irrep, start, 0, ""};
+    nnv_assignment *plain = NULL, *sp = NULL;
+    ck_assert_int_eq(nnv_assign_modes(&plain, 3, freq, r, &err), NNV_OK);
+    ck_assert_int_eq(plain->calc_band[1], 1); /* by frequency: 2004 -> nu2 */
+    ck_assert_int_eq(nnv_assign_modes_species(&sp, 3, freq, &ms, "C2v", r, &err), NNV_OK);
+    ck_assert_int_eq(sp->species_restricted, 1);
+    ck_assert_int_eq(sp->calc_band[0], 0);
+    ck_assert_int_eq(sp->calc_band[1], 2); /* B2 (Mulliken) = b1 (xz plane) */
+    ck_assert_int_eq(sp->calc_band[2], 1);
+    ck_assert_int_eq(sp->n_species_changed, 2);
+    ck_assert(fabs(sp->total_cost - (10 + 6 + 12)) < 1e-9);
+    nnv_assignment_free(sp);
+    /* another group, or no labels: frequency only */
+    ck_assert_int_eq(nnv_assign_modes_species(&sp, 3, freq, &ms, "Cs", r, &err), NNV_OK);
+    ck_assert_int_eq(sp->species_restricted, 0);
+    ck_assert_int_eq(sp->calc_band[1], 1);
+    nnv_assignment_free(sp);
+    ck_assert_int_eq(nnv_assign_modes_species(&sp, 3, freq, NULL, "C2v", r, &err), NNV_OK);
+    ck_assert_int_eq(sp->species_restricted, 0);
+    nnv_assignment_free(sp);
+    nnv_assignment_free(plain);
+    nnv_reference_free(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("symmetry");
@@ -372,6 +428,8 @@ static Suite *suite(void)
     tcase_add_test(tc, noise_beyond_tolerance);
     tcase_add_test(tc, symmetry_number_agrees);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, species_ascii);
+    tcase_add_test(tc, assign_by_species);
     suite_add_tcase(s, tc);
     return s;
 }
