@@ -174,8 +174,8 @@ expect 0 "--charge 1: .*IR intensities are not meaningful" "--charge 1 warns abo
 awk 'NR <= 2 { print; next } { printf "%s %.17g %.17g %.17g\n", $1, $2 + 1e15, $3 + 1e15, $4 + 1e15 }' water.xyz >far15.xyz
 expect 3 "too far from the origin" "water shifted by 1e15 A refused (it gave 1639/3389/3423 cm-1)" far15.xyz w.bin
 awk 'NR <= 2 { print; next } { printf "%s %.17g %.17g %.17g\n", $1, $2 + 1e6, $3 + 1e6, $4 + 1e6 }' water.xyz >far6.xyz
-"$bin" -q far6.xyz w.bin | awk '$1 ~ /^[123]$/ && NF == 5 && $2 ~ /^[0-9.]+$/ { printf "%s ", $2 }' >far6.txt
-"$bin" -q water.xyz w.bin | awk '$1 ~ /^[123]$/ && NF == 5 && $2 ~ /^[0-9.]+$/ { printf "%s ", $2 }' >near.txt
+"$bin" -q far6.xyz w.bin | awk '$1 ~ /^[123]$/ && NF == 6 && $2 ~ /^[0-9.]+$/ { printf "%s ", $2 }' >far6.txt
+"$bin" -q water.xyz w.bin | awk '$1 ~ /^[123]$/ && NF == 6 && $2 ~ /^[0-9.]+$/ { printf "%s ", $2 }' >near.txt
 check "water shifted by 1e6 A: the same frequencies to 0.01 cm-1 ($(cat far6.txt))" \
     'awk "NR == FNR { for (i = 1; i <= NF; i++) a[i] = \$i; next } { for (i = 1; i <= NF; i++) if ((\$i - a[i]) > 0.01 || (a[i] - \$i) > 0.01) bad = 1 } END { exit bad || NF != 3 }" near.txt far6.txt'
 

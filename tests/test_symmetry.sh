@@ -79,7 +79,7 @@ run_json "hydrogen cyanide" Cinfv "Pi,Pi,Sigma+,Sigma+" false --opt "$m/hydrogen
 # from the group in the thermochemistry.
 "$bin" -q --opt "$m/methane.xyz" "$w" >"$tmp/table" 2>/dev/null
 if grep -q '^ point group        : Td ' "$tmp/table" &&
-    [ "$(grep -cE '^ +[0-9]+  (A1|E|T2) +[0-9]' "$tmp/table")" -eq 9 ] &&
+    [ "$(grep -cE '^ +[0-9]+ +[0-9.]+ .* (A1|E|T2)$' "$tmp/table")" -eq 9 ] &&
     grep -q 'symmetry number 12 (point group Td)' "$tmp/table"; then
     pass "table: point group Td in the header, 9 labelled mode lines, sigma 12 from the group"
 else

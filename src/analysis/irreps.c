@@ -1,6 +1,7 @@
-/* Symmetry species of normal modes: characters of the modes under the
- * detected group's operations reduced on its character table, and the
- * geometric Gamma_vib (Wilson, Decius & Cross, "Molecular Vibrations", ch. 6). */
+/* What a detected point group does to a structure and its modes: the
+ * symmetrised structure, the species of normal modes (characters under the
+ * group's operations reduced on its character table) and the geometric
+ * Gamma_vib (Wilson, Decius & Cross, "Molecular Vibrations", ch. 6). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,4 +234,26 @@ cleanup:
     nnv_mode_symmetry_free(m);
     free(L);
     return rc;
+}
+
+int nnv_point_group_symmetrize(double *out, const nnv_point_group *g, const double *xyz, nnv_error *err)
+{
+    if (!out || !g || !xyz) return nnv_error_set(err, NNV_EUSAGE, "symmetrize: NULL argument");
+    int n = g->n_atoms;
+    double *acc = calloc(3 * (size_t)n, sizeof *acc);
+    if (!acc) return nnv_error_set(err, NNV_ENOMEM, "symmetrize: out of memory");
+    for (int q = 0; q < g->order; q++) {
+        const double *O = g->ops + 9 * q;
+        const int *pm = g->perm + (size_t)q * (size_t)n;
+        for (int i = 0; i < n; i++) {
+            const double *p = xyz + 3 * pm[i];
+            double d[3] = {p[0] - g->center[0], p[1] - g->center[1], p[2] - g->center[2]};
+            for (int a = 0; a < 3; a++) /* O^T: the image's preimage */
+                acc[3 * i + a] += O[a] * d[0] + O[3 + a] * d[1] + O[6 + a] * d[2];
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int a = 0; a < 3; a++) out[3 * i + a] = g->center[a] + acc[3 * i + a] / g->order;
+    free(acc);
+    return NNV_OK;
 }

@@ -1,6 +1,6 @@
-/* Molecular point-group detection (nnv_point_group_detect) and symmetrisation:
- * find operations that map the atoms onto themselves, close them into a
- * group, name it, and rebuild its exact operations in the standard orientation. */
+/* Molecular point-group detection (nnv_point_group_detect): find operations
+ * that map the atoms onto themselves, close them into a group, name it, and
+ * rebuild its exact operations in the standard orientation. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -689,26 +689,4 @@ cleanup:
     nnv_point_group_free(g);
     FREE_ALL(c.x, c.used, c.ops, c.dirs, S);
     return rc;
-}
-
-int nnv_point_group_symmetrize(double *out, const nnv_point_group *g, const double *xyz, nnv_error *err)
-{
-    if (!out || !g || !xyz) return nnv_error_set(err, NNV_EUSAGE, "symmetrize: NULL argument");
-    int n = g->n_atoms;
-    double *acc = calloc(3 * (size_t)n, sizeof *acc);
-    if (!acc) return nnv_error_set(err, NNV_ENOMEM, "symmetrize: out of memory");
-    for (int q = 0; q < g->order; q++) {
-        const double *O = g->ops + 9 * q;
-        const int *pm = g->perm + (size_t)q * (size_t)n;
-        for (int i = 0; i < n; i++) {
-            const double *p = xyz + 3 * pm[i];
-            double d[3] = {p[0] - g->center[0], p[1] - g->center[1], p[2] - g->center[2]};
-            for (int a = 0; a < 3; a++) /* O^T: the image's preimage */
-                acc[3 * i + a] += O[a] * d[0] + O[3 + a] * d[1] + O[6 + a] * d[2];
-        }
-    }
-    for (int i = 0; i < n; i++)
-        for (int a = 0; a < 3; a++) out[3 * i + a] = g->center[a] + acc[3 * i + a] / g->order;
-    free(acc);
-    return NNV_OK;
 }

@@ -175,19 +175,21 @@ int cli_write_table(FILE *f, const cli_run *run)
         }
     }
 
+    /* the species last, so the numeric columns stay where parsers expect them */
     if (run->freq_std)
-        fputs("\n" RULE "   mode  sym      frequency      +-sigma   reduced mass   force constant   IR intensity\n"
-              "                   (cm^-1)      (cm^-1)        (u)          (mdyn/A)         (km/mol)\n" RULE, f);
+        fputs("\n" RULE "   mode   frequency      +-sigma   reduced mass   force constant   IR intensity  sym\n"
+              "            (cm^-1)      (cm^-1)        (u)          (mdyn/A)         (km/mol)\n" RULE, f);
     else
-        fputs("\n" RULE "   mode  sym      frequency     reduced mass   force constant   IR intensity\n"
-              "                   (cm^-1)          (u)          (mdyn/A)         (km/mol)\n" RULE, f);
+        fputs("\n" RULE "   mode   frequency     reduced mass   force constant   IR intensity  sym\n"
+              "            (cm^-1)          (u)          (mdyn/A)         (km/mol)\n" RULE, f);
     for (int k = 0; k < v->n_modes; k++) {
-        fprintf(f, " %5d  %-8s", k + 1, run->msym ? run->msym->labels[k] : "?");
+        const char *sym = run->msym ? run->msym->labels[k] : "?";
+        fprintf(f, " %5d  ", k + 1);
         put_freq(f, v->frequencies[k]);
         if (run->freq_std) fprintf(f, " +-%9.4f", run->freq_std[k]);
         fprintf(f, " %12.6f   %14.6f ", v->reduced_masses[k], v->force_constants[k]);
-        if (v->ir_intensities) fprintf(f, "  %14.6f\n", v->ir_intensities[k]);
-        else fprintf(f, "  %14s\n", "-");
+        if (v->ir_intensities) fprintf(f, "  %14.6f  %s\n", v->ir_intensities[k], sym);
+        else fprintf(f, "  %14s  %s\n", "-", sym);
         n_imag += v->frequencies[k] < 0;
     }
     fputs(RULE, f);
