@@ -24,5 +24,6 @@
 #include <nnvib/md.h>
 #include <nnvib/novelty.h>
 #include <nnvib/reliability.h>
+#include <nnvib/pinn.h>
 
 #endif

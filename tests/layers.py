@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 
-RANK = {"base": 0, "model": 1, "io": 2, "analysis": 3, "output": 4, "train": 5, "sample": 5,
+RANK = {"base": 0, "model": 1, "io": 2, "analysis": 3, "pinn": 3, "output": 4, "train": 5, "sample": 5,
         "cli": 6, "tools": 6}
 PROGRAMS = {"cli", "tools"}
 # Automake/libtool prefixes of object names ("libnnvib_core_la-model.o").
