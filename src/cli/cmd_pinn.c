@@ -175,7 +175,8 @@ int cli_main_pinn(int argc, char **argv)
         .summary = "A physics-informed network for the heat equation u_t = alpha u_xx, trained with its\n"
                    "exact u_t and u_xx, scored against the exact solution. See docs/pinn.md.",
         .opts = opts, .min_pos = 0, .max_pos = 0, .positional = "no arguments",
-        .exits = ARGS_EXITS_BASIC | ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT)};
+        .exits = ARG_EXIT(CLI_EXIT_OK) | ARG_EXIT(CLI_EXIT_INTERNAL) | ARG_EXIT(CLI_EXIT_USAGE) |
+                 ARG_EXIT(CLI_EXIT_NUMERIC) | ARG_EXIT(CLI_EXIT_OUTPUT)}; /* no input files */
 
     memset(&c, 0, sizeof c);
     c.o.seed = 1;
