@@ -25,5 +25,6 @@
 #include <nnvib/novelty.h>
 #include <nnvib/reliability.h>
 #include <nnvib/symmetry.h>
+#include <nnvib/pinn.h>
 
 #endif

@@ -7,6 +7,7 @@
 #include "base/base_internal.h"
 #include "model/model_internal.h"
 #include "analysis/analysis_internal.h"
+#include "pinn/pinn_internal.h"
 #include "output/output_internal.h"
 
 #endif

@@ -5,8 +5,9 @@ Reads the symbol tables (nm) of every object built from src/ and tools/,
 draws the file-level call graph (file A calls file B when A uses a symbol
 that B defines) and checks:
   1. no call cycle between files;
-  2. calls go down the layers only: base <- model <- io <- analysis <- output
-     <- training, teacher <- programs (a file may call its own layer);
+  2. calls go down the layers only: base <- model <- io <- analysis (and pinn,
+     beside it) <- output <- training, teacher <- programs (a file may call its
+     own layer);
   3. programs (src/cli, tools) call the library only through nnv_ names.
 A file that defines main() (nnvib-train.c, nnvib-sample.c) is a program for
 rule 2: it may call the programs' backbone in src/cli.
@@ -17,7 +18,7 @@ import re
 import subprocess
 import sys
 
-RANK = {"base": 0, "model": 1, "io": 2, "analysis": 3, "output": 4, "train": 5, "sample": 5,
+RANK = {"base": 0, "model": 1, "io": 2, "analysis": 3, "pinn": 3, "output": 4, "train": 5, "sample": 5,
         "cli": 6, "tools": 6}
 PROGRAMS = {"cli", "tools"}
 # Automake/libtool prefixes of object names ("libnnvib_core_la-model.o").

@@ -34,7 +34,7 @@ START_TEST(test_activation_third_derivative)
     for (int k = 0; k < N_ACTS; k++) {
         int act = ACTS[k];
         for (double x = -7.25; x <= 7.0; x += 0.5) {
-            double a, d1, p2, m2, h = 1e-5, want, got = cn_activation3(act, CELU_ALPHA, x);
+            double a, d1, p2, m2, h = 1e-5, want, got = net_activation3(act, CELU_ALPHA, x);
             net_activation(act, CELU_ALPHA, x + h, &a, &d1, &p2);
             net_activation(act, CELU_ALPHA, x - h, &a, &d1, &m2);
             want = (p2 - m2) / (2.0 * h);
@@ -42,7 +42,7 @@ START_TEST(test_activation_third_derivative)
                           nnv_activation_name(act), x, got, want);
         }
     }
-    ck_assert(isnan(cn_activation3(99, 0.0, 1.0)));
+    ck_assert(isnan(net_activation3(99, 0.0, 1.0)));
 }
 END_TEST
 

@@ -41,6 +41,13 @@ typedef struct opt_lbfgs_report {
 int opt_lbfgs(int n, double *x, opt_fn fn, void *ctx, const opt_lbfgs_options *o,
               opt_lbfgs_report *rep, nnv_error *err);
 
+/* One Adam step (D. P. Kingma, J. Ba, arXiv:1412.6980; beta1 0.9, beta2 0.999,
+ * eps 1e-8) on the np parameters theta with gradient grad: the moments m1, m2
+ * (zero at the start) and the running powers *b1t, *b2t (1 at the start) are
+ * updated in place. */
+void opt_adam_step(int np, double *theta, const double *grad, double *m1, double *m2, double lr, double *b1t,
+                   double *b2t);
+
 /* ---- spectra (spectrum.c, similarity.c) --------------------------------------
  * The building blocks of nnv_spectrum_broaden and nnv_spectral_compare. */
 /* Value of one area-normalised band of unit area centred at x0, at x

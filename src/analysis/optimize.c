@@ -1,7 +1,8 @@
 /* Geometry optimisation: a generic L-BFGS minimiser (Nocedal & Wright,
  * "Numerical Optimization", 2nd ed., alg. 7.4 two-loop recursion, alg. 3.1
  * backtracking with the Armijo condition) and nnv_optimize, which relaxes a
- * structure on the potential's energy surface with it. */
+ * structure on the potential's energy surface with it; and the Adam step the
+ * network trainers (nnvib-train, the PINN) share. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,4 +307,16 @@ cleanup:
     free(x);
     free(orig);
     return rc;
+}
+
+void opt_adam_step(int np, double *theta, const double *grad, double *m1, double *m2, double lr, double *b1t,
+                   double *b2t)
+{
+    *b1t *= 0.9;
+    *b2t *= 0.999;
+    for (int p = 0; p < np; p++) {
+        m1[p] = 0.9 * m1[p] + 0.1 * grad[p];
+        m2[p] = 0.999 * m2[p] + 0.001 * grad[p] * grad[p];
+        theta[p] -= lr * (m1[p] / (1.0 - *b1t)) / (sqrt(m2[p] / (1.0 - *b2t)) + 1e-8);
+    }
 }

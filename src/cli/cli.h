@@ -92,5 +92,6 @@ int cli_main_compare(int argc, char **argv);
 int cli_main_convert(int argc, char **argv);
 int cli_main_smoothness(int argc, char **argv);
 int cli_main_md(int argc, char **argv);
+int cli_main_pinn(int argc, char **argv);
 
 #endif

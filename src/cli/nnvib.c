@@ -17,6 +17,7 @@ static const command COMMANDS[] = {
     {"convert", cli_main_convert, "convert --from n2p2 DIR -o weights.bin"},
     {"smoothness", cli_main_smoothness, "smoothness molecule.xyz POTENTIAL [options]"},
     {"md", cli_main_md, "md molecule.xyz POTENTIAL [options]"},
+    {"pinn", cli_main_pinn, "pinn --activation ACT [options]"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

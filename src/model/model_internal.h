@@ -15,6 +15,8 @@ void sf_cutoff(int type, double rc, double alpha, double r, double *f, double *d
 /* ---- activations (network.c) ----------------------------------------------
  * a(x), a'(x), a''(x) for activation code `act` with parameter `param`. */
 void net_activation(int act, double param, double x, double *a, double *da, double *d2a);
+/* a'''(x); NAN for an unknown code. */
+double net_activation3(int act, double param, double x);
 
 /* ---- symmetry functions (symfunc.c) --------------------------------------
  * The environment of one central atom: its m neighbours within the largest

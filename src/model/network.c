@@ -1,6 +1,6 @@
-/* Feed-forward atomic networks: activations with exact first and second
- * derivatives, and the network's output, gradient and Hessian with respect to
- * its inputs (the scaled symmetry functions).
+/* Feed-forward atomic networks: activations with exact first, second and
+ * third derivatives, and the network's output, gradient and Hessian with
+ * respect to its inputs (the scaled symmetry functions).
  *
  * The Hessian of a scalar network output with respect to its input is
  *   H = sum_l Jz_l^T diag(dE/dy_l * a_l''(z_l)) Jz_l,   Jz_l = dz_l/dx,
@@ -71,6 +71,42 @@ void net_activation(int act, double param, double x, double *a, double *da, doub
     default:
         *a = *da = *d2a = NAN;
         break;
+    }
+}
+
+/* a''' for the trainer's curvature loss and the PINN's loss gradient (both need
+ * the weight gradient of a second input derivative). */
+double net_activation3(int act, double param, double x)
+{
+    double a, a1, a2;
+    switch (act) {
+    case NNV_ACT_SOFTPLUS:
+    case NNV_ACT_SSP: { /* a' = s (logistic), a'' = s(1-s), a''' = s(1-s)(1-2s) */
+        net_activation(act, param, x, &a, &a1, &a2);
+        return a2 * (1.0 - 2.0 * a1);
+    }
+    case NNV_ACT_TANH: {
+        double t = tanh(x), s = 1.0 - t * t;
+        return s * (6.0 * t * t - 2.0);
+    }
+    case NNV_ACT_SILU: { /* a = x s: a''' = 3 s'' + x s''' */
+        double s, s1, s2, s3;
+        logistic(x, &s, &s1);
+        s2 = s1 * (1.0 - 2.0 * s);
+        s3 = s1 * ((1.0 - 2.0 * s) * (1.0 - 2.0 * s) - 2.0 * s1);
+        return 3.0 * s2 + x * s3;
+    }
+    case NNV_ACT_GELU: { /* a'' = phi (2 - x^2), a''' = phi (x^3 - 4x) */
+        double phi = exp(-0.5 * x * x) * 0.39894228040143267794;
+        return phi > 0.0 ? phi * x * (x * x - 4.0) : 0.0;
+    }
+    case NNV_ACT_CELU:
+        return x > 0.0 ? 0.0 : exp(x / param) / (param * param);
+    case NNV_ACT_IDENTITY:
+    case NNV_ACT_RELU:
+        return 0.0;
+    default:
+        return NAN;
     }
 }
 

@@ -14,39 +14,6 @@
 #include "curvnet.h"
 #include "model/model_internal.h"
 
-double cn_activation3(int act, double param, double x)
-{
-    double a, a1, a2;
-    switch (act) {
-    case NNV_ACT_SOFTPLUS:
-    case NNV_ACT_SSP: { /* a' = s (logistic), a'' = s(1-s), a''' = s(1-s)(1-2s) */
-        net_activation(act, param, x, &a, &a1, &a2);
-        return a2 * (1.0 - 2.0 * a1);
-    }
-    case NNV_ACT_TANH: {
-        double t = tanh(x), s = 1.0 - t * t;
-        return s * (6.0 * t * t - 2.0);
-    }
-    case NNV_ACT_SILU: { /* a = x s: a''' = 3 s'' + x s''' */
-        double e = exp(-fabs(x)), d = 1.0 + e;
-        double s = x >= 0.0 ? 1.0 / d : e / d, s1 = e / (d * d);
-        double s2 = s1 * (1.0 - 2.0 * s), s3 = s1 * ((1.0 - 2.0 * s) * (1.0 - 2.0 * s) - 2.0 * s1);
-        return 3.0 * s2 + x * s3;
-    }
-    case NNV_ACT_GELU: { /* a'' = phi (2 - x^2), a''' = phi (x^3 - 4x) */
-        double phi = exp(-0.5 * x * x) * 0.39894228040143267794;
-        return phi > 0.0 ? phi * x * (x * x - 4.0) : 0.0;
-    }
-    case NNV_ACT_CELU:
-        return x > 0.0 ? 0.0 : exp(x / param) / (param * param);
-    case NNV_ACT_IDENTITY:
-    case NNV_ACT_RELU:
-        return 0.0;
-    default:
-        return NAN;
-    }
-}
-
 /* Per-unit arrays in the order of BUF_UNITS, then 10 adjoint vectors of wmax. */
 enum { U_Z, U_A1, U_A2, U_A3, U_Y, U_ZA, U_ZB, U_ZW, U_YA, U_YB, U_YW, U_ZZ, U_YY, BUF_UNITS };
 
@@ -98,7 +65,7 @@ static void forward(const tr_net *nt, const double *th, const double *x, const d
             }
             z[k] = s;
             net_activation(nt->act[l], nt->param, s, &y[k], &a1[k], &a2[k]);
-            a3[k] = second ? cn_activation3(nt->act[l], nt->param, s) : 0.0;
+            a3[k] = second ? net_activation3(nt->act[l], nt->param, s) : 0.0;
             za[k] = sa, zb[k] = sb, zw[k] = sw, zz[k] = sz;
             ya[k] = a1[k] * sa, yb[k] = a1[k] * sb, yw[k] = a1[k] * sw;
             yy[k] = second ? a2[k] * sb * sw + a1[k] * sz : 0.0;
@@ -264,7 +231,7 @@ static void cnb_forward(const tr_net *nt, const double *th, int R, int nblk, cnb
                 y[CNB_W * blk + k] = a1[k] * zw;
                 if (nblk == 5) {
                     double zb = z[CNB_B * blk + k];
-                    a3[k] = cn_activation3(nt->act[l], nt->param, z[k]);
+                    a3[k] = net_activation3(nt->act[l], nt->param, z[k]);
                     y[CNB_A * blk + k] = a1[k] * z[CNB_A * blk + k];
                     y[CNB_B * blk + k] = a1[k] * zb;
                     y[CNB_S * blk + k] = a2[k] * zb * zw + a1[k] * z[CNB_S * blk + k];

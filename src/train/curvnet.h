@@ -6,10 +6,6 @@
 
 #include "trainer_internal.h"
 
-/* a'''(x) of activation `act` (parameter `param`); a, a', a'' come from the
- * model's own net_activation. */
-double cn_activation3(int act, double param, double x);
-
 /* Scratch of one network's passes, sized for the widest network it is used
  * with (cn_ws_alloc may be called again for a wider one). */
 typedef struct cn_ws {

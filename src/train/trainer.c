@@ -264,14 +264,7 @@ int train_run(nnv_potential **out, const ds_set *data, int n_el, const int *Z, c
             }
             tl += l;
             nb++;
-            /* Adam (D. P. Kingma, J. Ba, arXiv:1412.6980). */
-            b1t *= 0.9;
-            b2t *= 0.999;
-            for (int p = 0; p < np; p++) {
-                m1[p] = 0.9 * m1[p] + 0.1 * grad[p];
-                m2[p] = 0.999 * m2[p] + 0.001 * grad[p] * grad[p];
-                pb->theta[p] -= lr * (m1[p] / (1.0 - b1t)) / (sqrt(m2[p] / (1.0 - b2t)) + 1e-8);
-            }
+            opt_adam_step(np, pb->theta, grad, m1, m2, lr, &b1t, &b2t);
         }
         ts = now_seconds() - ts;
         rep->step_seconds += ts;
