@@ -232,19 +232,6 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
     return st;
 }
 
-const char *cli_isotope_label(const cli_options *o, int i)
-{
-    for (int k = o->n_masses - 1; k >= 0; k--)
-        if (o->masses[k].index == i + 1) return o->masses[k].label[0] ? o->masses[k].label : NULL;
-    return NULL;
-}
-
-const char *cli_geometry_source(const cli_run *run)
-{
-    if (run->opt_report) return "optimised (--opt)";
-    return run->symmetrized ? "symmetrised (--symmetrize)" : "as read";
-}
-
 /* Add a warning unless the same text is already there (reader warnings once each). */
 static void warn_once(nnv_warnings *w, const char *text)
 {

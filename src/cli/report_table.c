@@ -87,6 +87,21 @@ static void put_modes(FILE *f, const cli_run *run)
     }
 }
 
+/* Shared with the JSON and the files' writers (here, below them all, so the
+ * report files call no file that calls them). */
+const char *cli_isotope_label(const cli_options *o, int i)
+{
+    for (int k = o->n_masses - 1; k >= 0; k--)
+        if (o->masses[k].index == i + 1) return o->masses[k].label[0] ? o->masses[k].label : NULL;
+    return NULL;
+}
+
+const char *cli_geometry_source(const cli_run *run)
+{
+    if (run->opt_report) return "optimised (--opt)";
+    return run->symmetrized ? "symmetrised (--symmetrize)" : "as read";
+}
+
 /* The geometry analysed, as Gaussian's "Standard orientation" and xtb's final
  * structure: element and x y z first (what scripts cut out), then the mass
  * and the isotope label of a --mass given by label. */
