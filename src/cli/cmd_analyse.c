@@ -102,7 +102,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
          .help = "use frame K (from 1) of a multi-frame XYZ file [1]", .expect = "a frame number >= 1", .lo = 1,
          .hi = INT_MAX},
         {.name = "mass", .kind = ARG_CALL, .metavar = "INDEX=MASS|ISOTOPE",
-         .help = "mass of atom INDEX (from 1, as in the XYZ file) in u, or\nan isotope: D, T, 13C, 15N, 18O ...; a comma list, and\nrepeatable (e.g. --mass 2=D,3=D or --mass 3=2.01410177812)",
+         .help = "mass of atom INDEX (from 1, as in the XYZ file) in u, or\nan isotope: D, T, 13C, 15N, 18O ...; comma lists, and\nrepeatable (e.g. --mass 2=D,3=D, --mass 3=2.01410177812)",
          .expect = "INDEX=MASS or INDEX=ISOTOPE (atom INDEX >= 1, MASS in u from 0.001 to 1e6, ISOTOPE such as D, "
                    "13C, 18O)", .call = take_mass, .ctx = o},
         {.name = "charge", .kind = ARG_DOUBLE, .dest = &o->charge, .metavar = "Q",
@@ -155,7 +155,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
         {.name = "write-hessian", .kind = ARG_STRING, .dest = &o->hessian_out_path, .metavar = "FILE",
          .help = "also write the Hessian for other programs: ORCA .hess\n(FILE ending in .hess) or Turbomole/xtb $hessian"},
         {.name = "hessian-format", .kind = ARG_CHOICE, .dest = &o->hessian_format, .metavar = "orca|turbomole|xtb",
-         .help = "format of --write-hessian [from the extension: .hess\nORCA, else turbomole]", .choices = hess_format},
+         .help = "format of --write-hessian [from the name: .hess\nis orca, else turbomole]", .choices = hess_format},
         {.name = "jcamp", .kind = ARG_STRING, .dest = &o->jcamp_path, .metavar = "FILE",
          .help = "also write the IR spectrum, broadened, as JCAMP-DX 4.24"},
         {.name = "jcamp-peaks", .kind = ARG_STRING, .dest = &o->jcamp_peaks_path, .metavar = "FILE",
