@@ -2,7 +2,8 @@
 # The outputs a chemist reuses, end to end: isotope labels for --mass (D2O
 # bit for bit as the typed masses; wrong element or unknown label: status 2),
 # --scale (table column, JSON values, bounds), the "Geometry analysed" block
-# and --write-xyz (read back by nnvib: the same frequencies), and
+# and --write-xyz (read back by nnvib: the same frequencies; by ASE when
+# installed: energy and flags from the comment line), and
 # --write-hessian read by xtb's own reader (`xtb thermo`, ORCA .hess and xtb
 # hessian): its frequencies from our Hessian match ours. The xtb part is
 # skipped when xtb is missing (Debian: xtb); exit 77 only when python3 is.
@@ -93,6 +94,23 @@ for l, sym, p in zip(lines, a["symbols"], a["positions_A"]):
     f = l.split()
     assert f[1] == sym and all(abs(float(u) - v) < 1e-10 for u, v in zip(f[2:5], p)), (l, p)
 PY
+
+# ASE reads the comment line's key=value pairs (when a python3 with ASE is here)
+for py in python3 /usr/bin/python3; do
+    if "$py" -c 'import ase.io' 2>/dev/null; then
+        "$py" - "$tmp/opt.xyz" "$tmp/opt.json" <<'PY' || no "ASE does not read --write-xyz as written"
+import ase.io, json, sys
+a = ase.io.read(sys.argv[1])
+j = json.load(open(sys.argv[2]))
+assert a.get_chemical_symbols() == j["symbols"]
+assert abs(a.get_potential_energy() - j["energy_eV"]) < 1e-9, a.get_potential_energy()
+assert a.info["optimized"] is True and a.info["energy_unit"] == "eV", a.info
+assert abs(a.positions - j["positions_A"]).max() < 1e-10
+print("ok: ASE reads the --write-xyz file (energy, flags, positions)")
+PY
+        break
+    fi
+done
 
 # ---- --write-hessian read by xtb thermo ---------------------------------------------
 if command -v xtb >/dev/null 2>&1; then
