@@ -75,7 +75,8 @@ int nnv_hessian_write(const char *path, int format, const nnv_structure *s, cons
     int rc;
 
     if ((rc = out_check("Hessian writer", path, s, NULL, NULL, err)) != NNV_OK) return rc;
-    if (!hessian || !s->masses) return nnv_error_set(err, NNV_EUSAGE, "Hessian writer (%s): no Hessian", path);
+    if (!hessian) return nnv_error_set(err, NNV_EUSAGE, "Hessian writer (%s): no Hessian", path);
+    if (!s->masses) return nnv_error_set(err, NNV_EUSAGE, "Hessian writer (%s): the structure has no masses", path);
     if (format == 0) format = nnv_hessian_format_from_path(path);
     if (format != NNV_HESSIAN_ORCA && format != NNV_HESSIAN_TURBOMOLE)
         return nnv_error_set(err, NNV_EUSAGE, "Hessian writer (%s): unknown format %d", path, format);
