@@ -83,6 +83,19 @@ int nnv_element_from_symbol(const char *symbol);
  *  longest-lived isotope for elements without stable ones; 0 if Z is out of range. */
 double nnv_element_mass(int Z);
 
+/** The isotope named by label: "D" or "T" (hydrogen-2 and -3), or a mass
+ *  number and an element symbol ("2H", "13C", "18O"; letters case-insensitive),
+ *  for the isotopes of H, C, N, O, F, S and Cl in the library's table
+ *  (NIST/AME masses, the table nnv_element_mass takes its values from, so
+ *  "16O" is exactly nnv_element_mass(8)).
+ *  @param      label  the label
+ *  @param[out] Z      its element's atomic number
+ *  @param[out] mass   its mass in u
+ *  @param[out] err    the message on failure (may be NULL)
+ *  @return NNV_OK; NNV_EINPUT for a label not in the table (the message lists
+ *          the known ones); NNV_EUSAGE for a NULL argument */
+int nnv_isotope_mass(const char *label, int *Z, double *mass, nnv_error *err);
+
 #ifdef __cplusplus
 }
 #endif

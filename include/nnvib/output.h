@@ -75,6 +75,45 @@ int nnv_molden_write(const char *path, const nnv_structure *s, const nnv_result 
 int nnv_extxyz_write(const char *path, const nnv_structure *s, const nnv_result *r, const nnv_vib *v,
                      const nnv_write_info *info, nnv_error *err);
 
+/** Write a plain XYZ file of one geometry: the atom count, the comment line,
+ *  then `Symbol x y z` in Å (%16.10f). Every chemistry program reads it.
+ *  @param path     output file
+ *  @param s        the structure (required)
+ *  @param comment  the comment line (control characters become spaces, at
+ *                  most 1023 bytes); NULL: the structure's comment
+ *  @param[out] err error record, may be NULL
+ *  @return as nnv_cml_write. */
+int nnv_xyz_write(const char *path, const nnv_structure *s, const char *comment, nnv_error *err);
+
+/** Hessian file formats for nnv_hessian_write. */
+enum nnv_hessian_format {
+    NNV_HESSIAN_ORCA = 1,     /**< ORCA .hess: $hessian in blocks of 5 columns, $atoms with masses */
+    NNV_HESSIAN_TURBOMOLE = 2 /**< Turbomole/xtb `hessian`: $hessian, full rows, 5 per line */
+};
+
+/** The format a Hessian file's name asks for: NNV_HESSIAN_ORCA for a name
+ *  ending in ".hess", else NNV_HESSIAN_TURBOMOLE (xtb's file is `hessian`). */
+int nnv_hessian_format_from_path(const char *path);
+
+/** Write the Cartesian Hessian (not mass-weighted) as another program writes
+ *  it, in Hartree/bohr² (1 eV/Å² = 0.0102908 Eh/bohr², CODATA 2018):
+ *  ORCA's .hess ($act_energy in Hartree, $hessian: the full 3N x 3N matrix in
+ *  blocks of five columns, %19.10E; $atoms: symbol, mass (u), position
+ *  (bohr)), read by orca_vib and `xtb thermo --orca`; or xtb's `hessian`
+ *  ($hessian: each row of the full matrix on lines of five, %15.10f), read by
+ *  `xtb thermo`. Rows and columns run over atoms, then x, y, z.
+ *  @param path     output file
+ *  @param format   enum nnv_hessian_format; 0: from the name
+ *                  (nnv_hessian_format_from_path)
+ *  @param s        the structure (positions, masses)
+ *  @param hessian  3N x 3N, row-major, eV/Å²
+ *  @param energy   the energy in eV (ORCA's $act_energy; NAN writes 0)
+ *  @param[out] err error record, may be NULL
+ *  @return NNV_OK; NNV_EUSAGE for NULL arguments or an unknown format;
+ *          NNV_EINPUT for a non-finite number; NNV_EIO; NNV_ENOMEM. */
+int nnv_hessian_write(const char *path, int format, const nnv_structure *s, const double *hessian, double energy,
+                      nnv_error *err);
+
 /* ---- atomic output files ------------------------------------------------------ */
 
 /** An output file written atomically, as the writers above write theirs:

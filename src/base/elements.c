@@ -175,3 +175,40 @@ int nnv_element_from_symbol(const char *symbol)
     }
     return 0;
 }
+
+/* Isotopes selectable by label (--mass 2=D): masses in u from the same NIST
+ * table as above, so "1H", "12C" and "16O" give exactly the default masses. */
+static const struct {
+    const char *label; /* mass number and symbol, as written by chemists */
+    int Z;
+    double mass;
+} isotope_table[] = {
+    {"1H", 1, 1.00782503223},    {"2H", 1, 2.01410177812},    {"3H", 1, 3.0160492779},
+    {"12C", 6, 12.0},            {"13C", 6, 13.00335483507},  {"14C", 6, 14.0032419884},
+    {"14N", 7, 14.00307400443},  {"15N", 7, 15.00010889888},  {"16O", 8, 15.99491461957},
+    {"17O", 8, 16.99913175650},  {"18O", 8, 17.99915961286},  {"19F", 9, 18.99840316273},
+    {"32S", 16, 31.9720711744},  {"34S", 16, 33.967867004},   {"35Cl", 17, 34.968852682},
+    {"37Cl", 17, 36.965902602},
+};
+
+int nnv_isotope_mass(const char *label, int *Z, double *mass, nnv_error *err)
+{
+    const char *name = label;
+    if (!label || !Z || !mass) return nnv_error_set(err, NNV_EUSAGE, "isotope: NULL argument");
+    /* D and T are the hydrogen isotopes' own symbols. */
+    if ((label[0] == 'D' || label[0] == 'd') && !label[1]) name = "2H";
+    else if ((label[0] == 'T' || label[0] == 't') && !label[1]) name = "3H";
+    for (size_t i = 0; i < sizeof isotope_table / sizeof isotope_table[0]; i++) {
+        const char *t = isotope_table[i].label;
+        size_t k = 0;
+        while (t[k] && name[k] && tolower((unsigned char)t[k]) == tolower((unsigned char)name[k])) k++;
+        if (t[k] == '\0' && name[k] == '\0') {
+            *Z = isotope_table[i].Z;
+            *mass = isotope_table[i].mass;
+            return NNV_OK;
+        }
+    }
+    return nnv_error_set(err, NNV_EINPUT,
+                         "isotope '%.32s': unknown label (known: D, T and 1H 2H 3H 12C 13C 14C 14N 15N 16O 17O 18O "
+                         "19F 32S 34S 35Cl 37Cl)", label);
+}

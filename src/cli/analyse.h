@@ -10,7 +10,9 @@
 /** A --mass INDEX=VALUE override; index counted from 1 as in the XYZ file. */
 typedef struct cli_mass {
     int index;
-    double mass; /**< u */
+    double mass;    /**< u */
+    int Z;          /**< an isotope label's element, 0 for a number */
+    char label[8];  /**< the isotope label as given ("D", "13C"), "" for a number */
 } cli_mass;
 
 typedef struct cli_options {
@@ -47,6 +49,10 @@ typedef struct cli_options {
     double qrrho_cutoff;          /**< cm⁻¹ */
     int n2p2_length_unit;         /**< enum nnv_n2p2_length_unit, 0 = from input.nn */
     int n2p2_energy_unit;         /**< enum nnv_n2p2_energy_unit, 0 = from input.nn */
+    double scale;                 /**< --scale: frequency scale factor, 0 = none */
+    const char *xyz_out_path;     /**< --write-xyz FILE: the analysed geometry, or NULL */
+    const char *hessian_out_path; /**< --write-hessian FILE, or NULL */
+    int hessian_format;           /**< --hessian-format: enum nnv_hessian_format, 0 = from the extension */
 } cli_options;
 
 /** Parse the command's argv into o (defaults filled in); more_usage as for
@@ -80,6 +86,13 @@ typedef struct cli_run {
     int symmetrized;              /**< 1: --symmetrize moved the start geometry */
     double symmetrize_shift;      /**< largest displacement by --symmetrize, Å */
 } cli_run;
+
+/** The isotope label of atom i (from 0) given by --mass (the last --mass of
+ *  that atom wins), or NULL when its mass is the default or a number. */
+const char *cli_isotope_label(const cli_options *o, int i);
+/** How the analysed geometry came about: "optimised (--opt)", "symmetrised
+ *  (--symmetrize)" or "as read". */
+const char *cli_geometry_source(const cli_run *run);
 
 /** The text report (report_table.c); 0 or -1 on a write error (errno set). */
 int cli_write_table(FILE *f, const cli_run *run);

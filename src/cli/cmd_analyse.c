@@ -3,6 +3,7 @@
  * library's pipeline (nnv_analyse), thermochemistry and the extra files, then
  * the table or JSON report; every failure one line and an exit status. */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,30 +13,56 @@
 
 #define EXTRAP_LINES_MAX 10
 
-/* --mass INDEX=MASS, repeatable: INDEX >= 1 and MASS finite > 0; the upper
- * bound of INDEX is the number of atoms, checked once the file is read. */
-static int take_mass(void *ctx, const char *val, char *msg, size_t msglen)
+/* One INDEX=MASS or INDEX=LABEL (D, 13C, 18O...): INDEX >= 1 and MASS finite
+ * > 0; the upper bound of INDEX, and that a label's element is the atom's,
+ * are checked once the file is read. */
+static int take_one_mass(cli_options *o, const char *val, size_t n, char *msg, size_t msglen)
 {
-    cli_options *o = ctx;
-    const char *eq = strchr(val, '=');
-    char idx[32];
-    size_t len = eq ? (size_t)(eq - val) : 0;
+    char item[64], *eq;
     long index;
     double mass;
+    cli_mass m;
     cli_mass *grown;
-    (void)msg;
-    (void)msglen;
-    if (!eq || len == 0 || len >= sizeof idx) return CLI_EXIT_USAGE;
-    memcpy(idx, val, len);
-    idx[len] = '\0';
-    /* Sane masses: an electron is 0.00055 u, the heaviest nucleus ~300 u;
-     * 1e-300 gave frequencies of 1e150 cm-1 without a word. */
-    if (args_long(idx, 1, INT_MAX, &index) != 0 || args_double(eq + 1, &mass) != 0 || !(mass >= 1e-3 && mass <= 1e6))
-        return CLI_EXIT_USAGE;
+    if (n == 0 || n >= sizeof item) return CLI_EXIT_USAGE;
+    memcpy(item, val, n);
+    item[n] = '\0';
+    if (!(eq = strchr(item, '=')) || eq == item) return CLI_EXIT_USAGE;
+    *eq++ = '\0';
+    memset(&m, 0, sizeof m);
+    if (args_long(item, 1, INT_MAX, &index) != 0) return CLI_EXIT_USAGE;
+    if (args_double(eq, &mass) == 0) {
+        /* Sane masses: an electron is 0.00055 u, the heaviest nucleus ~300 u;
+         * 1e-300 gave frequencies of 1e150 cm-1 without a word. */
+        if (!(mass >= 1e-3 && mass <= 1e6)) return CLI_EXIT_USAGE;
+    } else {
+        nnv_error err = {0, ""};
+        size_t digits = strspn(eq, "0123456789");
+        if (!isalnum((unsigned char)eq[0])) return CLI_EXIT_USAGE; /* a bad number, not a label */
+        if (nnv_isotope_mass(eq, &m.Z, &mass, &err) != NNV_OK) {
+            snprintf(msg, msglen, "%s", err.message);
+            return CLI_EXIT_USAGE;
+        }
+        /* shown as chemists write it: "18O" for 18o, D and T as given */
+        if (digits == 0) snprintf(m.label, sizeof m.label, "%c", toupper((unsigned char)eq[0]));
+        else snprintf(m.label, sizeof m.label, "%.*s%s", (int)(digits < 4 ? digits : 4), eq, nnv_element_symbol(m.Z));
+    }
+    m.index = (int)index;
+    m.mass = mass;
     if (!(grown = realloc(o->masses, (size_t)(o->n_masses + 1) * sizeof *grown))) return CLI_EXIT_INTERNAL;
     o->masses = grown;
-    o->masses[o->n_masses++] = (cli_mass){(int)index, mass};
+    o->masses[o->n_masses++] = m;
     return CLI_EXIT_OK;
+}
+
+/* --mass, repeatable, each a comma-separated list (--mass 2=D,3=D). */
+static int take_mass(void *ctx, const char *val, char *msg, size_t msglen)
+{
+    for (;;) {
+        size_t n = strcspn(val, ",");
+        int st = take_one_mass(ctx, val, n, msg, msglen);
+        if (st != CLI_EXIT_OK || !val[n]) return st;
+        val += n + 1;
+    }
 }
 
 /* --qrrho[=CUTOFF]: on, with the cutoff when one is given. */
@@ -66,15 +93,18 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
                                            {"gaussian", NNV_LINESHAPE_GAUSSIAN}, {NULL, 0}};
     static const arg_choice length[] = {{"bohr", NNV_N2P2_BOHR}, {"angstrom", NNV_N2P2_ANGSTROM}, {NULL, 0}};
     static const arg_choice energy[] = {{"hartree", NNV_N2P2_HARTREE}, {"ev", NNV_N2P2_EV}, {NULL, 0}};
+    static const arg_choice hess_format[] = {{"orca", NNV_HESSIAN_ORCA}, {"turbomole", NNV_HESSIAN_TURBOMOLE},
+                                             {"xtb", NNV_HESSIAN_TURBOMOLE}, {NULL, 0}};
     int json_hessian = 0;
     const arg_spec opts[] = {
         {.section = "Input:"},
         {.name = "frame", .kind = ARG_INT, .dest = &o->frame, .metavar = "K",
          .help = "use frame K (from 1) of a multi-frame XYZ file [1]", .expect = "a frame number >= 1", .lo = 1,
          .hi = INT_MAX},
-        {.name = "mass", .kind = ARG_CALL, .metavar = "INDEX=MASS",
-         .help = "mass of atom INDEX (from 1, as in the XYZ file) in u;\nrepeatable (e.g. --mass 3=2.01410177812 for D)",
-         .expect = "INDEX=MASS (atom INDEX >= 1, MASS in u from 0.001 to 1e6)", .call = take_mass, .ctx = o},
+        {.name = "mass", .kind = ARG_CALL, .metavar = "INDEX=MASS|ISOTOPE",
+         .help = "mass of atom INDEX (from 1, as in the XYZ file) in u, or\nan isotope: D, T, 13C, 15N, 18O ...; comma lists, and\nrepeatable (e.g. --mass 2=D,3=D, --mass 3=2.01410177812)",
+         .expect = "INDEX=MASS or INDEX=ISOTOPE (atom INDEX >= 1, MASS in u from 0.001 to 1e6, ISOTOPE such as D, "
+                   "13C, 18O)", .call = take_mass, .ctx = o},
         {.name = "charge", .kind = ARG_DOUBLE, .dest = &o->charge, .metavar = "Q",
          .help = "total charge in e, for potentials with charge networks [0]",
          .expect = "a total charge in e from -100 to 100", .lo = -100, .hi = 100},
@@ -120,6 +150,12 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
          .help = "also write a Molden file with the normal modes (Jmol,\nMolden, Open Babel)"},
         {.name = "extxyz", .kind = ARG_STRING, .dest = &o->extxyz_path, .metavar = "FILE",
          .help = "also write extended XYZ: the structure, then one frame\nper mode with a 'mode' column (ASE)"},
+        {.name = "write-xyz", .kind = ARG_STRING, .dest = &o->xyz_out_path, .metavar = "FILE",
+         .help = "also write the analysed geometry (after --opt) as XYZ"},
+        {.name = "write-hessian", .kind = ARG_STRING, .dest = &o->hessian_out_path, .metavar = "FILE",
+         .help = "also write the Hessian for other programs: ORCA .hess\n(FILE ending in .hess) or Turbomole/xtb $hessian"},
+        {.name = "hessian-format", .kind = ARG_CHOICE, .dest = &o->hessian_format, .metavar = "orca|turbomole|xtb",
+         .help = "format of --write-hessian [from the name: .hess\nis orca, else turbomole]", .choices = hess_format},
         {.name = "jcamp", .kind = ARG_STRING, .dest = &o->jcamp_path, .metavar = "FILE",
          .help = "also write the IR spectrum, broadened, as JCAMP-DX 4.24"},
         {.name = "jcamp-peaks", .kind = ARG_STRING, .dest = &o->jcamp_peaks_path, .metavar = "FILE",
@@ -127,6 +163,9 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
         {.name = "fwhm", .kind = ARG_DOUBLE, .dest = &o->fwhm, .metavar = "W",
          .help = "band full width at half maximum in cm-1 [10]", .expect = "a width from 0.01 to 10000 (cm-1)",
          .lo = 0.01, .hi = 10000},
+        {.name = "scale", .kind = ARG_DOUBLE, .dest = &o->scale, .metavar = "F",
+         .help = "also show the frequencies scaled by F (e.g. 0.96); the\nspectrum files stay harmonic",
+         .expect = "a scale factor > 0 and <= 2", .lo = 0, .hi = 2, .open = ARG_OPEN_LO},
         {.name = "lineshape", .kind = ARG_CHOICE, .dest = &o->lineshape, .metavar = "lorentzian|gaussian",
          .help = "band shape (area = IR intensity) [lorentzian]", .choices = lineshape},
         {.section = "Thermochemistry (ideal gas, rigid rotor, harmonic oscillator):"},
@@ -251,6 +290,12 @@ static int read_inputs(const cli_options *o, cli_run *run, nnv_structure **s, nn
                      m->mass, m->index, (*s)->n_atoms, o->xyz_path, (*s)->n_atoms);
             return CLI_EXIT_INPUT;
         }
+        if (m->Z && m->Z != (*s)->Z[m->index - 1]) {
+            snprintf(msg, msglen, "--mass %d=%s: %s is an isotope of %s, but atom %d of %s is %s", m->index, m->label,
+                     m->label, nnv_element_symbol(m->Z), m->index, o->xyz_path,
+                     nnv_element_symbol((*s)->Z[m->index - 1]));
+            return CLI_EXIT_USAGE;
+        }
         if ((code = nnv_structure_set_mass(*s, m->index - 1, m->mass, &err)) != NNV_OK)
             return cli_lib_failed(code, &err, msg, msglen);
     }
@@ -285,7 +330,8 @@ static int run_analysis(const cli_options *o)
         const cli_path paths[] = {{o->xyz_path, "molecule", 0},         {o->weights_path, "potential", 0},
                                   {o->output_path, "-o", 1},            {o->cml_path, "--cml", 1},
                                   {o->molden_path, "--molden", 1},      {o->extxyz_path, "--extxyz", 1},
-                                  {o->jcamp_path, "--jcamp", 1},        {o->jcamp_peaks_path, "--jcamp-peaks", 1}};
+                                  {o->jcamp_path, "--jcamp", 1},        {o->jcamp_peaks_path, "--jcamp-peaks", 1},
+                                  {o->xyz_out_path, "--write-xyz", 1},  {o->hessian_out_path, "--write-hessian", 1}};
         if ((st = cli_check_paths(paths, (int)(sizeof paths / sizeof paths[0]), msg, sizeof msg)) != CLI_EXIT_OK)
             goto cleanup;
     }

@@ -1,6 +1,7 @@
-/* The analysis command's extra files (--jcamp, --jcamp-peaks, --cml,
- * --molden, --extxyz): hands the finished results to the library's writers and
- * maps a failure to an exit status. Each file is complete or absent. */
+/* The analysis command's extra files (--jcamp, --jcamp-peaks, --cml, --molden,
+ * --extxyz, --write-xyz, --write-hessian): hands the finished results to the
+ * library's writers and maps a failure to an exit status. Each file is
+ * complete or absent. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -31,6 +32,27 @@ int cli_write_files(const cli_run *run, char *msg, size_t msglen)
     info.program = "nnvib";
     info.version = nnv_version();
     info.thermo = run->thermo;
+    if (o->xyz_out_path || o->hessian_out_path) {
+        nnv_error err = {0, ""};
+        int code = NNV_OK;
+        if (o->xyz_out_path) {
+            /* key=value pairs, quoted where a value may hold spaces, so ASE's
+             * reader takes them into atoms.info. */
+            char comment[1024];
+            snprintf(comment, sizeof comment,
+                     "energy=%.10f energy_unit=eV optimized=%s geometry=\"%s\" potential=\"%s\" molecule=\"%s\" "
+                     "program=\"nnvib %s\"", run->r->energy, run->opt_report ? "T" : "F", cli_geometry_source(run),
+                     o->weights_path, o->xyz_path, nnv_version());
+            code = nnv_xyz_write(o->xyz_out_path, run->s, comment, &err);
+        }
+        if (code == NNV_OK && o->hessian_out_path)
+            code = nnv_hessian_write(o->hessian_out_path, o->hessian_format, run->s, run->hessian, run->r->energy,
+                                     &err);
+        if (code != NNV_OK) {
+            snprintf(msg, msglen, "%s", err.message[0] ? err.message : nnv_strerror(code));
+            return code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_OUTPUT;
+        }
+    }
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         nnv_error err = {0, ""};
         int code;

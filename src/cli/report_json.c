@@ -106,7 +106,16 @@ int cli_write_json(FILE *f, const cli_run *run)
     for (int i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", s->Z[i]);
     fputc(']', f);
     key(f, "masses_u"); put_vec(f, s->masses, n);
+    key(f, "isotopes"); fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        const char *iso = cli_isotope_label(o, i);
+        if (i) fputs(", ", f);
+        if (iso) json_str(f, iso);
+        else fputs("null", f);
+    }
+    fputc(']', f);
     key(f, "positions_A"); put_mat(f, s->xyz, n, 3, "  ");
+    key(f, "geometry_source"); json_str(f, run->opt_report ? "optimized" : run->symmetrized ? "symmetrized" : "input");
     put_key_num(f, "energy_eV", r->energy);
     key(f, "forces_eV_A"); put_mat(f, r->forces, n, 3, "  ");
     put_key_num(f, "max_force_eV_A", run->max_force);
@@ -126,6 +135,15 @@ int cli_write_json(FILE *f, const cli_run *run)
     put_key_num(f, "point_group_tolerance_A", run->pg ? run->pg->tol : NNV_SYM_TOL_DEFAULT);
     key(f, "symmetrized"); fputs(run->symmetrized ? "true" : "false", f);
     key(f, "frequencies_cm1"); put_vec(f, v->frequencies, v->n_modes);
+    if (o->scale > 0) {
+        put_key_num(f, "frequency_scale", o->scale);
+        key(f, "scaled_frequencies_cm1"); fputc('[', f);
+        for (int k = 0; k < v->n_modes; k++) {
+            if (k) fputs(", ", f);
+            json_num(f, o->scale * v->frequencies[k]);
+        }
+        fputc(']', f);
+    }
     key(f, "mode_symmetries"); fputc('[', f);
     for (int k = 0; k < v->n_modes; k++) {
         if (k) fputs(", ", f);

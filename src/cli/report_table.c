@@ -87,6 +87,36 @@ static void put_modes(FILE *f, const cli_run *run)
     }
 }
 
+/* Shared with the JSON and the files' writers (here, below them all, so the
+ * report files call no file that calls them). */
+const char *cli_isotope_label(const cli_options *o, int i)
+{
+    for (int k = o->n_masses - 1; k >= 0; k--)
+        if (o->masses[k].index == i + 1) return o->masses[k].label[0] ? o->masses[k].label : NULL;
+    return NULL;
+}
+
+const char *cli_geometry_source(const cli_run *run)
+{
+    if (run->opt_report) return "optimised (--opt)";
+    return run->symmetrized ? "symmetrised (--symmetrize)" : "as read";
+}
+
+/* The geometry analysed, as Gaussian's "Standard orientation" and xtb's final
+ * structure: element and x y z first (what scripts cut out), then the mass
+ * and the isotope label of a --mass given by label. */
+static void put_geometry(FILE *f, const cli_run *run)
+{
+    const nnv_structure *s = run->s;
+    fprintf(f, "\n Geometry analysed (A), %s\n   atom  element          x               y               z"
+               "          mass (u)   isotope\n", cli_geometry_source(run));
+    for (int i = 0; i < s->n_atoms; i++) {
+        const char *iso = cli_isotope_label(run->opt, i);
+        fprintf(f, " %6d  %-2s %16.10f %16.10f %16.10f %16.10f   %s\n", i + 1, nnv_element_symbol(s->Z[i]),
+                s->xyz[3 * i], s->xyz[3 * i + 1], s->xyz[3 * i + 2], s->masses[i], iso ? iso : "-");
+    }
+}
+
 /* A committee's size and spreads: its energy is the members' mean. */
 static void put_committee(FILE *f, const cli_run *run)
 {
@@ -175,17 +205,22 @@ int cli_write_table(FILE *f, const cli_run *run)
         }
     }
 
-    /* the species last, so the numeric columns stay where parsers expect them */
-    if (run->freq_std)
-        fputs("\n" RULE "   mode   frequency      +-sigma   reduced mass   force constant   IR intensity  sym\n"
-              "            (cm^-1)      (cm^-1)        (u)          (mdyn/A)         (km/mol)\n" RULE, f);
-    else
-        fputs("\n" RULE "   mode   frequency     reduced mass   force constant   IR intensity  sym\n"
-              "            (cm^-1)          (u)          (mdyn/A)         (km/mol)\n" RULE, f);
+    put_geometry(f, run);
+
+    /* the species last, so the numeric columns stay where parsers expect them;
+     * the scaled column only with --scale, so the default layout is unchanged */
+    fputs("\n" RULE "   mode   frequency ", f);
+    if (o->scale > 0) fputs("     scaled   ", f);
+    fputs(run->freq_std ? "     +-sigma   reduced mass" : "    reduced mass", f);
+    fputs("   force constant   IR intensity  sym\n            (cm^-1)  ", f);
+    if (o->scale > 0) fprintf(f, "  x %-8g  ", o->scale);
+    fputs(run->freq_std ? "    (cm^-1)        (u)" : "        (u)", f);
+    fputs("          (mdyn/A)         (km/mol)\n" RULE, f);
     for (int k = 0; k < v->n_modes; k++) {
         const char *sym = run->msym ? run->msym->labels[k] : "?";
         fprintf(f, " %5d  ", k + 1);
         put_freq(f, v->frequencies[k]);
+        if (o->scale > 0) put_freq(f, o->scale * v->frequencies[k]);
         if (run->freq_std) fprintf(f, " +-%9.4f", run->freq_std[k]);
         fprintf(f, " %12.6f   %14.6f ", v->reduced_masses[k], v->force_constants[k]);
         if (v->ir_intensities) fprintf(f, "  %14.6f  %s\n", v->ir_intensities[k], sym);
