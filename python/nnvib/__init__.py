@@ -141,6 +141,7 @@ class _Structure:
         if xyz.shape != (n, 3) and xyz.shape != (3 * n,):
             raise UsageError("positions have shape %s; %d atoms need (%d, 3)" % (xyz.shape, n, n))
         self.ptr = POINTER(_lib.nnv_structure)()
+        self._free = _LIB.nnv_structure_free  # kept: module globals may be gone at interpreter exit
         err = _lib.nnv_error()
         code = _LIB.nnv_structure_new(byref(self.ptr), n, z.ctypes.data_as(POINTER(ctypes.c_int)),
                                       xyz.ctypes.data_as(POINTER(ctypes.c_double)), byref(err))
@@ -158,7 +159,7 @@ class _Structure:
 
     def __del__(self):
         if getattr(self, "ptr", None):
-            _LIB.nnv_structure_free(self.ptr)
+            self._free(self.ptr)
             self.ptr = None
 
 
@@ -179,6 +180,7 @@ class Potential:
     def __init__(self, path):
         self.path = os.fspath(path)
         self._p = POINTER(_lib.nnv_potential)()
+        self._free = _LIB.nnv_potential_free  # kept: module globals may be gone at interpreter exit
         err = _lib.nnv_error()
         code = _LIB.nnv_potential_load(byref(self._p), os.fsencode(self.path), None, byref(err))
         if code != 0:
@@ -208,7 +210,7 @@ class Potential:
 
     def __del__(self):
         if getattr(self, "_p", None):
-            _LIB.nnv_potential_free(self._p)
+            self._free(self._p)
             self._p = None
 
     def __repr__(self):
