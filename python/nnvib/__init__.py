@@ -21,7 +21,7 @@ import numpy as np
 from . import _lib
 from ctypes import POINTER, byref
 
-__all__ = ["Potential", "Analysis", "Error", "InputError", "NumericError", "FileError", "OutOfMemoryError",
+__all__ = ["Potential", "Analysis", "find_potential", "Error", "InputError", "NumericError", "FileError", "OutOfMemoryError",
            "UsageError", "library_path", "version"]
 
 # ---- errors -------------------------------------------------------------------
@@ -166,9 +166,44 @@ class _Structure:
 # ---- the potential -----------------------------------------------------------------
 
 
+def _data_dirs():
+    """Folders of potentials found by short name, in the order of the nnvib program
+    (src/cli/potential_path.c): NNVIB_DATA_DIR/weights (or NNVIB_DATA_DIR), the
+    installed pkgdatadir/weights, the repository's weights/ (package run from it)."""
+    out = []
+    env = os.environ.get("NNVIB_DATA_DIR")
+    if env:
+        w = os.path.join(env, "weights")
+        out.append(w if os.path.isdir(w) else env)
+    try:
+        from . import _paths
+        out.append(os.path.join(_paths.PKGDATADIR, "weights"))
+    except ImportError:
+        pass
+    out.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "weights"))
+    return [d for d in out if os.path.isdir(d)]
+
+
+def find_potential(name):
+    """The file a potential argument names, as `nnvib MOLECULE.xyz NAME` resolves it: an
+    existing path (or anything with a '/') as it is; else NAME, NAME.bin, hcno-NAME.bin in
+    _data_dirs(). Not found: the name as it is."""
+    name = os.fspath(name)
+    if not name or os.sep in name or "/" in name or os.path.exists(name):
+        return name
+    for d in _data_dirs():
+        for cand in (name, name + ".bin", "hcno-" + name + ".bin"):
+            f = os.path.join(d, cand)
+            if os.path.isfile(f):
+                return os.path.normpath(f)
+    return name
+
+
+
 class Potential:
     """A potential loaded by libnnvib: a weights.bin file (one network or a
-    committee) or an n2p2 potential directory.
+    committee) or an n2p2 potential directory, or a short name ("tanh",
+    "hcno-lib-tanh") resolved as the nnvib program does (find_potential).
 
     Attributes: ``path``, ``elements`` (atomic numbers, ascending), ``symbols``,
     ``cutoff`` (largest symmetry-function cutoff radius, Å), ``description``,
@@ -178,7 +213,7 @@ class Potential:
     """
 
     def __init__(self, path):
-        self.path = os.fspath(path)
+        self.path = find_potential(path)
         self._p = POINTER(_lib.nnv_potential)()
         self._free = _LIB.nnv_potential_free  # kept: module globals may be gone at interpreter exit
         err = _lib.nnv_error()

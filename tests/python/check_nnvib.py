@@ -92,6 +92,11 @@ check(np.max(np.abs(F - Fd)) < 1e-6, "forces = -dE/dx, max diff %.2e eV/A" % np.
 check(np.max(np.abs(H - Hd)) < 1e-5 and np.array_equal(H, H.T),
       "Hessian = -dF/dx and symmetric, max diff %.2e eV/A^2" % np.max(np.abs(H - Hd)))
 
+# Short names as the program resolves them (the repository's weights/ here).
+short = nnvib.Potential("tanh")
+check(os.path.samefile(short.path, pot_path) and nnvib.find_potential("hcno-lib-tanh").endswith("hcno-lib-tanh.bin"),
+      "short names: tanh -> %s" % short.path)
+
 # 4. Errors arrive as exceptions with the library's message.
 try:
     nnvib.Potential(os.path.join(TMP, "missing.bin"))
