@@ -18,6 +18,7 @@ typedef struct cli_mass {
 typedef struct cli_options {
     const char *xyz_path;
     const char *weights_path;
+    char *weights_resolved;  /**< weights_path's storage when a short name was resolved (potential_path.c) */
     const char *output_path; /**< NULL: stdout */
     int frame;               /**< 1-based */
     cli_mass *masses;

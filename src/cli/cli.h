@@ -93,5 +93,14 @@ int cli_main_convert(int argc, char **argv);
 int cli_main_smoothness(int argc, char **argv);
 int cli_main_md(int argc, char **argv);
 int cli_main_pinn(int argc, char **argv);
+/* ---- potentials by short name (potential_path.c) ------------------------------ */
+/** The file a potential argument names, malloc'ed (NULL: out of memory): an
+ *  existing path, or anything with a '/', as it is; else a short name NAME
+ *  looked up as NAME, NAME.bin, hcno-NAME.bin in NNVIB_DATA_DIR/weights
+ *  (NNVIB_DATA_DIR without one), the installed $(pkgdatadir)/weights and (from the build
+ *  tree) the source tree's weights/; not found: the argument as it is. */
+char *cli_potential_resolve(const char *arg);
+/** `nnvib --list-potentials`: what cli_potential_resolve finds, by folder. */
+int cli_main_list_potentials(int argc, char **argv);
 
 #endif

@@ -80,6 +80,8 @@ static int take_qrrho(void *ctx, const char *val, char *msg, size_t msglen)
 void cli_options_free(cli_options *o)
 {
     free(o->masses);
+    free(o->weights_resolved);
+    o->weights_resolved = NULL;
     o->masses = NULL;
     o->n_masses = 0;
 }
@@ -222,7 +224,10 @@ int cli_options_parse(cli_options *o, int argc, char **argv, const char *more_us
         pos[0] = all[0];
         pos[1] = all[1];
         o->xyz_path = pos[0];
-        o->weights_path = pos[1];
+        if (!(o->weights_path = o->weights_resolved = cli_potential_resolve(pos[1]))) {
+            snprintf(msg, msglen, "out of memory");
+            st = CLI_EXIT_INTERNAL;
+        }
         o->have_charge = !isnan(o->charge);
         if (!o->have_charge) o->charge = 0.0;
         if (json_hessian) o->json = o->json_hessian = 1;

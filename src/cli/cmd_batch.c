@@ -254,6 +254,7 @@ int cli_main_batch(int argc, char **argv)
     nnv_error err = {0, ""};
     batch_item *items = NULL;
     size_t n_items = 0, cap = 0;
+    char *pot_path = NULL; /* pos[0], or the file its short name names */
 
     if (!(pos = malloc(((size_t)argc + 1) * sizeof *pos))) return args_fail("nnvib batch", CLI_EXIT_INTERNAL, "out of memory");
     st = args_parse(&cmd, argc, argv, pos, &n_pos, msg, sizeof msg);
@@ -267,7 +268,12 @@ int cli_main_batch(int argc, char **argv)
             st = CLI_EXIT_USAGE;
             goto cleanup;
         }
-    if ((st = nnv_potential_load(&p, pos[0], NULL, &err)) != NNV_OK) {
+    if (!(pot_path = cli_potential_resolve(pos[0]))) {
+        snprintf(msg, sizeof msg, "out of memory");
+        st = CLI_EXIT_INTERNAL;
+        goto cleanup;
+    }
+    if ((st = nnv_potential_load(&p, pot_path, NULL, &err)) != NNV_OK) {
         st = err.code == NNV_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_INPUT;
         snprintf(msg, sizeof msg, "%s", err.message);
         goto cleanup;
@@ -317,6 +323,7 @@ cleanup:
         nnv_structure_free(items[k].s);
     }
     free(items);
+    free(pot_path);
     free(pos);
     nnv_potential_free(p);
     return st;

@@ -211,9 +211,16 @@ int cli_load(nnv_structure **s, nnv_potential **p, const char *xyz, const char *
     int st;
     *s = NULL;
     *p = NULL;
+    char *resolved = NULL; /* pot, or the file its short name names (potential_path.c) */
     if ((st = cli_check_order(xyz, pot, "MOLECULE.xyz POTENTIAL", msg, msglen)) != CLI_EXIT_OK) return st;
-    if ((code = nnv_structure_read_xyz(s, xyz, 0, &err)) != NNV_OK) goto fail;
-    if ((code = nnv_potential_load(p, pot, NULL, &err)) != NNV_OK) goto fail;
+    if (!(resolved = cli_potential_resolve(pot))) {
+        snprintf(msg, msglen, "out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    code = nnv_structure_read_xyz(s, xyz, 0, &err);
+    if (code == NNV_OK) code = nnv_potential_load(p, resolved, NULL, &err);
+    free(resolved);
+    if (code != NNV_OK) goto fail;
     if ((st = cli_check_elements(*s, xyz, *p, pot, msg, msglen)) != CLI_EXIT_OK) {
         nnv_structure_free(*s);
         nnv_potential_free(*p);

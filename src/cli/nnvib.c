@@ -18,6 +18,7 @@ static const command COMMANDS[] = {
     {"smoothness", cli_main_smoothness, "smoothness molecule.xyz POTENTIAL [options]"},
     {"md", cli_main_md, "md molecule.xyz POTENTIAL [options]"},
     {"pinn", cli_main_pinn, "pinn --activation ACT [options]"},
+    {"--list-potentials", cli_main_list_potentials, "--list-potentials"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
