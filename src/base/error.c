@@ -7,6 +7,14 @@
 
 #include <nnvib.h>
 
+/* A message is one line whatever bytes a caller's value (a path, a label)
+ * carried into it: control characters become '?'. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
 int nnv_error_set(nnv_error *err, int code, const char *fmt, ...)
 {
     if (err) {
@@ -15,6 +23,7 @@ int nnv_error_set(nnv_error *err, int code, const char *fmt, ...)
         err->code = code;
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        one_line(err->message);
     }
     return code;
 }
@@ -40,6 +49,7 @@ void nnv_warnings_add(nnv_warnings *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    one_line(buf);
     if (w->count == w->capacity) {
         int cap = w->capacity ? 2 * w->capacity : 8;
         char **m = realloc(w->messages, (size_t)cap * sizeof *m);
